@@ -1,0 +1,12 @@
+//! Layer 1: pure DSP. Biquad coefficients and state, EQ chains, the ISO graphic EQ, gain
+//! ramps and crossfades. No I/O, and nothing in a `process` function allocates.
+
+pub mod biquad;
+pub mod chain;
+pub mod graphic;
+pub mod ramp;
+
+pub use biquad::{BandError, BandSpec, Coeffs, Complex, FilterKind};
+pub use chain::{EqChain, MAX_STAGES, TooManyStages};
+pub use graphic::{GRAPHIC_Q, ISO_BANDS_HZ, graphic_bands, graphic_chain, graphic_response};
+pub use ramp::{Crossfade, GainRamp, db_to_gain, gain_to_db};

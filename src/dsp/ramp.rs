@@ -1,0 +1,161 @@
+//! Gain ramps and crossfades, with lengths in samples (frames).
+//!
+//! Gain moves linearly in dB, which is geometric in amplitude: one multiply per frame and
+//! perceptually even. Crossfades are equal-power (cos/sin), so a switch between two
+//! uncorrelated signals (two EQs of the same music are highly correlated, but not fully)
+//! neither dips nor bumps in loudness.
+
+use std::f64::consts::FRAC_PI_2;
+
+/// Converts dB to a linear amplitude factor.
+pub fn db_to_gain(db: f64) -> f64 {
+    10f64.powf(db / 20.0)
+}
+
+/// Converts a linear amplitude factor to dB (−inf for 0).
+pub fn gain_to_db(gain: f64) -> f64 {
+    20.0 * gain.log10()
+}
+
+/// A gain that glides to a new value over a number of frames, linearly in dB.
+#[derive(Clone, Copy, Debug)]
+pub struct GainRamp {
+    gain: f64,
+    target: f64,
+    step: f64,
+    remaining: u32,
+}
+
+impl GainRamp {
+    /// A steady gain of `db`.
+    pub fn new(db: f64) -> Self {
+        let g = db_to_gain(db);
+        GainRamp { gain: g, target: g, step: 1.0, remaining: 0 }
+    }
+
+    /// Current linear gain.
+    pub fn gain(&self) -> f64 {
+        self.gain
+    }
+
+    /// True while the gain is still moving.
+    pub fn is_ramping(&self) -> bool {
+        self.remaining > 0
+    }
+
+    /// Glides to `db` over `frames` frames (0 = jump). Ramping to or from silence uses a
+    /// −120 dB floor, since a geometric ramp cannot start or end at zero.
+    pub fn ramp_to(&mut self, db: f64, frames: u32) {
+        const FLOOR: f64 = 1e-6;
+        self.target = db_to_gain(db);
+        if frames == 0 {
+            self.gain = self.target;
+            self.remaining = 0;
+            return;
+        }
+        let from = self.gain.max(FLOOR);
+        let to = self.target.max(FLOOR);
+        self.gain = from;
+        self.step = (to / from).powf(1.0 / f64::from(frames));
+        self.remaining = frames;
+    }
+
+    /// Applies the gain to interleaved stereo frames in place, advancing the ramp.
+    pub fn process_interleaved(&mut self, samples: &mut [f32]) {
+        for frame in samples.chunks_exact_mut(2) {
+            if self.remaining > 0 {
+                self.gain *= self.step;
+                self.remaining -= 1;
+                if self.remaining == 0 {
+                    self.gain = self.target;
+                }
+            }
+            let g = self.gain as f32;
+            frame[0] *= g;
+            frame[1] *= g;
+        }
+    }
+}
+
+/// An equal-power crossfade from one signal to another over a fixed number of frames.
+#[derive(Clone, Copy, Debug)]
+pub struct Crossfade {
+    len: u32,
+    pos: u32,
+}
+
+impl Crossfade {
+    /// A crossfade lasting `frames` frames (0 = instant switch).
+    pub fn new(frames: u32) -> Self {
+        Crossfade { len: frames, pos: 0 }
+    }
+
+    /// True once every frame of the fade has been produced.
+    pub fn is_done(&self) -> bool {
+        self.pos >= self.len
+    }
+
+    /// Gains (outgoing, incoming) at fade position `pos` of `len`: cos and sin of a quarter
+    /// turn, so out² + in² = 1 at every frame.
+    pub fn gains_at(pos: u32, len: u32) -> (f32, f32) {
+        if len == 0 || pos >= len {
+            return (0.0, 1.0);
+        }
+        // Sample at frame centres so the fade is symmetric and never sits at exactly 0 or 1.
+        let t = (f64::from(pos) + 0.5) / f64::from(len);
+        let (s, c) = (t * FRAC_PI_2).sin_cos();
+        (c as f32, s as f32)
+    }
+
+    /// Mixes interleaved stereo `from` into `to` in place, advancing the fade; once the fade
+    /// is done `to` passes unchanged. Extra frames in the longer slice are ignored.
+    pub fn mix_into(&mut self, from: &[f32], to: &mut [f32]) {
+        for (a, b) in from.chunks_exact(2).zip(to.chunks_exact_mut(2)) {
+            if self.pos >= self.len {
+                break;
+            }
+            let (g_out, g_in) = Crossfade::gains_at(self.pos, self.len);
+            b[0] = a[0] * g_out + b[0] * g_in;
+            b[1] = a[1] * g_out + b[1] * g_in;
+            self.pos += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ramp_is_linear_in_db_and_lands_exactly() {
+        let mut r = GainRamp::new(0.0);
+        r.ramp_to(-20.0, 100);
+        let mut buf = vec![1.0f32; 200];
+        r.process_interleaved(&mut buf);
+        // Halfway (frame 49, the 50th multiply) the gain is -10 dB.
+        let mid_db = gain_to_db(f64::from(buf[2 * 49]));
+        assert!((mid_db + 10.0).abs() < 0.01, "{mid_db}");
+        assert_eq!(buf[199], 0.1);
+        assert!(!r.is_ramping());
+    }
+
+    #[test]
+    fn crossfade_keeps_power_constant() {
+        for pos in 0..480 {
+            let (a, b) = Crossfade::gains_at(pos, 480);
+            assert!((a * a + b * b - 1.0).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn crossfade_moves_from_one_signal_to_the_other() {
+        let from = vec![1.0f32; 64];
+        let mut to = vec![-1.0f32; 64];
+        let mut xf = Crossfade::new(16);
+        xf.mix_into(&from, &mut to);
+        assert!(to[0] > 0.9);
+        assert!(to[2 * 15] < -0.9);
+        assert_eq!(to[2 * 16], -1.0);
+        assert!(xf.is_done());
+    }
+}
