@@ -11,7 +11,11 @@ fn chain(stages: usize) -> EqChain {
     let coeffs: Vec<Coeffs> = (0..stages)
         .map(|i| {
             let f = 31.25 * 2f64.powi((i % 10) as i32);
-            Coeffs::new(&BandSpec::peaking(f, if i % 2 == 0 { 3.0 } else { -2.0 }, 1.41), 48_000.0).unwrap()
+            Coeffs::new(
+                &BandSpec::peaking(f, if i % 2 == 0 { 3.0 } else { -2.0 }, 1.41),
+                48_000.0,
+            )
+            .unwrap()
         })
         .collect();
     EqChain::with_stages(48_000.0, -3.0, &coeffs).unwrap()
@@ -31,14 +35,18 @@ fn bench_chain(c: &mut Criterion) {
     let mut group = c.benchmark_group("eq_chain");
     for stages in [1usize, 4, 10, 20] {
         group.throughput(Throughput::Elements((FRAMES * stages) as u64));
-        group.bench_with_input(BenchmarkId::new("stereo_4096_frames", stages), &stages, |b, &n| {
-            let mut eq = chain(n);
-            let mut buf = signal();
-            b.iter(|| {
-                eq.process_interleaved(&mut buf);
-                std::hint::black_box(&buf);
-            });
-        });
+        group.bench_with_input(
+            BenchmarkId::new("stereo_4096_frames", stages),
+            &stages,
+            |b, &n| {
+                let mut eq = chain(n);
+                let mut buf = signal();
+                b.iter(|| {
+                    eq.process_interleaved(&mut buf);
+                    std::hint::black_box(&buf);
+                });
+            },
+        );
     }
     group.finish();
 }

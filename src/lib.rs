@@ -2,10 +2,15 @@
 //!
 //! Layers (dependencies point down only):
 //! - L1 [`dsp`]: biquads, EQ chains, gain ramps and crossfades; no I/O, no allocation in `process`.
-//! - L2 [`resample`], [`preset`], [`material`]: signals to f32 frames and EQ profiles.
+//! - L2 [`decode`], [`resample`], [`preset`], [`material`]: files and signals to f32 frames and EQ profiles.
+//! - L3 [`render`]: the offline pipeline (decode → resample → EQ → WAV).
+//! - L4 [`cli`]: the `iemlab` command line.
 
+pub mod cli;
+pub mod decode;
 pub mod dsp;
 pub mod material;
 pub mod preset;
+pub mod render;
 pub mod resample;
 pub mod timecode;

@@ -15,7 +15,9 @@ pub fn parse_time(text: &str) -> Result<f64, String> {
     for (i, part) in parts.iter().enumerate() {
         let last = i + 1 == parts.len();
         let valid = !part.is_empty()
-            && part.chars().all(|c| c.is_ascii_digit() || (last && c == '.'))
+            && part
+                .chars()
+                .all(|c| c.is_ascii_digit() || (last && c == '.'))
             && part.matches('.').count() <= 1;
         if !valid {
             return Err(bad());
@@ -27,7 +29,11 @@ pub fn parse_time(text: &str) -> Result<f64, String> {
         }
         seconds = seconds * 60.0 + v;
     }
-    if seconds.is_finite() { Ok(seconds) } else { Err(bad()) }
+    if seconds.is_finite() {
+        Ok(seconds)
+    } else {
+        Err(bad())
+    }
 }
 
 /// Formats seconds as `mm:ss.fff` (or `h:mm:ss.fff` past an hour).
@@ -54,7 +60,9 @@ mod tests {
         assert_eq!(parse_time("1:02:03"), Ok(3723.0));
         assert_eq!(parse_time("75"), Ok(75.0));
         assert_eq!(parse_time("0.25"), Ok(0.25));
-        for bad in ["", "1:", ":30", "01:75", "a:10", "-5", "1.5:00", "1:2:3:4", "1e3"] {
+        for bad in [
+            "", "1:", ":30", "01:75", "a:10", "-5", "1.5:00", "1:2:3:4", "1e3",
+        ] {
             assert!(parse_time(bad).is_err(), "{bad}");
         }
     }

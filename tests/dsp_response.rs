@@ -10,7 +10,11 @@ fn impulse_spectrum(chain: &mut EqChain, n: usize) -> Vec<Complex32> {
     buf[0] = 1.0;
     buf[1] = 1.0;
     chain.process_interleaved(&mut buf);
-    let mut spectrum: Vec<Complex32> = buf.iter().step_by(2).map(|&v| Complex32::new(v, 0.0)).collect();
+    let mut spectrum: Vec<Complex32> = buf
+        .iter()
+        .step_by(2)
+        .map(|&v| Complex32::new(v, 0.0))
+        .collect();
     FftPlanner::new().plan_fft_forward(n).process(&mut spectrum);
     spectrum
 }
@@ -43,11 +47,19 @@ fn every_filter_kind_matches_its_closed_form_response() {
     for rate in [44_100.0, 48_000.0, 96_000.0] {
         for kind in FilterKind::ALL {
             for (freq, gain, q) in [(1000.0, 6.0, 0.9), (60.0, -8.0, 2.5), (9000.0, 4.0, 0.5)] {
-                let band = BandSpec { kind, freq_hz: freq, gain_db: gain, q };
+                let band = BandSpec {
+                    kind,
+                    freq_hz: freq,
+                    gain_db: gain,
+                    q,
+                };
                 let coeffs = Coeffs::new(&band, rate).unwrap();
                 let chain = EqChain::with_stages(rate, 0.0, &[coeffs]).unwrap();
                 let err = worst_db_error(&chain, rate, 1 << 17);
-                assert!(err < 0.01, "{kind:?} {freq} Hz {gain} dB q {q} at {rate}: {err:.4} dB");
+                assert!(
+                    err < 0.01,
+                    "{kind:?} {freq} Hz {gain} dB q {q} at {rate}: {err:.4} dB"
+                );
             }
         }
     }
@@ -60,13 +72,23 @@ fn a_full_chain_and_the_graphic_eq_match_their_responses() {
         .iter()
         .enumerate()
         .map(|(i, &kind)| {
-            let band = BandSpec { kind, freq_hz: 50.0 * 2.2f64.powi(i as i32), gain_db: 3.0 - i as f64, q: 0.8 };
+            let band = BandSpec {
+                kind,
+                freq_hz: 50.0 * 2.2f64.powi(i as i32),
+                gain_db: 3.0 - i as f64,
+                q: 0.8,
+            };
             Coeffs::new(&band, rate).unwrap()
         })
         .collect();
     let chain = EqChain::with_stages(rate, -3.0, &bands).unwrap();
     assert!(worst_db_error(&chain, rate, 1 << 17) < 0.01);
-    let graphic = graphic_chain(&[4.0, -3.0, 2.0, 0.0, -6.0, 5.0, 1.0, -2.0, 3.0, -4.0], -2.0, rate).unwrap();
+    let graphic = graphic_chain(
+        &[4.0, -3.0, 2.0, 0.0, -6.0, 5.0, 1.0, -2.0, 3.0, -4.0],
+        -2.0,
+        rate,
+    )
+    .unwrap();
     assert!(worst_db_error(&graphic, rate, 1 << 17) < 0.01);
 }
 
@@ -86,7 +108,12 @@ fn reference_f64(c: &Coeffs, input: &[f64]) -> Vec<f64> {
 #[test]
 fn low_shelf_at_20_hz_and_192_khz_tracks_f64_reference_within_minus_100_db() {
     let rate = 192_000.0;
-    let shelf = BandSpec { kind: FilterKind::LowShelf, freq_hz: 20.0, gain_db: 6.0, q: 0.707 };
+    let shelf = BandSpec {
+        kind: FilterKind::LowShelf,
+        freq_hz: 20.0,
+        gain_db: 6.0,
+        q: 0.707,
+    };
     let c = Coeffs::new(&shelf, rate).unwrap();
     let frames = 192_000 * 2;
     // Bass-heavy test signal: 25 Hz sine plus white noise, as f32 (what the chain receives).
@@ -110,12 +137,21 @@ fn low_shelf_at_20_hz_and_192_khz_tracks_f64_reference_within_minus_100_db() {
         sig += r * r;
     }
     let error_db = 10.0 * (err / sig).log10();
-    assert!(error_db < -100.0, "error {error_db:.1} dB relative to signal");
+    assert!(
+        error_db < -100.0,
+        "error {error_db:.1} dB relative to signal"
+    );
 
     // The bar is one a naive f32 biquad (f32 coefficients and state) does not clear, so the
     // test tells precise state from imprecise.
     let (mut x1, mut x2, mut y1, mut y2) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
-    let (b0, b1, b2, a1, a2) = (c.b0 as f32, c.b1 as f32, c.b2 as f32, c.a1 as f32, c.a2 as f32);
+    let (b0, b1, b2, a1, a2) = (
+        c.b0 as f32,
+        c.b1 as f32,
+        c.b2 as f32,
+        c.a1 as f32,
+        c.a2 as f32,
+    );
     let mut naive_err = 0.0f64;
     for (x, r) in input.iter().zip(&reference) {
         let y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
@@ -123,5 +159,8 @@ fn low_shelf_at_20_hz_and_192_khz_tracks_f64_reference_within_minus_100_db() {
         naive_err += (f64::from(y) - r).powi(2);
     }
     let naive_db = 10.0 * (naive_err / sig).log10();
-    assert!(naive_db > -100.0, "naive f32 biquad reached {naive_db:.1} dB");
+    assert!(
+        naive_db > -100.0,
+        "naive f32 biquad reached {naive_db:.1} dB"
+    );
 }

@@ -167,7 +167,7 @@ impl Coeffs {
         let z2 = Complex::from_polar(1.0, -2.0 * w);
         let num = Complex::real(self.b0) + z1.scale(self.b1) + z2.scale(self.b2);
         let den = Complex::real(1.0) + z1.scale(self.a1) + z2.scale(self.a2);
-        num.div(den)
+        num / den
     }
 }
 
@@ -246,23 +246,6 @@ impl Complex {
         }
     }
 
-    /// Complex product.
-    pub fn mul(self, o: Complex) -> Self {
-        Complex {
-            re: self.re * o.re - self.im * o.im,
-            im: self.re * o.im + self.im * o.re,
-        }
-    }
-
-    /// Complex quotient.
-    pub fn div(self, o: Complex) -> Self {
-        let d = o.re * o.re + o.im * o.im;
-        Complex {
-            re: (self.re * o.re + self.im * o.im) / d,
-            im: (self.im * o.re - self.re * o.im) / d,
-        }
-    }
-
     /// Magnitude |z|.
     pub fn abs(self) -> f64 {
         self.re.hypot(self.im)
@@ -276,6 +259,27 @@ impl Complex {
     /// Phase in radians.
     pub fn arg(self) -> f64 {
         self.im.atan2(self.re)
+    }
+}
+
+impl std::ops::Mul for Complex {
+    type Output = Complex;
+    fn mul(self, o: Complex) -> Complex {
+        Complex {
+            re: self.re * o.re - self.im * o.im,
+            im: self.re * o.im + self.im * o.re,
+        }
+    }
+}
+
+impl std::ops::Div for Complex {
+    type Output = Complex;
+    fn div(self, o: Complex) -> Complex {
+        let d = o.re * o.re + o.im * o.im;
+        Complex {
+            re: (self.re * o.re + self.im * o.im) / d,
+            im: (self.im * o.re - self.re * o.im) / d,
+        }
     }
 }
 
@@ -333,10 +337,22 @@ mod tests {
     #[test]
     fn rejects_unrealisable_bands() {
         let at = |f, q, g| Coeffs::new(&band(FilterKind::Peaking, f, g, q), 44100.0);
-        assert!(matches!(at(0.0, 1.0, 0.0), Err(BandError::Frequency { .. })));
-        assert!(matches!(at(22050.0, 1.0, 0.0), Err(BandError::Frequency { .. })));
-        assert!(matches!(at(f64::NAN, 1.0, 0.0), Err(BandError::Frequency { .. })));
+        assert!(matches!(
+            at(0.0, 1.0, 0.0),
+            Err(BandError::Frequency { .. })
+        ));
+        assert!(matches!(
+            at(22050.0, 1.0, 0.0),
+            Err(BandError::Frequency { .. })
+        ));
+        assert!(matches!(
+            at(f64::NAN, 1.0, 0.0),
+            Err(BandError::Frequency { .. })
+        ));
         assert!(matches!(at(100.0, 0.0, 0.0), Err(BandError::Q(_))));
-        assert!(matches!(at(100.0, 1.0, f64::INFINITY), Err(BandError::Gain(_))));
+        assert!(matches!(
+            at(100.0, 1.0, f64::INFINITY),
+            Err(BandError::Gain(_))
+        ));
     }
 }

@@ -11,7 +11,7 @@
 //! build was tried and was slower: FMA's latency is longer than an add's, and latency is what
 //! bounds this loop.)
 
-use wide::{CmpLt, f64x2};
+use wide::f64x2;
 
 use crate::dsp::biquad::{Coeffs, Complex};
 
@@ -150,7 +150,7 @@ impl EqChain {
         self.stages()
             .iter()
             .fold(Complex::real(self.preamp), |acc, c| {
-                acc.mul(c.response(freq_hz, self.sample_rate))
+                acc * c.response(freq_hz, self.sample_rate)
             })
     }
 
@@ -234,11 +234,16 @@ impl EqChain {
             };
         }
         self.clock += n as u64;
-        if self.clock % CHUNK as u64 == 0 {
-            let floor = f64x2::splat(DENORMAL_FLOOR);
+        if self.clock.is_multiple_of(CHUNK as u64) {
+            let flush = |v: f64x2| {
+                f64x2::new(
+                    v.to_array()
+                        .map(|x| if x.abs() < DENORMAL_FLOOR { 0.0 } else { x }),
+                )
+            };
             for st in &mut self.state[..len] {
-                st.s1 = st.s1.abs().simd_lt(floor).blend(f64x2::ZERO, st.s1);
-                st.s2 = st.s2.abs().simd_lt(floor).blend(f64x2::ZERO, st.s2);
+                st.s1 = flush(st.s1);
+                st.s2 = flush(st.s2);
             }
         }
     }
@@ -269,7 +274,11 @@ impl LaneCoeffs {
 /// Runs `N` consecutive stages over `block`, fused per frame so their recurrences overlap.
 /// Returns `N`, the number of stages consumed.
 #[inline(always)]
-fn run_group<const N: usize>(coeffs: &[Coeffs], state: &mut [StageState], block: &mut [f64x2]) -> usize {
+fn run_group<const N: usize>(
+    coeffs: &[Coeffs],
+    state: &mut [StageState],
+    block: &mut [f64x2],
+) -> usize {
     let c: [LaneCoeffs; N] = std::array::from_fn(|k| LaneCoeffs::new(&coeffs[k]));
     let mut s: [StageState; N] = std::array::from_fn(|k| state[k]);
     for frame in block.iter_mut() {

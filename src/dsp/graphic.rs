@@ -2,7 +2,7 @@
 
 use std::f64::consts::SQRT_2;
 
-use crate::dsp::biquad::{BandSpec, BandError, Coeffs, Complex, FilterKind};
+use crate::dsp::biquad::{BandError, BandSpec, Coeffs, Complex, FilterKind};
 use crate::dsp::chain::EqChain;
 
 /// Centre frequencies of the ten bands, in Hz (ISO 266 octave series from 31.25 Hz).
@@ -37,15 +37,23 @@ pub fn graphic_coeffs(gains_db: &[f64; 10], sample_rate: f64) -> Result<[Coeffs;
 }
 
 /// Combined response of the ten bands (no preamp) at `freq_hz`.
-pub fn graphic_response(gains_db: &[f64; 10], freq_hz: f64, sample_rate: f64) -> Result<Complex, BandError> {
+pub fn graphic_response(
+    gains_db: &[f64; 10],
+    freq_hz: f64,
+    sample_rate: f64,
+) -> Result<Complex, BandError> {
     let coeffs = graphic_coeffs(gains_db, sample_rate)?;
-    Ok(coeffs
-        .iter()
-        .fold(Complex::ONE, |acc, c| acc.mul(c.response(freq_hz, sample_rate))))
+    Ok(coeffs.iter().fold(Complex::ONE, |acc, c| {
+        acc * c.response(freq_hz, sample_rate)
+    }))
 }
 
 /// A ready-to-run chain for a graphic EQ setting.
-pub fn graphic_chain(gains_db: &[f64; 10], preamp_db: f64, sample_rate: f64) -> Result<EqChain, BandError> {
+pub fn graphic_chain(
+    gains_db: &[f64; 10],
+    preamp_db: f64,
+    sample_rate: f64,
+) -> Result<EqChain, BandError> {
     let coeffs = graphic_coeffs(gains_db, sample_rate)?;
     let mut chain = EqChain::new(sample_rate);
     // Ten stages always fit: MAX_STAGES is at least 32.

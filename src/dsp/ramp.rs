@@ -30,7 +30,12 @@ impl GainRamp {
     /// A steady gain of `db`.
     pub fn new(db: f64) -> Self {
         let g = db_to_gain(db);
-        GainRamp { gain: g, target: g, step: 1.0, remaining: 0 }
+        GainRamp {
+            gain: g,
+            target: g,
+            step: 1.0,
+            remaining: 0,
+        }
     }
 
     /// Current linear gain.
@@ -87,7 +92,10 @@ pub struct Crossfade {
 impl Crossfade {
     /// A crossfade lasting `frames` frames (0 = instant switch).
     pub fn new(frames: u32) -> Self {
-        Crossfade { len: frames, pos: 0 }
+        Crossfade {
+            len: frames,
+            pos: 0,
+        }
     }
 
     /// True once every frame of the fade has been produced.

@@ -202,14 +202,23 @@ fn claps(fs: f64) -> Vec<[f64; 2]> {
         let start = (t0 * fs) as usize;
         let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
         let pan = [0.1, -0.15, 0.05, -0.05][c % 4];
-        for (i, frame) in out.iter_mut().skip(start).take((0.25 * fs) as usize).enumerate() {
+        for (i, frame) in out
+            .iter_mut()
+            .skip(start)
+            .take((0.25 * fs) as usize)
+            .enumerate()
+        {
             let t = i as f64 / fs;
             // Three quick bursts 8 ms apart, then the body's decay.
             let burst = (0..3).any(|k| {
                 let b = t - k as f64 * 0.008;
                 (0.0..0.0015).contains(&b)
             });
-            let env = if burst { 1.0 } else { (-(t - 0.016).max(0.0) * 35.0).exp() * 0.6 };
+            let env = if burst {
+                1.0
+            } else {
+                (-(t - 0.016).max(0.0) * 35.0).exp() * 0.6
+            };
             let x = noise.next() * env;
             let y = b0 * x + b2 * x2 - a1 * y1 - a2 * y2;
             (x2, x1, y2, y1) = (x1, x, y1, y);
@@ -246,7 +255,10 @@ mod tests {
         for s in &m.segments {
             let from = (s.start * 44_100.0) as usize * 2;
             let to = ((s.start + s.seconds) * 44_100.0) as usize * 2;
-            let rms = (m.samples[from..to].iter().map(|v| f64::from(*v).powi(2)).sum::<f64>()
+            let rms = (m.samples[from..to]
+                .iter()
+                .map(|v| f64::from(*v).powi(2))
+                .sum::<f64>()
                 / (to - from) as f64)
                 .sqrt();
             assert!(rms > 0.01, "{}: rms {rms}", s.name);

@@ -2,4 +2,6 @@
 
 pub mod profile;
 
-pub use profile::{DEFAULT_CHECK_RATE, EqProfile, EqShape, MAX_GAIN_DB, PROFILE_VERSION, Problem, ProfileError};
+pub use profile::{
+    DEFAULT_CHECK_RATE, EqProfile, EqShape, MAX_GAIN_DB, PROFILE_VERSION, Problem, ProfileError,
+};

@@ -145,7 +145,11 @@ struct Lines<'a>(&'a str);
 impl Lines<'_> {
     fn at(&self, offset: usize) -> usize {
         let end = offset.min(self.0.len());
-        self.0.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.0.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 }
 
@@ -182,7 +186,8 @@ impl EqProfile {
         let text = String::from_utf8(bytes).map_err(|e| ProfileError::Invalid {
             path: path.to_path_buf(),
             problems: vec![Problem {
-                line: Lines(&String::from_utf8_lossy(e.as_bytes())).at(e.utf8_error().valid_up_to()),
+                line: Lines(&String::from_utf8_lossy(e.as_bytes()))
+                    .at(e.utf8_error().valid_up_to()),
                 field: String::new(),
                 message: "file is not UTF-8 text".into(),
             }],
@@ -249,7 +254,12 @@ impl EqProfile {
     }
 }
 
-fn validate(raw: RawProfile, lines: &Lines<'_>, rate: f64, problems: &mut Vec<Problem>) -> EqProfile {
+fn validate(
+    raw: RawProfile,
+    lines: &Lines<'_>,
+    rate: f64,
+    problems: &mut Vec<Problem>,
+) -> EqProfile {
     let mut report = |span: std::ops::Range<usize>, field: &str, message: String| {
         problems.push(Problem {
             line: lines.at(span.start),
@@ -390,12 +400,20 @@ fn validate(raw: RawProfile, lines: &Lines<'_>, rate: f64, problems: &mut Vec<Pr
                 report(
                     span,
                     "graphic.gains_db",
-                    format!("{} values; the graphic EQ has exactly 10 bands", values.len()),
+                    format!(
+                        "{} values; the graphic EQ has exactly 10 bands",
+                        values.len()
+                    ),
                 );
             }
             let mut out = [0.0; 10];
             for (i, g) in values.iter().enumerate().take(10) {
-                check_gain(*g.get_ref(), &format!("graphic.gains_db[{i}]"), g.span(), &mut report);
+                check_gain(
+                    *g.get_ref(),
+                    &format!("graphic.gains_db[{i}]"),
+                    g.span(),
+                    &mut report,
+                );
                 out[i] = *g.get_ref();
             }
             if nyquist <= 16_000.0 {
@@ -481,7 +499,10 @@ bands = [
             "version = 1\nname = \"g\"\npreamp_db = -6\ngraphic = { gains_db = [6, 5, 4, 0, 0, 0, -1, -2, 0, 1] }\n",
         )
         .unwrap();
-        assert_eq!(p.shape, EqShape::Graphic([6., 5., 4., 0., 0., 0., -1., -2., 0., 1.]));
+        assert_eq!(
+            p.shape,
+            EqShape::Graphic([6., 5., 4., 0., 0., 0., -1., -2., 0., 1.])
+        );
         assert_eq!(p.bands().len(), 10);
     }
 
@@ -509,7 +530,11 @@ bands = [
 
     #[test]
     fn gain_limits_and_version_are_checked() {
-        let p = problems(&GOOD.replace("gain_db = 4.0", "gain_db = 31").replace("version = 1", "version = 2"));
+        let p = problems(
+            &GOOD
+                .replace("gain_db = 4.0", "gain_db = 31")
+                .replace("version = 1", "version = 2"),
+        );
         let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["version", "bands[0].gain_db"]);
         let p = problems(&GOOD.replace("gain_db = 4.0", "gain_db = nan"));
@@ -518,13 +543,17 @@ bands = [
 
     #[test]
     fn gain_on_a_pass_filter_is_refused() {
-        let p = problems(&GOOD.replace("{ type = \"high_pass\", freq_hz = 15 }", "{ type = \"high_pass\", freq_hz = 15, gain_db = 3 }"));
+        let p = problems(&GOOD.replace(
+            "{ type = \"high_pass\", freq_hz = 15 }",
+            "{ type = \"high_pass\", freq_hz = 15, gain_db = 3 }",
+        ));
         assert_eq!(p[0].field, "bands[2].gain_db");
     }
 
     #[test]
     fn graphic_needs_ten_values_and_no_bands() {
-        let p = problems("version = 1\nname = \"g\"\npreamp_db = 0\ngraphic = { gains_db = [1, 2] }\n");
+        let p =
+            problems("version = 1\nname = \"g\"\npreamp_db = 0\ngraphic = { gains_db = [1, 2] }\n");
         assert_eq!((p[0].line, p[0].field.as_str()), (4, "graphic.gains_db"));
         let p = problems("version = 1\nname = \"g\"\npreamp_db = 0\n");
         assert!(p[0].message.contains("no filters"));

@@ -150,8 +150,8 @@ impl StereoResampler {
         if self.engine.is_none() {
             return Ok(());
         }
-        let expected = (self.frames_in as u128 * self.to as u128 + self.from as u128 / 2)
-            / self.from as u128;
+        let expected =
+            (self.frames_in as u128 * self.to as u128 + self.from as u128 / 2) / self.from as u128;
         let expected = expected as u64;
         let mut guard = 0;
         while self.frames_out < expected && guard < 64 {
@@ -230,7 +230,8 @@ mod tests {
     fn sine(freq: f64, rate: u32, frames: usize) -> Vec<f32> {
         (0..frames)
             .flat_map(|i| {
-                let v = (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(rate)).sin() * 0.5;
+                let v =
+                    (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(rate)).sin() * 0.5;
                 [v as f32, v as f32]
             })
             .collect()
@@ -254,7 +255,12 @@ mod tests {
 
     #[test]
     fn output_length_is_exact() {
-        for (from, to, frames) in [(44100, 48000, 44100), (48000, 44100, 12345), (44100, 192000, 777), (96000, 48000, 5)] {
+        for (from, to, frames) in [
+            (44100, 48000, 44100),
+            (48000, 44100, 12345),
+            (44100, 192000, 777),
+            (96000, 48000, 5),
+        ] {
             let out = run(from, to, &sine(440.0, from, frames), 500);
             let want = (frames as u64 * to as u64 + from as u64 / 2) / from as u64;
             assert_eq!(out.len() as u64, want * 2, "{from}->{to} {frames}");

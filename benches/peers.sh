@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# iemlab render vs sox and ffmpeg on the identical 10-band peaking chain, same input, same
+# run. Needs: sox, ffmpeg, hyperfine (apt-get install -y sox ffmpeg hyperfine).
+# Usage: benches/peers.sh [SECONDS]   (default 60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-60}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+PROFILE=presets/eq/bench-10-band.toml
+
+cargo build --release --quiet
+BIN=target/release/iemlab
+
+# The same 60 s, 48 kHz, 24-bit stereo input for everyone: pink noise plus a tone sweep.
+sox -n -r 48000 -c 2 -b 24 "$WORK/in.wav" synth "$SECS" pinknoise synth "$SECS" sine mix 40-16000 gain -8
+sox "$WORK/in.wav" "$WORK/in.flac"
+
+# Bands as "freq gain q" lines, read from the profile the iemlab run uses.
+BANDS=$(grep -o 'freq_hz = [0-9.]*, gain_db = [-0-9.]*, q = [0-9.]*' "$PROFILE" |
+        sed -E 's/freq_hz = ([0-9.]+), gain_db = ([-0-9.]+), q = ([0-9.]+)/\1 \2 \3/')
+PREAMP=$(sed -nE 's/^preamp_db = ([-0-9.]+)/\1/p' "$PROFILE")
+SOX_FX="gain $PREAMP"
+FF_FX="volume=${PREAMP}dB"
+while read -r f g q; do
+  SOX_FX="$SOX_FX equalizer $f ${q}q $g"
+  FF_FX="$FF_FX,equalizer=f=$f:t=q:w=$q:g=$g"
+done <<< "$BANDS"
+
+for IN in in.wav in.flac; do
+  echo "== input: $IN ($SECS s, 48 kHz stereo), output: 24-bit WAV =="
+  hyperfine --warmup 1 --runs 7 --export-json "$WORK/$IN.json" \
+    -n iemlab "$BIN render $WORK/$IN --eq $PROFILE -o $WORK/iemlab.wav --force" \
+    -n sox "sox $WORK/$IN -b 24 $WORK/sox.wav $SOX_FX" \
+    -n ffmpeg "ffmpeg -loglevel error -y -i $WORK/$IN -af $FF_FX -c:a pcm_s24le $WORK/ffmpeg.wav"
+  python3 - "$WORK/$IN.json" "$SECS" <<'PY'
+import json, sys
+runs = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+secs = float(sys.argv[2])
+me = runs["iemlab"]["median"]
+for name in ("iemlab", "sox", "ffmpeg"):
+    t = runs[name]["median"]
+    print(f"{name:7s} median {t*1000:8.1f} ms  {secs/t:7.0f}x real time  iemlab is {t/me:5.2f}x faster" if name != "iemlab"
+          else f"{name:7s} median {t*1000:8.1f} ms  {secs/t:7.0f}x real time")
+PY
+done
+
+# The three outputs should agree: same filters, so differences are rounding only.
+python3 - "$WORK" <<'PY'
+import sys, wave, struct
+def load(p):
+    w = wave.open(p); n = w.getnframes(); raw = w.readframes(n)
+    return [int.from_bytes(raw[i:i+3], "little", signed=True) / 8388608 for i in range(0, len(raw), 3)]
+d = sys.argv[1]
+a, s, f = load(f"{d}/iemlab.wav"), load(f"{d}/sox.wav"), load(f"{d}/ffmpeg.wav")
+import math
+def diff(x, y):
+    n = min(len(x), len(y)); e = sum((x[i]-y[i])**2 for i in range(0, n, 7)); p = sum(x[i]**2 for i in range(0, n, 7))
+    return 10*math.log10(e/p) if e > 0 else float("-inf")
+print(f"iemlab vs sox:    {diff(a, s):6.1f} dB difference")
+print(f"iemlab vs ffmpeg: {diff(a, f):6.1f} dB difference")
+PY

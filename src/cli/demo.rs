@@ -1,0 +1,90 @@
+//! `iemlab demo`: works anywhere, with no files and no sound card.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::DemoArgs;
+use crate::material::demo_material;
+use crate::preset::EqProfile;
+use crate::render::{RenderRequest, WavFormat, WavSink, render};
+use crate::timecode::format_time;
+
+/// Profiles the demo renders through, built into the binary so it runs outside the repo.
+const DEMO_PROFILES: [(&str, &str); 3] = [
+    (
+        "bass-boost",
+        include_str!("../../presets/eq/bass-boost.toml"),
+    ),
+    (
+        "treble-tame",
+        include_str!("../../presets/eq/treble-tame.toml"),
+    ),
+    (
+        "v-shape-graphic",
+        include_str!("../../presets/eq/v-shape-graphic.toml"),
+    ),
+];
+
+const DEMO_RATE: u32 = 48_000;
+
+pub(super) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let dir = &args.output;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create folder", dir.display()))?;
+    let material = demo_material(DEMO_RATE);
+    let source = dir.join("demo-source.wav");
+    // The demo's own folder: re-running the demo replaces its own files.
+    let mut sink = WavSink::create(&source, DEMO_RATE, WavFormat::S24, true)?;
+    sink.write(&material.samples)?;
+    sink.finish()?;
+    println!(
+        "wrote {} ({}, built-in material at {DEMO_RATE} Hz)",
+        source.display(),
+        format_time(material.samples.len() as f64 / 2.0 / f64::from(DEMO_RATE))
+    );
+
+    let mut outputs: Vec<(PathBuf, EqProfile)> = Vec::new();
+    for (stem, text) in DEMO_PROFILES {
+        let profile = EqProfile::parse(
+            text,
+            Path::new(&format!("presets/eq/{stem}.toml")),
+            DEMO_RATE,
+        )?;
+        let output = dir.join(format!("demo-{stem}.wav"));
+        let request = RenderRequest {
+            input: source.clone(),
+            output: output.clone(),
+            rate: None,
+            from: None,
+            to: None,
+            format: WavFormat::S24,
+            force: true,
+        };
+        let summary = render(&request, &profile)?;
+        println!("wrote {}  ('{}')", summary.line(), profile.name);
+        if let Some(w) = summary.clip_warning() {
+            eprintln!("{w}");
+        }
+        outputs.push((output, profile));
+    }
+
+    println!("\nWhat is where in each file:");
+    for s in &material.segments {
+        println!(
+            "  {}  {:<26} {}",
+            format_time(s.start),
+            s.name,
+            s.listen_for
+        );
+    }
+    println!("\nListen to demo-source.wav, then each demo-*.wav, at the same volume:");
+    for (path, profile) in &outputs {
+        println!("  {}: {}", path.display(), profile.name);
+    }
+    println!(
+        "\nNext: render your own track with\n  iemlab render TRACK.flac --eq presets/eq/bass-boost.toml -o out.wav"
+    );
+    Ok(ExitCode::SUCCESS)
+}
