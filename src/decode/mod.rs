@@ -135,6 +135,8 @@ pub struct AudioFile {
     /// After a seek: frames before this are dropped.
     discard_before: Option<u64>,
     position: u64,
+    /// Where the next packet should start (frames); a later start means packets were lost.
+    expected_pts: Option<i64>,
     skipped: u64,
     consecutive_errors: u32,
     ended: bool,
@@ -225,6 +227,7 @@ impl AudioFile {
             pending_pos: 0,
             discard_before: None,
             position: 0,
+            expected_pts: None,
             skipped: 0,
             consecutive_errors: 0,
             ended: false,
@@ -292,17 +295,26 @@ impl AudioFile {
             time,
             track_id: Some(self.track_id),
         };
-        match self.format.seek(SeekMode::Accurate, to) {
-            Ok(_) => {
+        // libopus through the adapter reports Ogg granule positions that include the stream's
+        // pre-skip, so packet times after a seek are off by it: decode from the start instead.
+        let seekable = self.info.codec != "opus";
+        match self
+            .format
+            .seek(SeekMode::Accurate, to)
+            .ok()
+            .filter(|_| seekable)
+        {
+            Some(_) => {
                 self.decoder.reset();
                 self.pending.clear();
                 self.pending_pos = 0;
                 self.ended = false;
                 self.discard_before = Some(target);
+                self.expected_pts = None;
                 self.position = target;
             }
             // Some streams cannot seek: decode from the start and drop frames instead.
-            Err(_) => {
+            None => {
                 *self = AudioFile::open(&self.path)?;
                 self.skip_frames(target)?;
             }
@@ -330,7 +342,11 @@ impl AudioFile {
 
     /// Converts a timestamp in the track's time base to frames at the file's rate.
     fn ts_to_frames(&self, ts: Timestamp) -> i64 {
-        let ts = ts.get();
+        self.ticks_to_frames(ts.get())
+    }
+
+    /// Converts a count of time-base ticks to frames at the file's rate.
+    fn ticks_to_frames(&self, ts: i64) -> i64 {
         match self.time_base {
             Some(tb) if !(tb.numer.get() == 1 && tb.denom.get() == self.info.sample_rate) => {
                 let num =
@@ -370,6 +386,11 @@ impl AudioFile {
             return Ok(());
         }
         let pts = self.ts_to_frames(packet.pts);
+        // Where the next packet should start: `dur` counts the valid (untrimmed) frames; some
+        // containers (WebM) leave it 0, and then the decoded length stands in.
+        let dur = packet.dur.get();
+        let end =
+            (dur > 0).then(|| self.ticks_to_frames(packet.pts.get().saturating_add(dur as i64)));
         let decoded = match self.decoder.decode(&packet) {
             Ok(buf) => {
                 let frames = buf.frames();
@@ -397,6 +418,8 @@ impl AudioFile {
             self.downmix = Downmix::for_channels(&channels);
         }
         let n = channels.count().max(1);
+        let trimmed = packet.trim_start.get() > 0 || packet.trim_end.get() > 0;
+        self.fill_gap(pts, end.unwrap_or(pts + frames as i64), trimmed);
         let mut skip = 0usize;
         if let Some(target) = self.discard_before {
             let target = target as i64;
@@ -410,6 +433,35 @@ impl AudioFile {
         self.downmix
             .apply(&self.scratch[start..], &mut self.pending);
         Ok(())
+    }
+
+    /// When the demuxer dropped damaged data (FLAC resyncing after a CRC error, say), the next
+    /// packet starts later than the last one ended. Count the loss and fill it with silence so
+    /// that everything after it stays at its true time (cue points stay sample-accurate).
+    fn fill_gap(&mut self, pts: i64, end: i64, trimmed: bool) {
+        // Timestamps in coarse time bases (WebM: 1 ms) round; only gaps beyond a tick count.
+        let tick = self.time_base.map_or(1, |tb| {
+            let (num, den) = (
+                u64::from(self.info.sample_rate) * u64::from(tb.numer.get()),
+                u64::from(tb.denom.get()),
+            );
+            num.div_ceil(den) as i64
+        });
+        // Only lossless streams are judged: their packet times are exact, while lossy codecs
+        // hide encoder delay inside packets (Opus pre-skip, AAC priming) and would look gappy.
+        let exact = ["flac", "alac"].contains(&self.info.codec.as_str())
+            || self.info.codec.starts_with("pcm");
+        if let Some(expected) = self.expected_pts.filter(|_| exact) {
+            let gap = pts - expected;
+            if gap > tick + 1 && self.discard_before.is_none() {
+                self.skipped += 1;
+                let fill = gap.min(i64::from(self.info.sample_rate) * 10) as usize;
+                self.pending.resize(self.pending.len() + 2 * fill, 0.0);
+            }
+        }
+        // Encoder delay and padding are trimmed from packets at the ends; timestamps around
+        // them do not line up, so gaps are only judged between untrimmed packets.
+        self.expected_pts = if trimmed { None } else { Some(end) };
     }
 
     fn note_bad_packet(&mut self, _error: &SymphoniaError) -> Result<(), DecodeError> {
