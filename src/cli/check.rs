@@ -59,7 +59,9 @@ fn check_file(path: &Path, rate: u32) -> Result<String, String> {
                 (max * 10.0).ceil() / 10.0
             ));
         } else {
-            line.push_str(&format!(", max gain {max:+.1} dB (cannot clip)"));
+            // Round -0.04 to +0.0 rather than print "-0.0".
+            let shown = if max.abs() < 0.05 { 0.0 } else { max };
+            line.push_str(&format!(", max gain {shown:+.1} dB (no net boost)"));
         }
     }
     Ok(line)
