@@ -1,13 +1,21 @@
 //! Any channel layout → stereo.
 //!
 //! - Mono: the same signal on left and right (a centred phantom image at the file's level).
-//! - Stereo: unchanged.
+//! - Stereo (any two channels): unchanged, first channel left, second right.
 //! - Positioned multichannel (5.1, 7.1, …): ITU-R BS.775 downmix. Front left/right go to their
-//!   side at 1.0; centre to both at 0.7071 (−3 dB); side/rear left and right to their side at
-//!   0.7071; rear centre to both at 0.5; LFE is dropped (BS.775 leaves it out, and headphones
-//!   reproduce the bass already in the main channels). The whole matrix is then scaled so
-//!   that a full-scale signal in every channel cannot exceed full scale at the output.
-//! - Discrete channels with no positions (more than two): the first two, as left and right.
+//!   side at 1.0; the centre goes to both sides at 0.7071 (−3 dB); surrounds (side or rear left
+//!   and right) go to their side at −3 dB. BS.775 has no rule for the channels of larger
+//!   layouts, so they follow the same logic: channels on one side (wide, top, bottom) go to
+//!   that side at −3 dB and centred ones (rear centre, top centre) to both at −3 dB. LFE is
+//!   dropped: BS.775 leaves it out, and the main channels already carry the bass that
+//!   headphones reproduce. Then the whole matrix is scaled so that a full-scale signal in every
+//!   channel cannot exceed full scale at the output (for 5.1 everything is divided by
+//!   1 + 2 · 0.7071 = 2.414, about −7.7 dB), so a downmix never clips.
+//! - First-order (or higher) Ambisonics (ACN/SN3D): a mid-side decode of W and Y,
+//!   L = (W + Y) / 2, R = (W − Y) / 2, which puts a source at 90° fully on the left.
+//! - Anything else with more than two channels (discrete channels without positions, custom
+//!   labels): the first two, as left and right, since there is no principled mix and those are
+//!   the stereo pair in every common convention.
 
 use symphonia::core::audio::{Channels, Position};
 
@@ -18,6 +26,8 @@ const MINUS_3DB: f32 = std::f32::consts::FRAC_1_SQRT_2;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Downmix {
     gains: Vec<[f32; 2]>,
+    /// Plain stereo: copied through without arithmetic.
+    identity: bool,
 }
 
 impl Downmix {
@@ -27,8 +37,15 @@ impl Downmix {
         let gains = match channels {
             _ if count == 0 => Vec::new(),
             _ if count == 1 => vec![[1.0, 1.0]],
-            Channels::Positioned(positions) if count > 2 => positioned(*positions),
             _ if count == 2 => vec![[1.0, 0.0], [0.0, 1.0]],
+            Channels::Positioned(positions) => positioned(*positions),
+            Channels::Ambisonic(_) => {
+                let mut g = vec![[0.0, 0.0]; count];
+                // ACN order: W, Y, Z, X, …
+                g[0] = [0.5, 0.5];
+                g[1] = [0.5, -0.5];
+                g
+            }
             _ => {
                 let mut g = vec![[0.0, 0.0]; count];
                 g[0] = [1.0, 0.0];
@@ -36,7 +53,10 @@ impl Downmix {
                 g
             }
         };
-        Downmix { gains }
+        Downmix {
+            identity: count == 2,
+            gains,
+        }
     }
 
     /// Number of source channels.
@@ -44,14 +64,19 @@ impl Downmix {
         self.gains.len()
     }
 
+    /// Gains of source channel `index` into (left, right).
+    pub fn gains(&self, index: usize) -> Option<[f32; 2]> {
+        self.gains.get(index).copied()
+    }
+
     /// Converts interleaved `input` (of `source_channels()` channels) to interleaved stereo,
-    /// appended to `out`.
+    /// appended to `out`. A trailing partial frame is ignored.
     pub fn apply(&self, input: &[f32], out: &mut Vec<f32>) {
         let n = self.gains.len();
         if n == 0 {
             return;
         }
-        if n == 2 && self.gains[0] == [1.0, 0.0] && self.gains[1] == [0.0, 1.0] {
+        if self.identity {
             out.extend_from_slice(&input[..input.len() / 2 * 2]);
             return;
         }
@@ -68,34 +93,43 @@ impl Downmix {
     }
 }
 
-/// BS.775 gains in canonical (bit) order of the positions present.
-fn positioned(positions: Position) -> Vec<[f32; 2]> {
-    let mut gains: Vec<[f32; 2]> = Vec::new();
-    for bit in 0..64 {
-        let Some(p) = Position::from_bits(1u64 << bit) else {
-            continue;
-        };
-        if !positions.contains(p) {
-            continue;
-        }
-        let g = if p == Position::FRONT_LEFT || p == Position::FRONT_LEFT_CENTER {
-            [1.0, 0.0]
-        } else if p == Position::FRONT_RIGHT || p == Position::FRONT_RIGHT_CENTER {
-            [0.0, 1.0]
-        } else if p == Position::FRONT_CENTER {
-            [MINUS_3DB, MINUS_3DB]
-        } else if p == Position::REAR_LEFT || p == Position::SIDE_LEFT {
-            [MINUS_3DB, 0.0]
-        } else if p == Position::REAR_RIGHT || p == Position::SIDE_RIGHT {
-            [0.0, MINUS_3DB]
-        } else if p == Position::REAR_CENTER {
-            [0.5, 0.5]
-        } else {
-            // LFE and height channels are left out.
-            [0.0, 0.0]
-        };
-        gains.push(g);
+/// Gains for one speaker position: [left, right].
+fn position_gains(p: Position) -> [f32; 2] {
+    const LEFT: Position = Position::REAR_LEFT
+        .union(Position::SIDE_LEFT)
+        .union(Position::FRONT_LEFT_WIDE)
+        .union(Position::TOP_FRONT_LEFT)
+        .union(Position::TOP_REAR_LEFT)
+        .union(Position::TOP_SIDE_LEFT)
+        .union(Position::BOTTOM_FRONT_LEFT);
+    const RIGHT: Position = Position::REAR_RIGHT
+        .union(Position::SIDE_RIGHT)
+        .union(Position::FRONT_RIGHT_WIDE)
+        .union(Position::TOP_FRONT_RIGHT)
+        .union(Position::TOP_REAR_RIGHT)
+        .union(Position::TOP_SIDE_RIGHT)
+        .union(Position::BOTTOM_FRONT_RIGHT);
+    const LFE: Position = Position::LFE1.union(Position::LFE2);
+    if p == Position::FRONT_LEFT || p == Position::FRONT_LEFT_CENTER {
+        [1.0, 0.0]
+    } else if p == Position::FRONT_RIGHT || p == Position::FRONT_RIGHT_CENTER {
+        [0.0, 1.0]
+    } else if LEFT.contains(p) {
+        [MINUS_3DB, 0.0]
+    } else if RIGHT.contains(p) {
+        [0.0, MINUS_3DB]
+    } else if LFE.contains(p) {
+        [0.0, 0.0]
+    } else {
+        // Front, rear, top and bottom centre.
+        [MINUS_3DB, MINUS_3DB]
     }
+}
+
+/// Gains in canonical (bit) order of the positions present, which is the order symphonia
+/// delivers positioned channels in.
+fn positioned(positions: Position) -> Vec<[f32; 2]> {
+    let mut gains: Vec<[f32; 2]> = positions.iter().map(position_gains).collect();
     // Scale so the loudest output cannot pass full scale when every input is at full scale.
     let worst = (0..2)
         .map(|side| gains.iter().map(|g| g[side]).sum::<f32>())
@@ -113,12 +147,16 @@ fn positioned(positions: Position) -> Vec<[f32; 2]> {
 mod tests {
     use super::*;
 
+    fn mix(d: &Downmix, input: &[f32]) -> Vec<f32> {
+        let mut out = Vec::new();
+        d.apply(input, &mut out);
+        out
+    }
+
     #[test]
     fn mono_goes_to_both_sides_at_full_level() {
         let d = Downmix::for_channels(&Channels::Discrete(1));
-        let mut out = Vec::new();
-        d.apply(&[0.5, -0.25], &mut out);
-        assert_eq!(out, [0.5, 0.5, -0.25, -0.25]);
+        assert_eq!(mix(&d, &[0.5, -0.25]), [0.5, 0.5, -0.25, -0.25]);
     }
 
     #[test]
@@ -126,9 +164,9 @@ mod tests {
         let d = Downmix::for_channels(&Channels::Positioned(
             Position::FRONT_LEFT | Position::FRONT_RIGHT,
         ));
-        let mut out = Vec::new();
-        d.apply(&[0.1, 0.2, 0.3, 0.4], &mut out);
-        assert_eq!(out, [0.1, 0.2, 0.3, 0.4]);
+        assert_eq!(mix(&d, &[0.1, 0.2, 0.3, 0.4]), [0.1, 0.2, 0.3, 0.4]);
+        // A trailing half frame is dropped rather than shifting the channels.
+        assert_eq!(mix(&d, &[0.1, 0.2, 0.3]), [0.1, 0.2]);
     }
 
     #[test]
@@ -137,34 +175,81 @@ mod tests {
             | Position::FRONT_RIGHT
             | Position::FRONT_CENTER
             | Position::LFE1
-            | Position::REAR_LEFT
-            | Position::REAR_RIGHT;
+            | Position::SIDE_LEFT
+            | Position::SIDE_RIGHT;
         let d = Downmix::for_channels(&Channels::Positioned(layout));
         assert_eq!(d.source_channels(), 6);
         let scale = 1.0 + 2.0 * MINUS_3DB;
-        // Centre only: equal in both sides at -3 dB before scaling.
-        let mut out = Vec::new();
-        d.apply(&[0.0, 0.0, 1.0, 0.0, 0.0, 0.0], &mut out);
-        assert!((out[0] - MINUS_3DB / scale).abs() < 1e-6 && out[0] == out[1]);
+        let close = |a: f32, b: f32| (a - b).abs() < 1e-6;
+        // Front left: full level on the left only, after scaling.
+        let out = mix(&d, &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        assert!(close(out[0], 1.0 / scale) && out[1] == 0.0, "{out:?}");
+        // Centre: equal in both sides, 3 dB below the fronts.
+        let out = mix(&d, &[0.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
+        assert!(
+            close(out[0], MINUS_3DB / scale) && out[0] == out[1],
+            "{out:?}"
+        );
         // LFE is dropped.
-        out.clear();
-        d.apply(&[0.0, 0.0, 0.0, 1.0, 0.0, 0.0], &mut out);
-        assert_eq!(out, [0.0, 0.0]);
-        // Everything at full scale lands exactly at full scale.
-        out.clear();
-        d.apply(&[1.0; 6], &mut out);
+        assert_eq!(mix(&d, &[0.0, 0.0, 0.0, 1.0, 0.0, 0.0]), [0.0, 0.0]);
+        // Surround left: its side only, at -3 dB.
+        let out = mix(&d, &[0.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
+        assert!(close(out[0], MINUS_3DB / scale) && out[1] == 0.0, "{out:?}");
+        let out = mix(&d, &[0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+        assert!(out[0] == 0.0 && close(out[1], MINUS_3DB / scale), "{out:?}");
+        // Everything at full scale (the worst case) lands exactly at full scale.
+        let out = mix(&d, &[1.0; 6]);
+        assert!(close(out[0], 1.0) && close(out[1], 1.0), "{out:?}");
+        let out = mix(&d, &[-1.0; 6]);
+        assert!(close(out[0], -1.0) && close(out[1], -1.0), "{out:?}");
+    }
+
+    #[test]
+    fn seven_one_four_never_clips_and_keeps_sides_apart() {
+        let layout = Position::FRONT_LEFT
+            | Position::FRONT_RIGHT
+            | Position::FRONT_CENTER
+            | Position::LFE1
+            | Position::REAR_LEFT
+            | Position::REAR_RIGHT
+            | Position::SIDE_LEFT
+            | Position::SIDE_RIGHT
+            | Position::TOP_FRONT_LEFT
+            | Position::TOP_FRONT_RIGHT
+            | Position::TOP_REAR_LEFT
+            | Position::TOP_REAR_RIGHT;
+        let d = Downmix::for_channels(&Channels::Positioned(layout));
+        let out = mix(&d, &[1.0; 12]);
+        assert!(out[0] <= 1.0 + 1e-6 && out[1] <= 1.0 + 1e-6, "{out:?}");
+        for i in 0..12 {
+            let [l, r] = d.gains(i).unwrap_or_default();
+            assert!(l >= 0.0 && r >= 0.0);
+        }
+    }
+
+    #[test]
+    fn three_channels_without_a_left_right_pair_still_mix() {
+        // Centre + rear left + rear right.
+        let d = Downmix::for_channels(&Channels::Positioned(
+            Position::FRONT_CENTER | Position::REAR_LEFT | Position::REAR_RIGHT,
+        ));
+        let out = mix(&d, &[1.0, 1.0, 1.0]);
         assert!((out[0] - 1.0).abs() < 1e-6 && (out[1] - 1.0).abs() < 1e-6);
-        // Rear left stays on the left.
-        out.clear();
-        d.apply(&[0.0, 0.0, 0.0, 0.0, 1.0, 0.0], &mut out);
-        assert!(out[0] > 0.2 && out[1] == 0.0);
+    }
+
+    #[test]
+    fn ambisonics_decode_mid_side() {
+        let d = Downmix::for_channels(&Channels::Ambisonic(1));
+        assert_eq!(d.source_channels(), 4);
+        // A source hard left in SN3D: W = Y = s.
+        assert_eq!(mix(&d, &[0.5, 0.5, 0.0, 0.0]), [0.5, 0.0]);
     }
 
     #[test]
     fn unpositioned_multichannel_keeps_the_first_two() {
         let d = Downmix::for_channels(&Channels::Discrete(4));
-        let mut out = Vec::new();
-        d.apply(&[0.1, 0.2, 0.9, 0.9], &mut out);
-        assert_eq!(out, [0.1, 0.2]);
+        assert_eq!(mix(&d, &[0.1, 0.2, 0.9, 0.9]), [0.1, 0.2]);
+        assert!(Downmix::for_channels(&Channels::None).source_channels() == 0);
+        assert!(mix(&Downmix::for_channels(&Channels::None), &[1.0]).is_empty());
     }
 }

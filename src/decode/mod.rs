@@ -1,43 +1,54 @@
-//! File → interleaved stereo f32 frames: symphonia for WAV, AIFF, FLAC, ALAC/AAC in MP4/M4A,
-//! MP3, Ogg Vorbis and CAF; libopus (through symphonia-adapter-libopus) for Opus in Ogg
-//! (.opus/.ogg) and in WebM/Matroska, the form video downloaders produce.
+//! File → interleaved stereo f32 frames: symphonia for WAV, AIFF, CAF, FLAC, ALAC/AAC in
+//! MP4/M4A, MP3, Ogg Vorbis and Ogg FLAC; libopus (through symphonia-adapter-libopus) for Opus
+//! in Ogg (.opus/.ogg), WebM/Matroska (what yt-dlp saves) and MP4. Any channel layout is mixed
+//! to stereo as [`downmix`] documents.
 //!
-//! A packet that fails to decode is skipped and counted ([`AudioFile::skipped_packets`]); a
-//! file that cannot be opened or has no decodable audio is an error that names the file.
+//! Positions are frame indices at the file's own rate, counted from the first audible frame:
+//! encoder delay and padding are removed wherever the file records them. symphonia 0.6 applies
+//! the MP3 LAME/Xing header and Ogg granule positions itself (gapless trimming is always on in
+//! 0.6; `FormatOptions` has no switch for it any more); the Opus pre-skip and MP4 edit lists
+//! are applied here (`timeline.rs`, `mp4.rs`). Seeking is sample-accurate: see
+//! [`AudioFile::seek`].
+//!
+//! Damage is survived, not fatal: a packet that fails to decode is skipped and counted
+//! ([`AudioFile::skipped_packets`]); in lossless streams the frames it held become silence so
+//! that everything after it stays at its true time; a file cut short (an interrupted download)
+//! plays up to the cut and counts the loss, and if its container cannot even be opened that way
+//! it is retried as a stream read front to back. Panics inside symphonia on hostile input are
+//! caught and handled like damage. A file that cannot be opened or holds no decodable audio is
+//! an error that names the file.
 
+mod codecs;
 pub mod downmix;
+mod mp4;
+mod packets;
+mod reader;
+mod tags;
+mod timeline;
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
-use symphonia::core::codecs::registry::CodecRegistry;
-use symphonia::core::errors::Error as SymphoniaError;
-use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo, TrackType};
-use symphonia::core::io::MediaSourceStream;
-use symphonia::core::meta::{MetadataOptions, StandardTag};
-use symphonia::core::units::{Time, TimeBase, Timestamp};
+use symphonia::core::audio::Channels;
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder};
+use symphonia::core::formats::FormatReader;
 
 use crate::timecode::format_time;
 pub use downmix::Downmix;
-
-/// After this many consecutive unreadable packets the rest of the file is given up on.
-const MAX_CONSECUTIVE_ERRORS: u32 = 64;
+pub use tags::Tags;
+use timeline::Timeline;
 
 /// What a file holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AudioInfo {
-    /// Sample rate in Hz.
+    /// Sample rate in Hz (Opus is always decoded at 48 kHz).
     pub sample_rate: u32,
     /// Channels in the file (output is always stereo).
     pub source_channels: usize,
-    /// Total frames, when the container says.
+    /// Total frames after encoder delay and padding are removed, when the container says.
     pub frames: Option<u64>,
-    /// Codec short name, e.g. "flac", "opus".
+    /// Codec short name, e.g. "flac", "opus", "pcm_s24le".
     pub codec: String,
-    /// Bits per sample of the source, when meaningful (PCM, FLAC, ALAC).
+    /// Bits per sample of the source, for lossless codecs (PCM, FLAC, ALAC) when known.
     pub bits_per_sample: Option<u32>,
 }
 
@@ -48,18 +59,7 @@ impl AudioInfo {
     }
 }
 
-/// Artist, title and album tags, for matching playlist entries to files.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tags {
-    /// Track artist.
-    pub artist: Option<String>,
-    /// Track title.
-    pub title: Option<String>,
-    /// Album title.
-    pub album: Option<String>,
-}
-
-/// Why a file could not be decoded.
+/// Why a file could not be decoded. Every message starts with the file's path.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     /// The file could not be opened.
@@ -84,7 +84,17 @@ pub enum DecodeError {
         /// File path.
         path: PathBuf,
     },
-    /// Reading failed mid-stream in a way that cannot be skipped.
+    /// The audio is in a codec iemlab cannot decode.
+    #[error("{path}: unsupported codec {codec} ({reason})", path = .path.display())]
+    UnsupportedCodec {
+        /// File path.
+        path: PathBuf,
+        /// Codec name.
+        codec: String,
+        /// What symphonia said.
+        reason: String,
+    },
+    /// Reading failed mid-stream in a way that cannot be skipped (a failing disk, say).
     #[error("{path}: read error at {at}: {reason}", path = .path.display())]
     Read {
         /// File path.
@@ -95,7 +105,7 @@ pub enum DecodeError {
         reason: String,
     },
     /// A seek beyond the end of the track.
-    #[error("{path}: cannot seek to {to}, the track is {length} long", path = .path.display())]
+    #[error("{path}: seek to {to} is past the end (track is {length})", path = .path.display())]
     SeekPastEnd {
         /// File path.
         path: PathBuf,
@@ -106,15 +116,24 @@ pub enum DecodeError {
     },
 }
 
-/// symphonia's decoders plus libopus.
-fn codecs() -> &'static CodecRegistry {
-    static REGISTRY: OnceLock<CodecRegistry> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let mut registry = CodecRegistry::new();
-        symphonia::default::register_enabled_codecs(&mut registry);
-        registry.register_audio_decoder::<symphonia_adapter_libopus::OpusDecoder>();
-        registry
-    })
+/// What to do with decoded frames before a given index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Discard {
+    /// Encoder delay at the start of the stream (or of a chained Ogg link).
+    Start(i64),
+    /// The pre-roll of a seek through the demuxer; a packet starting after the target means
+    /// the demuxer overshot and the seek must be redone the slow way.
+    FastSeek(i64),
+    /// The run-up of a seek that decodes from the start; a hole before the target is silence.
+    SlowSeek(i64),
+}
+
+impl Discard {
+    fn before(self) -> i64 {
+        match self {
+            Discard::Start(i) | Discard::FastSeek(i) | Discard::SlowSeek(i) => i,
+        }
+    }
 }
 
 /// An open audio file that yields stereo f32 frames.
@@ -124,22 +143,45 @@ pub struct AudioFile {
     tags: Tags,
     format: Box<dyn FormatReader>,
     decoder: Box<dyn AudioDecoder>,
+    /// The parameters the decoder was built from, to rebuild it after a crash.
+    params: AudioCodecParameters,
     track_id: u32,
-    time_base: Option<TimeBase>,
+    timeline: Timeline,
+    /// Layout the downmix was built for; decoded buffers are compared against it.
+    layout: Channels,
     downmix: Downmix,
     /// Decoded samples in the source layout, reused packet after packet.
     scratch: Vec<f32>,
     /// Stereo frames decoded but not yet returned; `pending_pos` samples are already taken.
     pending: Vec<f32>,
     pending_pos: usize,
-    /// After a seek: frames before this are dropped.
-    discard_before: Option<u64>,
+    discard: Option<Discard>,
+    /// Slow seek in a counted timeline: packets ending before this index are not decoded.
+    scan_before: Option<i64>,
+    /// Set when a fast seek's first audible packet started after the target.
+    overshot: bool,
+    /// Output index where the current chained-Ogg link starts.
+    link_base: i64,
+    /// End index of the last packet decoded (or scanned).
+    last_end: i64,
+    /// Where the next lossless packet should start; a later start means data was lost.
+    expected: Option<i64>,
     position: u64,
-    /// Where the next packet should start (frames); a later start means packets were lost.
-    expected_pts: Option<i64>,
     skipped: u64,
     consecutive_errors: u32,
     ended: bool,
+    /// A chained Ogg link was met: timestamps restart, so seeks decode from the start.
+    chained: bool,
+    /// Chained links met so far.
+    links: u32,
+    /// Packets have been read since opening (see [`AudioFile::seek`]).
+    used: bool,
+    /// The header's frame count is exact (not an estimate), so ending short of it is damage.
+    length_exact: bool,
+    /// Opened as a stream that cannot seek (a damaged file): seeks decode from the start.
+    forward_only: bool,
+    /// Lossless codec: timestamp jumps mean lost data.
+    lossless: bool,
 }
 
 impl std::fmt::Debug for AudioFile {
@@ -147,91 +189,16 @@ impl std::fmt::Debug for AudioFile {
         f.debug_struct("AudioFile")
             .field("path", &self.path)
             .field("info", &self.info)
+            .field("position", &self.position)
             .finish()
     }
 }
 
 impl AudioFile {
-    /// Opens and probes `path`.
+    /// Opens and probes `path`, picking its default audio track (or the first one that can be
+    /// decoded).
     pub fn open(path: &Path) -> Result<AudioFile, DecodeError> {
-        let unsupported = |reason: String| DecodeError::Unsupported {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let file = File::open(path).map_err(|source| DecodeError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(DecodeError::Open {
-                path: path.to_path_buf(),
-                source: std::io::Error::other("is a folder"),
-            });
-        }
-        let mss = MediaSourceStream::new(Box::new(file), Default::default());
-        let mut hint = Hint::new();
-        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-            hint.with_extension(&ext.to_ascii_lowercase());
-        }
-        let mut format = symphonia::default::get_probe()
-            .probe(
-                &hint,
-                mss,
-                FormatOptions::default(),
-                MetadataOptions::default(),
-            )
-            .map_err(|e| unsupported(e.to_string()))?;
-        let track = format
-            .default_track(TrackType::Audio)
-            .or_else(|| format.first_track_known_codec(TrackType::Audio))
-            .ok_or_else(|| DecodeError::NoAudio {
-                path: path.to_path_buf(),
-            })?;
-        let params = track
-            .codec_params
-            .as_ref()
-            .and_then(|p| p.audio())
-            .ok_or_else(|| DecodeError::NoAudio {
-                path: path.to_path_buf(),
-            })?
-            .clone();
-        let track_id = track.id;
-        let time_base = track.time_base;
-        let frames = track.num_frames;
-        let decoder = codecs()
-            .make_audio_decoder(&params, &AudioDecoderOptions::default())
-            .map_err(|e| unsupported(e.to_string()))?;
-        let sample_rate = params
-            .sample_rate
-            .filter(|r| *r > 0)
-            .ok_or_else(|| unsupported("no sample rate".into()))?;
-        let channels = params.channels.clone().unwrap_or_default();
-        let tags = read_tags(format.as_mut());
-        Ok(AudioFile {
-            path: path.to_path_buf(),
-            info: AudioInfo {
-                sample_rate,
-                source_channels: channels.count(),
-                frames,
-                codec: decoder.codec_info().short_name.to_string(),
-                bits_per_sample: params.bits_per_sample,
-            },
-            tags,
-            format,
-            decoder,
-            track_id,
-            time_base,
-            downmix: Downmix::for_channels(&channels),
-            scratch: Vec::new(),
-            pending: Vec::new(),
-            pending_pos: 0,
-            discard_before: None,
-            position: 0,
-            expected_pts: None,
-            skipped: 0,
-            consecutive_errors: 0,
-            ended: false,
-        })
+        reader::open(path)
     }
 
     /// What the file holds.
@@ -254,7 +221,8 @@ impl AudioFile {
         self.position
     }
 
-    /// Packets that failed to decode and were skipped so far.
+    /// Packets that failed to decode and were skipped so far (also counts a file that ends
+    /// mid-packet, and packets met again while a seek decodes from the start).
     pub fn skipped_packets(&self) -> u64 {
         self.skipped
     }
@@ -262,13 +230,24 @@ impl AudioFile {
     /// Decodes up to `max_frames` frames, appending them to `out` as interleaved stereo;
     /// returns how many were appended (0 at the end of the stream).
     pub fn read(&mut self, out: &mut Vec<f32>, max_frames: usize) -> Result<usize, DecodeError> {
+        // Drop what earlier calls took, so that reads that never end on a packet boundary do
+        // not grow the buffer (this moves at most a packet's worth of samples).
+        if self.pending_pos > 0 {
+            self.pending
+                .drain(..self.pending_pos.min(self.pending.len()));
+            self.pending_pos = 0;
+        }
         while self.pending_frames() < max_frames && !self.ended {
-            self.decode_packet()?;
+            self.step()?;
         }
         let n = self.pending_frames().min(max_frames);
-        out.extend_from_slice(&self.pending[self.pending_pos..self.pending_pos + 2 * n]);
+        let taken = self
+            .pending
+            .get(self.pending_pos..self.pending_pos + 2 * n)
+            .unwrap_or_default();
+        out.extend_from_slice(taken);
         self.pending_pos += 2 * n;
-        if self.pending_pos == self.pending.len() {
+        if self.pending_pos >= self.pending.len() {
             self.pending.clear();
             self.pending_pos = 0;
         }
@@ -276,235 +255,164 @@ impl AudioFile {
         Ok(n)
     }
 
-    /// Sample-accurate seek: afterwards the next frame read is frame round(seconds · rate).
-    /// Returns that frame index.
+    /// Sample-accurate seek: afterwards the next frame read is frame round(seconds · rate),
+    /// the frame a decode from the start has there. Returns that frame index. Negative times
+    /// seek to the start; a time past the end is an error (which may leave the reader at the
+    /// end: seek again to go on).
+    ///
+    /// The demuxer is asked for a point a codec-specific pre-roll before the target (none for
+    /// PCM/FLAC/ALAC; two frames for MP3/AAC, 8192 frames for Vorbis, 0.5 s for Opus), the
+    /// decoder restarts there, and frames are decoded and dropped up to the target, so that
+    /// lossy decoders reach the target in the state a decode from the start has. The samples
+    /// are then bit-identical for PCM, FLAC, ALAC, MP3 and Vorbis. AAC differs by up to ~5e-3
+    /// in noise-substituted bands (symphonia's noise generator cannot be rewound) and Opus by
+    /// under 1e-6 (its band-energy prediction never quite forgets the start state).
+    ///
+    /// Where the demuxer cannot place a seek exactly (Opus in WebM, whose times are rounded to
+    /// 1 ms; chained Ogg; a file opened forward-only because it is damaged; a demuxer that
+    /// fails or overshoots) the file is read from the start instead; WebM Opus packets before
+    /// the pre-roll are then only demuxed, not decoded.
     pub fn seek(&mut self, seconds: f64) -> Result<u64, DecodeError> {
         let rate = f64::from(self.info.sample_rate);
-        let target = (seconds.max(0.0) * rate).round() as u64;
+        let seconds = if seconds.is_nan() {
+            0.0
+        } else {
+            seconds.max(0.0)
+        };
+        let past_end = |file: &AudioFile, frames: u64| DecodeError::SeekPastEnd {
+            path: file.path.clone(),
+            to: if seconds.is_finite() {
+                format_time(seconds)
+            } else {
+                "infinity".into()
+            },
+            length: format_time(frames as f64 / rate),
+        };
+        let target = (seconds * rate).round();
+        if !target.is_finite() || target >= i64::MAX as f64 {
+            return Err(past_end(self, self.info.frames.unwrap_or(0)));
+        }
+        let target = target as u64;
         if let Some(total) = self.info.frames
             && target > total
         {
-            return Err(DecodeError::SeekPastEnd {
-                path: self.path.clone(),
-                to: format_time(seconds),
-                length: format_time(total as f64 / rate),
-            });
+            return Err(past_end(self, total));
         }
-        let time = Time::try_from_secs_f64(target as f64 / rate).unwrap_or_default();
-        let to = SeekTo::Time {
-            time,
-            track_id: Some(self.track_id),
-        };
-        // libopus through the adapter reports Ogg granule positions that include the stream's
-        // pre-skip, so packet times after a seek are off by it: decode from the start instead.
-        let seekable = self.info.codec != "opus";
-        match self
-            .format
-            .seek(SeekMode::Accurate, to)
-            .ok()
-            .filter(|_| seekable)
-        {
-            Some(_) => {
-                self.decoder.reset();
-                self.pending.clear();
-                self.pending_pos = 0;
-                self.ended = false;
-                self.discard_before = Some(target);
-                self.expected_pts = None;
-                self.position = target;
-            }
-            // Some streams cannot seek: decode from the start and drop frames instead.
-            None => {
-                *self = AudioFile::open(&self.path)?;
-                self.skip_frames(target)?;
-            }
+        // Demuxers keep state between packets that their seek does not always reset (symphonia
+        // 0.6's FLAC parser loses the frame after a seek back into a frame it was reading; its
+        // MP3 reader misplaces forward seeks from mid-stream). A seek from a freshly opened
+        // reader is reliable, and reopening costs one probe, so a used reader starts again.
+        if self.used {
+            self.rewind()?;
         }
+        let preroll = codecs::preroll(&self.info.codec, self.info.sample_rate);
+        let fast =
+            !self.chained && !self.forward_only && !self.timeline.is_counted() && target > preroll;
+        if fast && self.demuxer_seek(target, preroll)? {
+            return Ok(target);
+        }
+        if self.used {
+            self.rewind()?;
+        }
+        let goal = target as i64;
+        self.discard = Some(Discard::SlowSeek(goal));
+        if self.timeline.is_counted() {
+            self.scan_before = Some(goal - preroll as i64);
+        }
+        self.run_up()?;
+        self.scan_before = None;
+        if self.discard.is_some() && self.last_end < goal {
+            let length = self.last_end.max(0) as u64;
+            self.position = length;
+            return Err(past_end(self, length));
+        }
+        self.discard = None;
+        self.position = target;
         Ok(target)
     }
 
-    /// Reads and drops `frames` frames.
-    fn skip_frames(&mut self, mut frames: u64) -> Result<(), DecodeError> {
-        let mut sink = Vec::with_capacity(8192);
-        while frames > 0 {
-            sink.clear();
-            let n = self.read(&mut sink, frames.min(4096) as usize)?;
-            if n == 0 {
-                break;
-            }
-            frames -= n as u64;
+    /// Seeks through the demuxer to `preroll` frames before `target` and decodes up to it;
+    /// `false` when that did not work out and the slow way is needed.
+    fn demuxer_seek(&mut self, target: u64, preroll: u64) -> Result<bool, DecodeError> {
+        let goal = target as i64;
+        let ts = self.timeline.ts_of(goal - preroll as i64);
+        // Even a failed seek may have moved the demuxer.
+        self.used = true;
+        if !reader::seek_format(self, ts) {
+            return Ok(false);
+        }
+        self.decoder.reset();
+        self.pending.clear();
+        self.pending_pos = 0;
+        self.ended = false;
+        self.overshot = false;
+        self.expected = None;
+        self.consecutive_errors = 0;
+        self.discard = Some(Discard::FastSeek(goal));
+        self.run_up()?;
+        if self.overshot || (self.discard.is_some() && self.last_end < goal) {
+            return Ok(false);
+        }
+        self.discard = None;
+        self.position = target;
+        Ok(true)
+    }
+
+    /// Decodes until the pending discard is done (the target reached) or the stream ends.
+    fn run_up(&mut self) -> Result<(), DecodeError> {
+        while self.discard.is_some() && !self.ended && !self.overshot {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Reopens the file: decoding restarts from the first frame.
+    fn rewind(&mut self) -> Result<(), DecodeError> {
+        let (skipped, chained) = (self.skipped, self.chained);
+        *self = reader::open_with(&self.path, self.forward_only)?;
+        self.skipped = skipped;
+        // A chain found while playing stays known: the header only describes the first link.
+        if chained {
+            self.chained = true;
+            self.info.frames = None;
         }
         Ok(())
     }
 
     fn pending_frames(&self) -> usize {
-        (self.pending.len() - self.pending_pos) / 2
+        (self.pending.len() - self.pending_pos.min(self.pending.len())) / 2
     }
-
-    /// Converts a timestamp in the track's time base to frames at the file's rate.
-    fn ts_to_frames(&self, ts: Timestamp) -> i64 {
-        self.ticks_to_frames(ts.get())
-    }
-
-    /// Converts a count of time-base ticks to frames at the file's rate.
-    fn ticks_to_frames(&self, ts: i64) -> i64 {
-        match self.time_base {
-            Some(tb) if !(tb.numer.get() == 1 && tb.denom.get() == self.info.sample_rate) => {
-                let num =
-                    i128::from(ts) * i128::from(tb.numer.get()) * i128::from(self.info.sample_rate);
-                (num / i128::from(tb.denom.get())) as i64
-            }
-            _ => ts,
-        }
-    }
-
-    /// Decodes the next packet of our track into `pending`, or marks the end.
-    fn decode_packet(&mut self) -> Result<(), DecodeError> {
-        let packet = match self.format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) | Err(SymphoniaError::ResetRequired) => {
-                self.ended = true;
-                return Ok(());
-            }
-            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                // A truncated file: what was there has been played; say so by counting it.
-                self.skipped += 1;
-                self.ended = true;
-                return Ok(());
-            }
-            Err(e @ (SymphoniaError::DecodeError(_) | SymphoniaError::IoError(_))) => {
-                return self.note_bad_packet(&e);
-            }
-            Err(e) => {
-                return Err(DecodeError::Read {
-                    path: self.path.clone(),
-                    at: format_time(self.position as f64 / f64::from(self.info.sample_rate)),
-                    reason: e.to_string(),
-                });
-            }
-        };
-        if packet.track_id != self.track_id {
-            return Ok(());
-        }
-        let pts = self.ts_to_frames(packet.pts);
-        // Where the next packet should start: `dur` counts the valid (untrimmed) frames; some
-        // containers (WebM) leave it 0, and then the decoded length stands in.
-        let dur = packet.dur.get();
-        let end =
-            (dur > 0).then(|| self.ticks_to_frames(packet.pts.get().saturating_add(dur as i64)));
-        let decoded = match self.decoder.decode(&packet) {
-            Ok(buf) => {
-                let frames = buf.frames();
-                let channels = buf.spec().channels().clone();
-                self.scratch.resize(buf.samples_interleaved(), 0.0);
-                buf.copy_to_slice_interleaved(&mut self.scratch[..]);
-                Some((frames, channels))
-            }
-            Err(e @ (SymphoniaError::DecodeError(_) | SymphoniaError::IoError(_))) => {
-                return self.note_bad_packet(&e);
-            }
-            Err(SymphoniaError::ResetRequired) => {
-                self.decoder.reset();
-                None
-            }
-            Err(e) => {
-                return self.note_bad_packet(&e);
-            }
-        };
-        self.consecutive_errors = 0;
-        let Some((frames, channels)) = decoded else {
-            return Ok(());
-        };
-        if channels.count() != self.downmix.source_channels() {
-            self.downmix = Downmix::for_channels(&channels);
-        }
-        let n = channels.count().max(1);
-        let trimmed = packet.trim_start.get() > 0 || packet.trim_end.get() > 0;
-        self.fill_gap(pts, end.unwrap_or(pts + frames as i64), trimmed);
-        let mut skip = 0usize;
-        if let Some(target) = self.discard_before {
-            let target = target as i64;
-            if pts + frames as i64 <= target {
-                return Ok(());
-            }
-            skip = (target - pts).clamp(0, frames as i64) as usize;
-            self.discard_before = None;
-        }
-        let start = (skip * n).min(self.scratch.len());
-        self.downmix
-            .apply(&self.scratch[start..], &mut self.pending);
-        Ok(())
-    }
-
-    /// When the demuxer dropped damaged data (FLAC resyncing after a CRC error, say), the next
-    /// packet starts later than the last one ended. Count the loss and fill it with silence so
-    /// that everything after it stays at its true time (cue points stay sample-accurate).
-    fn fill_gap(&mut self, pts: i64, end: i64, trimmed: bool) {
-        // Timestamps in coarse time bases (WebM: 1 ms) round; only gaps beyond a tick count.
-        let tick = self.time_base.map_or(1, |tb| {
-            let (num, den) = (
-                u64::from(self.info.sample_rate) * u64::from(tb.numer.get()),
-                u64::from(tb.denom.get()),
-            );
-            num.div_ceil(den) as i64
-        });
-        // Only lossless streams are judged: their packet times are exact, while lossy codecs
-        // hide encoder delay inside packets (Opus pre-skip, AAC priming) and would look gappy.
-        let exact = ["flac", "alac"].contains(&self.info.codec.as_str())
-            || self.info.codec.starts_with("pcm");
-        if let Some(expected) = self.expected_pts.filter(|_| exact) {
-            let gap = pts - expected;
-            if gap > tick + 1 && self.discard_before.is_none() {
-                self.skipped += 1;
-                let fill = gap.min(i64::from(self.info.sample_rate) * 10) as usize;
-                self.pending.resize(self.pending.len() + 2 * fill, 0.0);
-            }
-        }
-        // Encoder delay and padding are trimmed from packets at the ends; timestamps around
-        // them do not line up, so gaps are only judged between untrimmed packets.
-        self.expected_pts = if trimmed { None } else { Some(end) };
-    }
-
-    fn note_bad_packet(&mut self, _error: &SymphoniaError) -> Result<(), DecodeError> {
-        self.skipped += 1;
-        self.consecutive_errors += 1;
-        if self.consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
-            self.ended = true;
-        }
-        Ok(())
-    }
-}
-
-fn read_tags(format: &mut dyn FormatReader) -> Tags {
-    let mut tags = Tags::default();
-    let mut metadata = format.metadata();
-    let Some(revision) = metadata.skip_to_latest() else {
-        return tags;
-    };
-    let all = revision.media.tags.iter().chain(
-        revision
-            .per_track
-            .iter()
-            .flat_map(|t| t.metadata.tags.iter()),
-    );
-    for tag in all {
-        match &tag.std {
-            Some(StandardTag::Artist(v)) if tags.artist.is_none() => {
-                tags.artist = Some(v.to_string())
-            }
-            Some(StandardTag::TrackTitle(v)) if tags.title.is_none() => {
-                tags.title = Some(v.to_string())
-            }
-            Some(StandardTag::Album(v)) if tags.album.is_none() => tags.album = Some(v.to_string()),
-            _ => {}
-        }
-    }
-    tags
 }
 
 /// Decodes a whole file into interleaved stereo.
 pub fn decode_all(path: &Path) -> Result<(AudioInfo, Vec<f32>), DecodeError> {
+    decode_range(path, 0.0, None)
+}
+
+/// Decodes the part of a file from `from` seconds up to `to` seconds (or the end) into
+/// interleaved stereo.
+pub fn decode_range(
+    path: &Path,
+    from: f64,
+    to: Option<f64>,
+) -> Result<(AudioInfo, Vec<f32>), DecodeError> {
     let mut file = AudioFile::open(path)?;
-    let mut out = Vec::new();
-    while file.read(&mut out, 1 << 16)? > 0 {}
+    let rate = f64::from(file.info().sample_rate);
+    let start = if from > 0.0 { file.seek(from)? } else { 0 };
+    let mut left = match to {
+        Some(to) => ((to * rate).round().max(0.0) as u64).saturating_sub(start),
+        None => u64::MAX,
+    };
+    // Reserve for what the header promises, within reason: a damaged header can claim anything.
+    let promised = file.info().frames.unwrap_or(0).min(left);
+    let sane = u64::from(file.info().sample_rate) * 3600;
+    let mut out = Vec::with_capacity(2 * promised.min(sane) as usize);
+    while left > 0 {
+        let n = file.read(&mut out, left.min(1 << 16) as usize)?;
+        if n == 0 {
+            break;
+        }
+        left -= n as u64;
+    }
     Ok((file.info().clone(), out))
 }
