@@ -45,18 +45,22 @@ for name in ("iemlab", "sox", "ffmpeg"):
 PY
 done
 
-# The three outputs should agree: same filters, so differences are rounding only.
+# The three outputs should agree: same filters, so differences are rounding only. sox turns
+# each into raw f32 (the WAVs are WAVE_FORMAT_EXTENSIBLE, which Python's wave module rejects).
+for NAME in iemlab sox ffmpeg; do
+  sox "$WORK/$NAME.wav" -t raw -e floating-point -b 32 "$WORK/$NAME.f32"
+done
 python3 - "$WORK" <<'PY'
-import sys, wave, struct
-def load(p):
-    w = wave.open(p); n = w.getnframes(); raw = w.readframes(n)
-    return [int.from_bytes(raw[i:i+3], "little", signed=True) / 8388608 for i in range(0, len(raw), 3)]
+import array, math, sys
 d = sys.argv[1]
-a, s, f = load(f"{d}/iemlab.wav"), load(f"{d}/sox.wav"), load(f"{d}/ffmpeg.wav")
-import math
+def load(name):
+    a = array.array("f"); a.frombytes(open(f"{d}/{name}.f32", "rb").read()); return a
+a, s, f = load("iemlab"), load("sox"), load("ffmpeg")
 def diff(x, y):
-    n = min(len(x), len(y)); e = sum((x[i]-y[i])**2 for i in range(0, n, 7)); p = sum(x[i]**2 for i in range(0, n, 7))
-    return 10*math.log10(e/p) if e > 0 else float("-inf")
-print(f"iemlab vs sox:    {diff(a, s):6.1f} dB difference")
-print(f"iemlab vs ffmpeg: {diff(a, f):6.1f} dB difference")
+    n = min(len(x), len(y))
+    e = sum((x[i] - y[i]) ** 2 for i in range(0, n, 7)); p = sum(x[i] ** 2 for i in range(0, n, 7))
+    peak = max(abs(x[i] - y[i]) for i in range(n))
+    return f"{10 * math.log10(e / p) if e > 0 else float('-inf'):6.1f} dB rms difference, peak {peak:.2e}"
+print(f"iemlab vs sox:    {diff(a, s)}")
+print(f"iemlab vs ffmpeg: {diff(a, f)}")
 PY
