@@ -102,10 +102,26 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_text(&err));
             ExitCode::from(exit_code(&err))
         }
     }
+}
+
+/// The error and its causes joined with ": ", leaving out a cause whose text the message
+/// before it already quotes (errors that embed their source in their own message).
+pub(crate) fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.is_empty() {
+            text = part;
+        } else if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+    }
+    text
 }
 
 /// 2 when the user's input is at fault (bad file, bad value, refusing to overwrite), else 1.
