@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use iemlab::dsp::{BandSpec, Coeffs, EqChain, FilterKind};
+use iemlab::dsp::{BandSpec, Coeffs, EqChain, FilterKind, max_abs_difference};
 use predicates::prelude::*;
 
 fn iemlab() -> Command {
@@ -114,11 +114,7 @@ fn render_applies_the_profile_exactly_as_the_dsp_does() {
         .unwrap()
         .process_interleaved(&mut want);
     assert_eq!(rendered.len(), want.len());
-    let worst = rendered
-        .iter()
-        .zip(&want)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let worst = max_abs_difference(&rendered, &want);
     assert!(worst < 1e-6, "worst difference {worst}");
     // And the EQ changed the signal (the 3 kHz tone is cut).
     assert!(
@@ -145,11 +141,7 @@ fn flat_render_at_24_bit_reproduces_the_input() {
     let (spec, rendered) = read_wav(&output);
     assert_eq!((spec.bits_per_sample, spec.sample_rate), (24, 44_100));
     assert_eq!(rendered.len(), source.len());
-    let worst = rendered
-        .iter()
-        .zip(&source)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let worst = max_abs_difference(&rendered, &source);
     assert!(worst < 1e-6, "{worst}");
 }
 

@@ -366,11 +366,7 @@ mod tests {
         let input = noise(4096, 11);
         let mut out = input.clone();
         chain.process_interleaved(&mut out);
-        let worst = input
-            .iter()
-            .zip(&out)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let worst = crate::dsp::max_abs_difference(&input, &out);
         assert!(worst < 1e-6, "worst deviation {worst}");
     }
 
