@@ -6,6 +6,7 @@ use std::f64::consts::FRAC_1_SQRT_2;
 use std::path::{Path, PathBuf};
 
 use iemlab::decode::{AudioFile, DecodeError, decode_all, decode_range};
+use iemlab::dsp::max_abs_difference;
 use serde::Deserialize;
 
 /// tests/data/fixtures.toml.
@@ -114,14 +115,6 @@ fn assert_tones(
             "{what} channel {ch}: {hz} Hz at {got:.4}, expected {want:.4}"
         );
     }
-}
-
-/// Largest difference between two sample runs.
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
 }
 
 #[test]
@@ -546,7 +539,7 @@ fn seek_and_read(
         expected.len(),
         "{name}: seek to {target}, read {len}"
     );
-    let diff = max_diff(&out, expected);
+    let diff = max_abs_difference(&out, expected);
     assert!(
         diff <= tolerance,
         "{name}: seek to {target}, read {len}: off by {diff}"
