@@ -1,7 +1,9 @@
-//! EQ profiles (`presets/eq/*.toml`).
+//! EQ profiles (`presets/eq/*.toml`) and the formats and devices they export to.
 
+pub mod device;
 pub mod profile;
 
+pub use device::{DeviceSpec, Layout, Range};
 pub use profile::{
     DEFAULT_CHECK_RATE, EqProfile, EqShape, MAX_GAIN_DB, PROFILE_VERSION, Problem, ProfileError,
 };
