@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod decode;
 pub mod dsp;
+pub mod engine;
 pub mod material;
 pub mod preset;
 pub mod render;

@@ -130,9 +130,98 @@ impl Crossfade {
     }
 }
 
+/// A fade in amplitude: glides linearly from the current gain to a target over a number of
+/// frames, reaching exactly 0 or 1 (unlike [`GainRamp`], which is geometric). Used for
+/// fade-in at start, fade-out before a pause or seek and the dip at a loop seam.
+#[derive(Clone, Copy, Debug)]
+pub struct Fader {
+    gain: f32,
+    target: f32,
+    step: f32,
+    remaining: u32,
+}
+
+impl Fader {
+    /// A steady gain.
+    pub fn new(gain: f32) -> Self {
+        Fader {
+            gain,
+            target: gain,
+            step: 0.0,
+            remaining: 0,
+        }
+    }
+
+    /// Current gain.
+    pub fn gain(&self) -> f32 {
+        self.gain
+    }
+
+    /// The gain the fade is heading to.
+    pub fn target(&self) -> f32 {
+        self.target
+    }
+
+    /// True once the target is reached.
+    pub fn is_settled(&self) -> bool {
+        self.remaining == 0
+    }
+
+    /// Glides to `target` over `frames` frames (0 = jump).
+    pub fn fade_to(&mut self, target: f32, frames: u32) {
+        self.target = target;
+        if frames == 0 {
+            self.gain = target;
+            self.remaining = 0;
+        } else {
+            self.step = (target - self.gain) / frames as f32;
+            self.remaining = frames;
+        }
+    }
+
+    /// Applies the fade to interleaved stereo frames in place, advancing it.
+    pub fn process_interleaved(&mut self, samples: &mut [f32]) {
+        if self.remaining == 0 {
+            if self.gain != 1.0 {
+                for s in samples.iter_mut() {
+                    *s *= self.gain;
+                }
+            }
+            return;
+        }
+        for frame in samples.chunks_exact_mut(2) {
+            if self.remaining > 0 {
+                self.remaining -= 1;
+                self.gain = if self.remaining == 0 {
+                    self.target
+                } else {
+                    self.gain + self.step
+                };
+            }
+            frame[0] *= self.gain;
+            frame[1] *= self.gain;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fader_reaches_zero_and_one_exactly() {
+        let mut f = Fader::new(1.0);
+        f.fade_to(0.0, 10);
+        let mut buf = vec![1.0f32; 24];
+        f.process_interleaved(&mut buf);
+        assert_eq!(buf[18..], [0.0; 6]);
+        assert!(buf[0] > 0.85 && buf[0] < 1.0);
+        f.fade_to(1.0, 4);
+        let mut buf = vec![1.0f32; 10];
+        f.process_interleaved(&mut buf);
+        assert_eq!(buf[6..], [1.0; 4]);
+        assert!(f.is_settled());
+    }
 
     #[test]
     fn ramp_is_linear_in_db_and_lands_exactly() {

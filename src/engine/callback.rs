@@ -1,0 +1,542 @@
+//! The audio callback: the only code that runs on the real-time thread.
+//!
+//! It pulls stereo frames from the feeder's ring buffer, runs every loaded profile's EQ chain
+//! on them (so switching between profiles is a crossfade between warm filters), applies the
+//! profile's level gain, the fades, the volume and the safety limiter, and writes the output.
+//! It takes no lock, allocates nothing, does no I/O and cannot panic on any input: commands
+//! arrive on a heap-free SPSC queue, status leaves through atomics and a second queue, and a
+//! replaced EQ chain is sent back to be freed on the control thread.
+//!
+//! Positions: the feeder tags the stream with [`Mark`]s at cumulative frame counts (a track
+//! starts, a loop seam, the end, a seek's new epoch). The callback counts the frames it
+//! consumes and applies each mark exactly at its frame, so track positions and cue switches
+//! are sample-accurate at the device rate.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use rtrb::{Consumer, Producer};
+
+use super::status::{Event, Status, Transport};
+use crate::dsp::{Crossfade, EqChain, Fader, GainRamp, Limiter, db_to_gain};
+
+/// Profiles that can be loaded at once (A, B and up to two more).
+pub const MAX_PROFILES: usize = 4;
+
+/// Frames processed per inner step; device buffers of any size are split into these.
+pub const CHUNK: usize = 256;
+
+/// Scheduled profile switches the callback holds at once.
+pub const MAX_SCHEDULED: usize = 64;
+
+/// A message from the control thread to the callback.
+pub enum Command {
+    /// Fade out and hold (frames stay in the ring).
+    Pause,
+    /// Fade back in where playback paused.
+    Resume,
+    /// Glide the output volume to this many dB.
+    Volume(f64),
+    /// Load a profile into a slot: its EQ chain (None = flat) and level gain. The chain it
+    /// replaces is returned through the trash queue.
+    Load {
+        /// Slot index (< [`MAX_PROFILES`]).
+        slot: usize,
+        /// EQ chain built at the device rate; None for a flat (bypass) profile.
+        chain: Option<Box<EqChain>>,
+        /// Level-matching and safety gain applied after the chain, in dB.
+        gain_db: f64,
+    },
+    /// Switch to a loaded slot with an equal-power crossfade of `fade` frames.
+    Select {
+        /// Slot index.
+        slot: usize,
+        /// Crossfade length in frames (0 = instant).
+        fade: u32,
+    },
+    /// Switch to `slot` when track `track` reaches `frame` (device-rate frames).
+    SwitchAt {
+        /// Track index in the playlist.
+        track: usize,
+        /// Frame in the track, at the device rate.
+        frame: u64,
+        /// Slot to switch to.
+        slot: usize,
+        /// Crossfade length in frames.
+        fade: u32,
+    },
+    /// Forget every scheduled switch.
+    ClearSchedule,
+}
+
+/// A position tag in the frame stream, placed by the feeder.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mark {
+    /// Cumulative frame count (over everything ever pushed) where the mark applies.
+    pub at: u64,
+    /// Seek generation; a mark with a newer epoch makes every frame before it stale.
+    pub epoch: u32,
+    /// What happens there.
+    pub kind: MarkKind,
+}
+
+/// What a [`Mark`] announces.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MarkKind {
+    /// Track `index` starts playing at its frame `frame` (device rate).
+    Track {
+        /// Track index in the playlist.
+        index: usize,
+        /// First frame's position in the track (device rate).
+        frame: u64,
+    },
+    /// A loop jumps back to `frame` of the current track: a short dip hides the seam.
+    Seam {
+        /// Position in the track after the jump (device rate).
+        frame: u64,
+    },
+    /// Nothing follows: the playlist is done.
+    End,
+}
+
+/// Fixed settings of a callback.
+#[derive(Clone, Copy, Debug)]
+pub struct CallbackConfig {
+    /// Device rate in Hz.
+    pub sample_rate: u32,
+    /// Start volume in dB.
+    pub volume_db: f64,
+    /// Limiter ceiling in dBFS.
+    pub ceiling_db: f64,
+    /// Fade at start, pause, resume and seek, in frames.
+    pub fade_frames: u32,
+    /// Dip at each side of a loop seam, in frames.
+    pub seam_frames: u32,
+}
+
+impl CallbackConfig {
+    /// Defaults for a device rate: -20 dB start volume, -1 dBFS ceiling, 10 ms fades, 5 ms
+    /// seam dips.
+    pub fn new(sample_rate: u32) -> Self {
+        CallbackConfig {
+            sample_rate,
+            volume_db: -20.0,
+            ceiling_db: -1.0,
+            fade_frames: sample_rate / 100,
+            seam_frames: sample_rate / 200,
+        }
+    }
+}
+
+/// One loaded profile.
+struct Slot {
+    loaded: bool,
+    chain: Option<Box<EqChain>>,
+    gain: f32,
+    buf: Vec<f32>,
+}
+
+/// A profile switch waiting for its frame.
+#[derive(Clone, Copy)]
+struct Scheduled {
+    track: usize,
+    frame: u64,
+    slot: usize,
+    fade: u32,
+}
+
+/// The real-time half of the engine. Build it off the audio thread; then only
+/// [`Callback::process`] is called, from whichever thread drives the sink.
+pub struct Callback {
+    ring: Consumer<f32>,
+    marks: Consumer<Mark>,
+    commands: Consumer<Command>,
+    trash: Producer<Box<EqChain>>,
+    events: Producer<Event>,
+    status: Arc<Status>,
+    config: CallbackConfig,
+
+    slots: [Slot; MAX_PROFILES],
+    active: usize,
+    crossfade: Option<(usize, Crossfade)>,
+    schedule: [Option<Scheduled>; MAX_SCHEDULED],
+    dry: Vec<f32>,
+
+    fader: Fader,
+    volume: GainRamp,
+    limiter: Limiter,
+
+    transport: Transport,
+    /// Frames consumed from the ring since the engine started.
+    consumed: u64,
+    epoch: u32,
+    /// Fading out stale frames before a flush to a newer epoch.
+    flushing: bool,
+    track: Option<usize>,
+    track_frame: u64,
+    underrun_reported: bool,
+}
+
+impl Callback {
+    /// A callback reading from the feeder's queues. All buffers are allocated here.
+    pub fn new(
+        config: CallbackConfig,
+        ring: Consumer<f32>,
+        marks: Consumer<Mark>,
+        commands: Consumer<Command>,
+        trash: Producer<Box<EqChain>>,
+        events: Producer<Event>,
+        status: Arc<Status>,
+    ) -> Self {
+        let rate = f64::from(config.sample_rate);
+        let slot = || Slot {
+            loaded: false,
+            chain: None,
+            gain: 1.0,
+            buf: vec![0.0; CHUNK * 2],
+        };
+        let mut slots = [slot(), slot(), slot(), slot()];
+        slots[0].loaded = true;
+        let mut fader = Fader::new(0.0);
+        fader.fade_to(1.0, config.fade_frames);
+        Callback {
+            ring,
+            marks,
+            commands,
+            trash,
+            events,
+            status,
+            config,
+            slots,
+            active: 0,
+            crossfade: None,
+            schedule: [None; MAX_SCHEDULED],
+            dry: vec![0.0; CHUNK * 2],
+            fader,
+            volume: GainRamp::new(config.volume_db),
+            limiter: Limiter::new(rate, config.ceiling_db, 1.5, 60.0),
+            transport: Transport::Playing,
+            consumed: 0,
+            epoch: 0,
+            flushing: false,
+            track: None,
+            track_frame: 0,
+            underrun_reported: false,
+        }
+    }
+
+    /// Fills `out` (interleaved stereo f32) with the next frames. Real-time safe.
+    pub fn process(&mut self, out: &mut [f32]) {
+        self.drain_commands();
+        self.underrun_reported = false;
+        let frames = out.len() / 2;
+        let mut done = 0;
+        let mut peak = 0.0f32;
+        while done < frames {
+            let n = self.step(frames - done);
+            let chunk = &mut out[done * 2..(done + n) * 2];
+            self.finish_chunk(n, chunk);
+            peak = chunk.iter().fold(peak, |p, s| p.max(s.abs()));
+            done += n;
+        }
+        // An odd trailing sample (never from a stereo device) stays silent.
+        if let Some(last) = out.get_mut(frames * 2) {
+            *last = 0.0;
+        }
+        self.publish(frames as u64, peak);
+    }
+
+    fn drain_commands(&mut self) {
+        while let Ok(command) = self.commands.pop() {
+            match command {
+                Command::Pause => {
+                    if self.transport == Transport::Playing {
+                        if self.config.fade_frames == 0 {
+                            self.transport = Transport::Paused;
+                            self.emit(Event::Paused);
+                        } else {
+                            self.transport = Transport::Pausing;
+                            self.fader.fade_to(0.0, self.config.fade_frames);
+                        }
+                    }
+                }
+                Command::Resume => {
+                    if matches!(self.transport, Transport::Paused | Transport::Pausing) {
+                        self.transport = Transport::Playing;
+                        self.fader.fade_to(1.0, self.config.fade_frames);
+                        self.emit(Event::Resumed);
+                    }
+                }
+                Command::Volume(db) => self.volume.ramp_to(db, self.config.fade_frames),
+                Command::Load {
+                    slot,
+                    chain,
+                    gain_db,
+                } => {
+                    if let Some(s) = self.slots.get_mut(slot) {
+                        s.loaded = true;
+                        s.gain = db_to_gain(gain_db) as f32;
+                        let old = std::mem::replace(&mut s.chain, chain);
+                        if let Some(old) = old {
+                            // The control thread frees it. The trash queue is larger than the
+                            // command queue, so this cannot fail while commands can arrive.
+                            let _ = self.trash.push(old);
+                        }
+                    } else if let Some(chain) = chain {
+                        let _ = self.trash.push(chain);
+                    }
+                }
+                Command::Select { slot, fade } => self.select(slot, fade),
+                Command::SwitchAt {
+                    track,
+                    frame,
+                    slot,
+                    fade,
+                } => {
+                    if let Some(free) = self.schedule.iter_mut().find(|s| s.is_none()) {
+                        *free = Some(Scheduled {
+                            track,
+                            frame,
+                            slot,
+                            fade,
+                        });
+                    }
+                }
+                Command::ClearSchedule => self.schedule = [None; MAX_SCHEDULED],
+            }
+        }
+    }
+
+    fn select(&mut self, slot: usize, fade: u32) {
+        if slot >= MAX_PROFILES || !self.slots[slot].loaded || slot == self.active {
+            return;
+        }
+        self.crossfade = Some((self.active, Crossfade::new(fade)));
+        self.active = slot;
+        self.status.active_slot.store(slot, Ordering::Relaxed);
+        self.emit(Event::Switched {
+            slot,
+            track: self.track,
+            frame: self.track_frame,
+        });
+    }
+
+    /// Reads the next run of dry frames (at most `max`, stopping at the next mark or
+    /// scheduled switch) into `self.dry`, fades them, and returns how many frames it covers.
+    fn step(&mut self, max: usize) -> usize {
+        let max = max.min(CHUNK);
+        // Two passes at most: a flush that completes makes the second pass play new audio.
+        for _ in 0..3 {
+            self.apply_due();
+            if matches!(self.transport, Transport::Paused | Transport::Ended) {
+                self.dry[..max * 2].fill(0.0);
+                return max;
+            }
+            let available = (self.ring.slots() / 2) as u64;
+            let requested = self.status.requested_epoch.load(Ordering::Acquire);
+            if requested > self.epoch {
+                // A seek or jump: fade out what is playing, then drop the rest of the old
+                // audio and wait for the new audio's mark.
+                if !self.flushing {
+                    self.flushing = true;
+                    self.fader.fade_to(0.0, self.config.fade_frames);
+                }
+                self.drop_stale_marks(requested);
+                let mark = self.marks.peek().ok().copied();
+                let until = mark.map_or(u64::MAX, |m| m.at.saturating_sub(self.consumed));
+                let silent = self.fader.is_settled() && self.fader.gain() == 0.0;
+                let take = (max as u64).min(until).min(available) as usize;
+                if silent || take == 0 {
+                    if let Some(mark) = mark {
+                        self.finish_flush(mark);
+                        continue;
+                    }
+                    // The feeder is still seeking: silence, and nothing consumed.
+                    self.dry[..max * 2].fill(0.0);
+                    return max;
+                }
+                return self.read(take, take);
+            }
+            let mark = self.marks.peek().ok().copied();
+            let mut want = max as u64;
+            if let Some(mark) = mark {
+                let until = mark.at.saturating_sub(self.consumed).max(1);
+                want = want.min(until);
+                if let MarkKind::Seam { .. } = mark.kind {
+                    let dip = u64::from(self.config.seam_frames);
+                    if until > dip {
+                        want = want.min(until - dip);
+                    } else if self.fader.target() > 0.0 {
+                        self.fader.fade_to(0.0, until as u32);
+                    }
+                }
+            }
+            if let Some(next) = self.next_switch_in() {
+                want = want.min(next);
+            }
+            let want = want as usize;
+            let take = want.min(available as usize);
+            if take < want && self.track.is_some() && !self.underrun_reported {
+                // The feeder is behind: the missing frames play as silence.
+                self.underrun_reported = true;
+                self.status.underruns.fetch_add(1, Ordering::Relaxed);
+                self.emit(Event::Underrun);
+            }
+            return self.read(take, want);
+        }
+        self.dry[..max * 2].fill(0.0);
+        max
+    }
+
+    /// Moves `take` frames from the ring into `self.dry`, pads with silence to `n` frames,
+    /// applies the fader and returns `n`.
+    fn read(&mut self, take: usize, n: usize) -> usize {
+        if take > 0
+            && let Ok(chunk) = self.ring.read_chunk(take * 2)
+        {
+            let (a, b) = chunk.as_slices();
+            self.dry[..a.len()].copy_from_slice(a);
+            self.dry[a.len()..a.len() + b.len()].copy_from_slice(b);
+            chunk.commit_all();
+            self.consumed += take as u64;
+            self.track_frame += take as u64;
+        }
+        self.dry[take * 2..n * 2].fill(0.0);
+        self.fader.process_interleaved(&mut self.dry[..n * 2]);
+        if self.transport == Transport::Pausing && self.fader.is_settled() {
+            self.transport = Transport::Paused;
+            self.emit(Event::Paused);
+        }
+        n
+    }
+
+    /// Drops the stale frames before a newer epoch's `mark`; the mark itself is applied by
+    /// the next [`Callback::apply_due`], which starts the fade-in.
+    fn finish_flush(&mut self, mark: Mark) {
+        let stale = (mark.at.saturating_sub(self.consumed) as usize).min(self.ring.slots() / 2);
+        if stale > 0
+            && let Ok(chunk) = self.ring.read_chunk(stale * 2)
+        {
+            chunk.commit_all();
+            self.consumed += stale as u64;
+        }
+        if self.consumed >= mark.at {
+            self.flushing = false;
+            self.limiter.reset();
+        }
+    }
+
+    /// Discards marks of epochs older than `requested`: they describe audio being dropped.
+    fn drop_stale_marks(&mut self, requested: u32) {
+        while self.marks.peek().is_ok_and(|m| m.epoch < requested) {
+            let _ = self.marks.pop();
+        }
+    }
+
+    /// Applies every mark and scheduled switch due at the current frame.
+    fn apply_due(&mut self) {
+        let requested = self.status.requested_epoch.load(Ordering::Acquire);
+        if requested > self.epoch {
+            self.drop_stale_marks(requested);
+        }
+        while let Ok(mark) = self.marks.peek().copied() {
+            if mark.at > self.consumed || (mark.epoch > self.epoch && self.flushing) {
+                break;
+            }
+            let first = self.track.is_none();
+            let _ = self.marks.pop();
+            let new_epoch = mark.epoch > self.epoch;
+            self.epoch = mark.epoch;
+            match mark.kind {
+                MarkKind::Track { index, frame } => {
+                    self.track = Some(index);
+                    self.track_frame = frame;
+                    if self.transport == Transport::Ended {
+                        self.transport = Transport::Playing;
+                    }
+                    self.status.track.store(index, Ordering::Relaxed);
+                    self.emit(Event::TrackStarted { index, frame });
+                }
+                MarkKind::Seam { frame } => {
+                    self.track_frame = frame;
+                    self.fader.fade_to(1.0, self.config.seam_frames);
+                    self.emit(Event::LoopSeam { frame });
+                }
+                MarkKind::End => {
+                    self.transport = Transport::Ended;
+                    self.emit(Event::Ended);
+                }
+            }
+            if (new_epoch || first) && self.transport == Transport::Playing {
+                self.fader = Fader::new(0.0);
+                self.fader.fade_to(1.0, self.config.fade_frames);
+            }
+        }
+        let Some(track) = self.track else { return };
+        for i in 0..MAX_SCHEDULED {
+            let Some(s) = self.schedule[i] else { continue };
+            if s.track != track || s.frame > self.track_frame {
+                continue;
+            }
+            self.schedule[i] = None;
+            // Only a switch that lands exactly is applied; one already passed (after a seek
+            // beyond it) is dropped.
+            if s.frame == self.track_frame {
+                self.crossfade = None;
+                self.select(s.slot, s.fade);
+            }
+        }
+    }
+
+    /// Frames until the next scheduled switch in the current track, if any.
+    fn next_switch_in(&self) -> Option<u64> {
+        let track = self.track?;
+        self.schedule
+            .iter()
+            .flatten()
+            .filter(|s| s.track == track && s.frame > self.track_frame)
+            .map(|s| s.frame - self.track_frame)
+            .min()
+    }
+
+    /// Runs the chains, the switch crossfade, volume and limiter over `n` dry frames.
+    fn finish_chunk(&mut self, n: usize, out: &mut [f32]) {
+        let dry = &self.dry[..n * 2];
+        for slot in self.slots.iter_mut().filter(|s| s.loaded) {
+            let buf = &mut slot.buf[..n * 2];
+            buf.copy_from_slice(dry);
+            if let Some(chain) = slot.chain.as_mut() {
+                chain.process_interleaved(buf);
+            }
+            if slot.gain != 1.0 {
+                for s in buf.iter_mut() {
+                    *s *= slot.gain;
+                }
+            }
+        }
+        out.copy_from_slice(&self.slots[self.active].buf[..n * 2]);
+        if let Some((from, fade)) = self.crossfade.as_mut() {
+            fade.mix_into(&self.slots[*from].buf[..n * 2], out);
+            if fade.is_done() {
+                self.crossfade = None;
+            }
+        }
+        self.volume.process_interleaved(out);
+        self.limiter.process_interleaved(out);
+    }
+
+    fn publish(&mut self, frames: u64, peak: f32) {
+        let s = &self.status;
+        s.frames_out.fetch_add(frames, Ordering::Relaxed);
+        s.track_frame.store(self.track_frame, Ordering::Relaxed);
+        s.peak_bits.fetch_max(peak.to_bits(), Ordering::Relaxed);
+        s.set_transport(self.transport);
+        s.epoch.store(self.epoch, Ordering::Relaxed);
+    }
+
+    fn emit(&mut self, event: Event) {
+        if self.events.push(event).is_err() {
+            self.status.events_dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! The feeder thread: decodes the playlist's tracks one after another, resamples them to the
+//! device rate and pushes the frames into the ring buffer the audio callback reads, with a
+//! [`Mark`] wherever a track starts, a loop jumps back, a seek lands or the playlist ends.
+//!
+//! Tracks follow each other without a gap. A track that cannot be opened or breaks while
+//! playing is reported and skipped; playback goes on with the next one. Seeks bump the
+//! epoch, which tells the callback to drop the frames still queued from before the seek.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use rtrb::Producer;
+
+use super::callback::{Mark, MarkKind};
+use super::status::Status;
+use crate::decode::{AudioFile, AudioInfo, DecodeError};
+use crate::resample::StereoResampler;
+
+/// Frames decoded per step.
+const DECODE_FRAMES: usize = 2048;
+
+/// How long the feeder sleeps when the ring is full.
+const FULL_WAIT: Duration = Duration::from_millis(2);
+
+/// One track the feeder can play.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackSource {
+    /// File to decode; None for an entry that did not resolve (it is skipped).
+    pub path: Option<PathBuf>,
+    /// Loop region (seconds) used when looping is on.
+    pub loop_region: Option<(f64, f64)>,
+}
+
+/// A request to the feeder.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FeederCommand {
+    /// Jump to `seconds` in track `index` (start playing it if it is not the current one).
+    Goto {
+        /// Track index.
+        index: usize,
+        /// Position in the track.
+        seconds: f64,
+    },
+    /// Turn the current track's loop region on or off.
+    Loop(bool),
+    /// Stop feeding and end the thread.
+    Stop,
+}
+
+/// What the feeder reports.
+#[derive(Clone, Debug)]
+pub enum FeederEvent {
+    /// Track `index` opened.
+    Opened {
+        /// Track index.
+        index: usize,
+        /// What the file holds.
+        info: AudioInfo,
+    },
+    /// Track `index` was skipped.
+    Skipped {
+        /// Track index.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// Corrupt packets were skipped while decoding track `index`.
+    Damaged {
+        /// Track index.
+        index: usize,
+        /// Packets skipped so far.
+        packets: u64,
+    },
+    /// A seek failed (past the end, say); playback carries on where it was.
+    SeekFailed {
+        /// Why.
+        reason: String,
+    },
+    /// Every track has been fed.
+    Finished,
+}
+
+/// The open track.
+struct Current {
+    index: usize,
+    file: AudioFile,
+    resampler: StereoResampler,
+    /// Source frame where the loop jumps back, and where it ends, when looping.
+    loop_frames: Option<(u64, u64)>,
+    reported_damage: u64,
+}
+
+/// The feeder's state; [`Feeder::run`] is the thread body.
+pub struct Feeder {
+    tracks: Vec<TrackSource>,
+    rate: u32,
+    ring: Producer<f32>,
+    marks: Producer<Mark>,
+    commands: Receiver<FeederCommand>,
+    events: Sender<FeederEvent>,
+    status: Arc<Status>,
+    /// Next track to open when nothing is open.
+    next: usize,
+    /// Position to start the next opened track at, in seconds.
+    start_at: f64,
+    current: Option<Current>,
+    looping: bool,
+    epoch: u32,
+    /// Frames pushed into the ring since the start.
+    pushed: u64,
+    /// Resampled frames waiting for room in the ring, and how many are already pushed.
+    pending: Vec<f32>,
+    pending_pos: usize,
+    decoded: Vec<f32>,
+    ended: bool,
+}
+
+impl Feeder {
+    /// A feeder for `tracks` at device rate `rate`, starting at track `start` at
+    /// `start_seconds`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        tracks: Vec<TrackSource>,
+        rate: u32,
+        start: usize,
+        start_seconds: f64,
+        ring: Producer<f32>,
+        marks: Producer<Mark>,
+        commands: Receiver<FeederCommand>,
+        events: Sender<FeederEvent>,
+        status: Arc<Status>,
+    ) -> Self {
+        Feeder {
+            tracks,
+            rate,
+            ring,
+            marks,
+            commands,
+            events,
+            status,
+            next: start,
+            start_at: start_seconds,
+            current: None,
+            looping: false,
+            epoch: 0,
+            pushed: 0,
+            pending: Vec::with_capacity(DECODE_FRAMES * 2 * 5),
+            pending_pos: 0,
+            decoded: Vec::with_capacity(DECODE_FRAMES * 2),
+            ended: false,
+        }
+    }
+
+    /// Feeds until told to stop or until the callback side is gone.
+    pub fn run(mut self) {
+        loop {
+            // Commands first, so a seek never waits behind decoding.
+            let command = if self.ended && self.current.is_none() {
+                // Nothing to do until someone asks for something.
+                match self.commands.recv_timeout(Duration::from_millis(50)) {
+                    Ok(c) => Some(c),
+                    Err(RecvTimeoutError::Timeout) => {
+                        if self.ring.is_abandoned() {
+                            return;
+                        }
+                        None
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            } else {
+                self.commands.try_recv().ok()
+            };
+            if let Some(command) = command {
+                match command {
+                    FeederCommand::Stop => return,
+                    FeederCommand::Goto { index, seconds } => self.goto(index, seconds),
+                    FeederCommand::Loop(on) => self.set_loop(on),
+                }
+                continue;
+            }
+            if self.ring.is_abandoned() {
+                return;
+            }
+            if !self.flush_pending() {
+                std::thread::sleep(FULL_WAIT);
+                continue;
+            }
+            if self.current.is_none() && !self.ended {
+                self.open_next();
+                continue;
+            }
+            self.decode_step();
+        }
+    }
+
+    /// Pushes what is pending; true when nothing is left.
+    fn flush_pending(&mut self) -> bool {
+        let rest = &self.pending[self.pending_pos..];
+        if rest.is_empty() {
+            return true;
+        }
+        let (pushed, _) = self.ring.push_partial_slice(rest);
+        let n = pushed.len();
+        self.pending_pos += n;
+        self.pushed += (n / 2) as u64;
+        if self.pending_pos >= self.pending.len() {
+            self.pending.clear();
+            self.pending_pos = 0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Queues a mark for the frames appended from now on (after any still pending).
+    fn mark(&mut self, kind: MarkKind) {
+        let waiting = (self.pending.len() - self.pending_pos) as u64 / 2;
+        let mark = Mark {
+            at: self.pushed + waiting,
+            epoch: self.epoch,
+            kind,
+        };
+        // The marks queue only fills if the callback has stopped reading; wait briefly.
+        let mut value = mark;
+        for _ in 0..500 {
+            match self.marks.push(value) {
+                Ok(()) => return,
+                Err(rtrb::PushError::Full(v)) => {
+                    value = v;
+                    std::thread::sleep(FULL_WAIT);
+                }
+            }
+        }
+    }
+
+    fn send(&self, event: FeederEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// Opens track `self.next` (skipping entries that fail) and marks its start.
+    fn open_next(&mut self) {
+        while self.next < self.tracks.len() {
+            let index = self.next;
+            self.next += 1;
+            let start = std::mem::take(&mut self.start_at);
+            match self.open(index, start) {
+                Ok(current) => {
+                    let frame = (start * f64::from(self.rate)).round() as u64;
+                    self.send(FeederEvent::Opened {
+                        index,
+                        info: current.file.info().clone(),
+                    });
+                    self.current = Some(current);
+                    self.mark(MarkKind::Track { index, frame });
+                    return;
+                }
+                Err(reason) => self.send(FeederEvent::Skipped { index, reason }),
+            }
+        }
+        self.ended = true;
+        self.mark(MarkKind::End);
+        self.send(FeederEvent::Finished);
+    }
+
+    fn open(&self, index: usize, seconds: f64) -> Result<Current, String> {
+        let source = self
+            .tracks
+            .get(index)
+            .ok_or_else(|| format!("no track {}", index + 1))?;
+        let path = source
+            .path
+            .as_ref()
+            .ok_or_else(|| "no file matched this entry".to_string())?;
+        let mut file = AudioFile::open(path).map_err(|e| e.to_string())?;
+        if seconds > 0.0 {
+            file.seek(seconds).map_err(|e| e.to_string())?;
+        }
+        let resampler =
+            StereoResampler::new(file.info().sample_rate, self.rate).map_err(|e| e.to_string())?;
+        let mut current = Current {
+            index,
+            file,
+            resampler,
+            loop_frames: None,
+            reported_damage: 0,
+        };
+        if self.looping {
+            current.loop_frames = loop_frames(source, current.file.info().sample_rate);
+        }
+        Ok(current)
+    }
+
+    /// Starts a new epoch: everything queued so far is stale.
+    fn bump_epoch(&mut self) {
+        self.epoch += 1;
+        self.status
+            .requested_epoch
+            .store(self.epoch, Ordering::Release);
+    }
+
+    fn goto(&mut self, index: usize, seconds: f64) {
+        let same = self.current.as_ref().is_some_and(|c| c.index == index);
+        self.pending.clear();
+        self.pending_pos = 0;
+        if same {
+            let Some(current) = self.current.as_mut() else {
+                return;
+            };
+            match current.file.seek(seconds) {
+                Ok(_) => {
+                    current.resampler.reset();
+                    self.bump_epoch();
+                    let frame = (seconds.max(0.0) * f64::from(self.rate)).round() as u64;
+                    self.mark(MarkKind::Track { index, frame });
+                }
+                Err(e) => self.send(FeederEvent::SeekFailed {
+                    reason: e.to_string(),
+                }),
+            }
+            return;
+        }
+        self.bump_epoch();
+        self.current = None;
+        self.ended = false;
+        self.next = index;
+        self.start_at = seconds.max(0.0);
+    }
+
+    fn set_loop(&mut self, on: bool) {
+        self.looping = on;
+        if let Some(current) = self.current.as_mut() {
+            current.loop_frames = if on {
+                self.tracks
+                    .get(current.index)
+                    .and_then(|t| loop_frames(t, current.file.info().sample_rate))
+            } else {
+                None
+            };
+        }
+    }
+
+    /// Decodes, resamples and queues one block of the current track; at its end, closes it.
+    fn decode_step(&mut self) {
+        let Some(current) = self.current.as_mut() else {
+            return;
+        };
+        let mut want = DECODE_FRAMES;
+        if let Some((_, end)) = current.loop_frames {
+            let pos = current.file.position();
+            want = want.min(end.saturating_sub(pos) as usize);
+        }
+        self.decoded.clear();
+        let result = if want == 0 {
+            Ok(0)
+        } else {
+            current.file.read(&mut self.decoded, want)
+        };
+        let skipped = current.file.skipped_packets();
+        if skipped > current.reported_damage {
+            current.reported_damage = skipped;
+            let index = current.index;
+            self.send(FeederEvent::Damaged {
+                index,
+                packets: skipped,
+            });
+        }
+        let Some(current) = self.current.as_mut() else {
+            return;
+        };
+        match result {
+            Ok(0) if want == 0 => {
+                // The loop end: play out the resampler, jump back, mark the seam.
+                let Some((start, _)) = current.loop_frames else {
+                    return;
+                };
+                let _ = current.resampler.finish(&mut self.pending);
+                let source_rate = f64::from(current.file.info().sample_rate);
+                let seconds = start as f64 / source_rate;
+                match current.file.seek(seconds) {
+                    Ok(_) => {
+                        current.resampler.reset();
+                        let frame = (seconds * f64::from(self.rate)).round() as u64;
+                        self.mark(MarkKind::Seam { frame });
+                    }
+                    Err(e) => {
+                        current.loop_frames = None;
+                        self.send(FeederEvent::SeekFailed {
+                            reason: e.to_string(),
+                        });
+                    }
+                }
+            }
+            Ok(0) => {
+                let _ = current.resampler.finish(&mut self.pending);
+                self.current = None;
+            }
+            Ok(_) => {
+                if let Err(e) = current.resampler.process(&self.decoded, &mut self.pending) {
+                    let index = current.index;
+                    self.current = None;
+                    self.send(FeederEvent::Skipped {
+                        index,
+                        reason: e.to_string(),
+                    });
+                }
+            }
+            Err(e) => {
+                let index = current.index;
+                let _ = current.resampler.finish(&mut self.pending);
+                self.current = None;
+                self.send(FeederEvent::Skipped {
+                    index,
+                    reason: describe(&e),
+                });
+            }
+        }
+    }
+}
+
+/// The loop region of `track` in source frames, when it has a valid one.
+fn loop_frames(track: &TrackSource, source_rate: u32) -> Option<(u64, u64)> {
+    let (from, to) = track.loop_region?;
+    let rate = f64::from(source_rate);
+    let (a, b) = ((from * rate).round() as u64, (to * rate).round() as u64);
+    (b > a).then_some((a, b))
+}
+
+fn describe(e: &DecodeError) -> String {
+    format!("stopped: {e}")
+}

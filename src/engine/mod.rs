@@ -1,0 +1,272 @@
+//! Layer 3: real-time playback.
+//!
+//! ```text
+//! feeder thread: decode → resample ─▶ ring (rtrb) ─▶ Callback: EQ chains → crossfade → volume → limiter ─▶ sink
+//!                                     marks ───────▶      ▲ commands (rtrb)      │ status (atomics), events (rtrb)
+//! control thread (Player) ────────────────────────────────┘◀─────────────────────┘
+//! ```
+//!
+//! [`start`] builds both halves: a [`Player`] for the control thread and a [`Callback`] for
+//! whatever drives the output — the sound card through cpal ([`device`]), or a timer thread
+//! writing to a WAV file or nowhere ([`sink`]). All of them call the same
+//! [`Callback::process`], so tests exercise the real playback path without hardware.
+
+pub mod callback;
+pub mod device;
+pub mod feeder;
+pub mod sink;
+pub mod status;
+
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use rtrb::{Consumer, Producer, RingBuffer};
+
+pub use callback::{Callback, CallbackConfig, Command, MAX_PROFILES, Mark, MarkKind};
+pub use feeder::{FeederCommand, FeederEvent, TrackSource};
+pub use status::{Event, Status, Transport};
+
+use crate::dsp::EqChain;
+use crate::preset::EqProfile;
+
+/// Capacity of the control → callback command queue.
+const COMMAND_CAPACITY: usize = 64;
+
+/// Settings for a playback session.
+#[derive(Clone, Copy, Debug)]
+pub struct EngineConfig {
+    /// The callback's settings (device rate, volume, ceiling, fades).
+    pub callback: CallbackConfig,
+    /// Ring buffer length in seconds of audio.
+    pub ring_seconds: f64,
+    /// Track to start with.
+    pub start_track: usize,
+    /// Position to start at within it, in seconds.
+    pub start_seconds: f64,
+}
+
+impl EngineConfig {
+    /// Defaults at a device rate: 0.5 s ring, from the first track's start.
+    pub fn new(sample_rate: u32) -> Self {
+        EngineConfig {
+            callback: CallbackConfig::new(sample_rate),
+            ring_seconds: 0.5,
+            start_track: 0,
+            start_seconds: 0.0,
+        }
+    }
+}
+
+/// Something that happened, for the UI: from the callback or from the feeder.
+#[derive(Clone, Debug)]
+pub enum PlayerEvent {
+    /// From the audio callback.
+    Audio(Event),
+    /// From the feeder thread.
+    Feeder(FeederEvent),
+}
+
+/// The control side of a playback session.
+pub struct Player {
+    commands: Producer<Command>,
+    trash: Consumer<Box<EqChain>>,
+    events: Consumer<Event>,
+    feeder_tx: mpsc::Sender<FeederCommand>,
+    feeder_events: mpsc::Receiver<FeederEvent>,
+    feeder: Option<JoinHandle<()>>,
+    status: Arc<Status>,
+    rate: u32,
+    /// Each slot's level gain in dB (before the automatic preamp), to report it.
+    slot_gains: [f64; MAX_PROFILES],
+}
+
+/// Builds a playback session over `tracks` and starts its feeder thread.
+pub fn start(config: EngineConfig, tracks: Vec<TrackSource>) -> (Player, Callback) {
+    let rate = config.callback.sample_rate;
+    let ring_frames = ((config.ring_seconds * f64::from(rate)) as usize).max(4096);
+    let (ring_tx, ring_rx) = RingBuffer::<f32>::new(ring_frames * 2);
+    let (marks_tx, marks_rx) = RingBuffer::<Mark>::new(256);
+    let (cmd_tx, cmd_rx) = RingBuffer::<Command>::new(COMMAND_CAPACITY);
+    // Larger than the command queue: every Load can return at most one chain.
+    let (trash_tx, trash_rx) = RingBuffer::<Box<EqChain>>::new(COMMAND_CAPACITY * 2);
+    let (events_tx, events_rx) = RingBuffer::<Event>::new(1024);
+    let (feeder_tx, feeder_rx) = mpsc::channel();
+    let (feeder_events_tx, feeder_events_rx) = mpsc::channel();
+    let status = Arc::new(Status::default());
+    let callback = Callback::new(
+        config.callback,
+        ring_rx,
+        marks_rx,
+        cmd_rx,
+        trash_tx,
+        events_tx,
+        Arc::clone(&status),
+    );
+    let feeder = feeder::Feeder::new(
+        tracks,
+        rate,
+        config.start_track,
+        config.start_seconds,
+        ring_tx,
+        marks_tx,
+        feeder_rx,
+        feeder_events_tx,
+        Arc::clone(&status),
+    );
+    let handle = std::thread::Builder::new()
+        .name("iemlab-feeder".into())
+        .spawn(move || feeder.run())
+        .ok();
+    let player = Player {
+        commands: cmd_tx,
+        trash: trash_rx,
+        events: events_rx,
+        feeder_tx,
+        feeder_events: feeder_events_rx,
+        feeder: handle,
+        status,
+        rate,
+        slot_gains: [0.0; MAX_PROFILES],
+    };
+    (player, callback)
+}
+
+/// Gain (dB) that keeps `profile` from boosting any frequency above 0 dB at `rate`: the
+/// automatic preamp on top of the profile's own.
+pub fn safety_gain_db(profile: &EqProfile, rate: u32) -> f64 {
+    profile
+        .max_gain_db(rate)
+        .map_or(0.0, |max| if max > 0.0 { -max } else { 0.0 })
+}
+
+impl Player {
+    /// Device rate.
+    pub fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Shared live status.
+    pub fn status(&self) -> &Arc<Status> {
+        &self.status
+    }
+
+    fn send(&mut self, command: Command) {
+        self.collect_trash();
+        // The queue holds 64 commands and the callback drains it every buffer; if the output
+        // has stopped, the command is dropped (nothing can play it anyway).
+        let _ = self.commands.push(command);
+    }
+
+    /// Frees chains the callback handed back.
+    pub fn collect_trash(&mut self) {
+        while self.trash.pop().is_ok() {}
+    }
+
+    /// Loads `profile` into `slot` with an extra level gain (dB); None loads flat. The chain
+    /// is built here, at the device rate, and the automatic preamp keeps the profile from
+    /// boosting above 0 dB. Returns the total gain applied after the chain, in dB.
+    pub fn load(
+        &mut self,
+        slot: usize,
+        profile: Option<&EqProfile>,
+        level_db: f64,
+    ) -> Result<f64, String> {
+        let (chain, safety) = match profile {
+            Some(p) => (
+                Some(Box::new(p.chain(self.rate)?)),
+                safety_gain_db(p, self.rate),
+            ),
+            None => (None, 0.0),
+        };
+        let gain_db = level_db + safety;
+        if let Some(g) = self.slot_gains.get_mut(slot) {
+            *g = gain_db;
+        }
+        self.send(Command::Load {
+            slot,
+            chain,
+            gain_db,
+        });
+        Ok(gain_db)
+    }
+
+    /// Switches to `slot` with an equal-power crossfade of `fade_ms`.
+    pub fn select(&mut self, slot: usize, fade_ms: f64) {
+        let fade = (fade_ms * 1e-3 * f64::from(self.rate)).round() as u32;
+        self.send(Command::Select { slot, fade });
+    }
+
+    /// Schedules a switch to `slot` at `seconds` into track `track`.
+    pub fn switch_at(&mut self, track: usize, seconds: f64, slot: usize, fade_ms: f64) {
+        let rate = f64::from(self.rate);
+        self.send(Command::SwitchAt {
+            track,
+            frame: (seconds * rate).round() as u64,
+            slot,
+            fade: (fade_ms * 1e-3 * rate).round() as u32,
+        });
+    }
+
+    /// Pauses with a short fade.
+    pub fn pause(&mut self) {
+        self.send(Command::Pause);
+    }
+
+    /// Resumes with a short fade.
+    pub fn resume(&mut self) {
+        self.send(Command::Resume);
+    }
+
+    /// Glides the volume to `db`.
+    pub fn set_volume(&mut self, db: f64) {
+        self.send(Command::Volume(db));
+    }
+
+    /// Seeks to `seconds` in track `index` (or plays that track from there).
+    pub fn goto(&mut self, index: usize, seconds: f64) {
+        let _ = self.feeder_tx.send(FeederCommand::Goto { index, seconds });
+    }
+
+    /// Turns looping of the current track's loop region on or off.
+    pub fn set_loop(&mut self, on: bool) {
+        let _ = self.feeder_tx.send(FeederCommand::Loop(on));
+    }
+
+    /// The playing track and its position in seconds.
+    pub fn position(&self) -> (usize, f64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let frame = self.status.track_frame.load(Relaxed);
+        (
+            self.status.track.load(Relaxed),
+            frame as f64 / f64::from(self.rate),
+        )
+    }
+
+    /// Events since the last call, callback's and feeder's, in arrival order per source.
+    pub fn poll(&mut self) -> Vec<PlayerEvent> {
+        self.collect_trash();
+        let mut out = Vec::new();
+        while let Ok(e) = self.feeder_events.try_recv() {
+            out.push(PlayerEvent::Feeder(e));
+        }
+        while let Ok(e) = self.events.pop() {
+            out.push(PlayerEvent::Audio(e));
+        }
+        out
+    }
+
+    /// Stops the feeder and waits for it.
+    pub fn stop(&mut self) {
+        let _ = self.feeder_tx.send(FeederCommand::Stop);
+        if let Some(handle) = self.feeder.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

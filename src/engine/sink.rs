@@ -1,0 +1,155 @@
+//! Outputs without a sound card: a null sink and a WAV sink, driven by a timer thread that
+//! calls the same [`Callback::process`] the sound card's callback does, a buffer at a time,
+//! at real-time pace or as fast as possible.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::callback::Callback;
+use super::status::{Status, Transport};
+use crate::render::{WavError, WavFormat, WavSink};
+
+/// Where playback goes, as `--device` names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// `null`: discard the audio.
+    Null,
+    /// `wav:PATH`: write it to a WAV file.
+    Wav(PathBuf),
+    /// A cpal device by name or index; None = the default output.
+    Device(Option<String>),
+}
+
+impl Output {
+    /// Parses a `--device` value: `null`, `wav:OUT.wav`, or a device name or index.
+    pub fn parse(text: Option<&str>) -> Output {
+        match text {
+            None | Some("") | Some("default") => Output::Device(None),
+            Some("null") => Output::Null,
+            Some(t) => match t.strip_prefix("wav:") {
+                Some(path) => Output::Wav(PathBuf::from(path)),
+                None => Output::Device(Some(t.to_string())),
+            },
+        }
+    }
+}
+
+/// How fast a timer-driven sink runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pace {
+    /// One buffer per buffer period, like a sound card.
+    RealTime,
+    /// As fast as the callback can go.
+    Fast,
+}
+
+/// What a timer-driven sink did.
+#[derive(Debug)]
+pub struct SinkReport {
+    /// Frames written.
+    pub frames: u64,
+    /// Largest time one `process` call took.
+    pub worst_callback: Duration,
+    /// The WAV's level statistics, when writing one.
+    pub clipped_samples: u64,
+}
+
+/// A running timer-driven sink.
+pub struct TimerSink {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<Result<SinkReport, WavError>>>,
+}
+
+impl TimerSink {
+    /// Starts a thread that drives `callback` in buffers of `buffer_frames` at `rate`,
+    /// writing to `wav` when given, until the playlist ends (and the limiter's tail is out)
+    /// or [`TimerSink::stop`] is called.
+    pub fn start(
+        mut callback: Callback,
+        status: Arc<Status>,
+        rate: u32,
+        buffer_frames: usize,
+        pace: Pace,
+        mut wav: Option<WavSink>,
+    ) -> TimerSink {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = Arc::clone(&stop);
+        let buffer_frames = buffer_frames.max(1);
+        let handle = std::thread::Builder::new()
+            .name("iemlab-sink".into())
+            .spawn(move || {
+                let mut buf = vec![0.0f32; buffer_frames * 2];
+                let period = Duration::from_secs_f64(buffer_frames as f64 / f64::from(rate));
+                let started = Instant::now();
+                let mut frames = 0u64;
+                let mut worst = Duration::ZERO;
+                // After the end, a little more output lets the limiter's delay line drain.
+                let mut tail = (rate as usize / 100).div_ceil(buffer_frames) + 1;
+                while !stop_flag.load(Ordering::Relaxed) {
+                    let t0 = Instant::now();
+                    callback.process(&mut buf);
+                    worst = worst.max(t0.elapsed());
+                    if let Some(w) = wav.as_mut() {
+                        w.write(&buf)?;
+                    }
+                    frames += buffer_frames as u64;
+                    if status.transport() == Transport::Ended {
+                        if tail == 0 {
+                            break;
+                        }
+                        tail -= 1;
+                    }
+                    if pace == Pace::RealTime {
+                        let due = started + period * (frames / buffer_frames as u64) as u32;
+                        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                            std::thread::sleep(wait);
+                        }
+                    }
+                }
+                let clipped_samples = match wav {
+                    Some(w) => w.finish()?.over,
+                    None => 0,
+                };
+                Ok(SinkReport {
+                    frames,
+                    worst_callback: worst,
+                    clipped_samples,
+                })
+            })
+            .ok();
+        TimerSink { stop, handle }
+    }
+
+    /// Whether the sink thread has finished.
+    pub fn is_finished(&self) -> bool {
+        self.handle.as_ref().is_none_or(|h| h.is_finished())
+    }
+
+    /// Asks the thread to stop after the current buffer.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Waits for the thread and returns what it did.
+    pub fn join(mut self) -> Result<SinkReport, WavError> {
+        match self.handle.take() {
+            Some(h) => h.join().unwrap_or_else(|_| Err(sink_failure("the sink thread panicked"))),
+            None => Err(sink_failure("could not start the sink thread")),
+        }
+    }
+}
+
+fn sink_failure(message: &str) -> WavError {
+    WavError::Write {
+        path: PathBuf::from("(output)"),
+        message: message.to_string(),
+    }
+}
+
+/// Opens a WAV sink for `--device wav:PATH` (24-bit, refusing to overwrite unless `force`).
+pub fn wav_sink(path: &std::path::Path, rate: u32, force: bool) -> Result<WavSink, WavError> {
+    WavSink::create(path, rate, WavFormat::S24, force)
+}
