@@ -303,8 +303,6 @@ impl Feeder {
 
     fn goto(&mut self, index: usize, seconds: f64) {
         let same = self.current.as_ref().is_some_and(|c| c.index == index);
-        self.pending.clear();
-        self.pending_pos = 0;
         if same {
             let Some(current) = self.current.as_mut() else {
                 return;
@@ -312,6 +310,8 @@ impl Feeder {
             match current.file.seek(seconds) {
                 Ok(_) => {
                     current.resampler.reset();
+                    self.pending.clear();
+                    self.pending_pos = 0;
                     self.bump_epoch();
                     let frame = (seconds.max(0.0) * f64::from(self.rate)).round() as u64;
                     self.mark(MarkKind::Track { index, frame });
@@ -323,6 +323,8 @@ impl Feeder {
             return;
         }
         self.bump_epoch();
+        self.pending.clear();
+        self.pending_pos = 0;
         self.current = None;
         self.ended = false;
         self.next = index;
