@@ -135,7 +135,10 @@ fn a_playlist_plays_gaplessly_and_skips_missing_and_corrupt_entries() {
     let played = strip_silence(&out);
     let want: Vec<f32> = a.iter().chain(&b).copied().collect();
     assert_eq!(played.len(), want.len());
-    assert!(played == want, "output differs from the two tracks back to back");
+    assert!(
+        played == want,
+        "output differs from the two tracks back to back"
+    );
     let skipped: Vec<usize> = events
         .iter()
         .filter_map(|e| match e {
@@ -193,10 +196,16 @@ fn a_seek_lands_on_the_exact_frame_at_44k1_and_48k() {
         let at = find_frames(&out, needle).expect("the frames after the seek are in the output");
         // The frame before it is not the source's previous frame: playback jumped exactly
         // there (it is silence from the limiter's reset or the end of the old audio).
-        assert_ne!(&out[(at - 1) * 2..at * 2], &signal[(frame - 1) * 2..frame * 2]);
+        assert_ne!(
+            &out[(at - 1) * 2..at * 2],
+            &signal[(frame - 1) * 2..frame * 2]
+        );
         // And from there on the output is the source, to its end.
         let rest = strip_silence(&out[at * 2..]);
-        assert!(rest == signal[frame * 2..], "output after the seek differs from the source");
+        assert!(
+            rest == signal[frame * 2..],
+            "output after the seek differs from the source"
+        );
     }
 }
 

@@ -15,7 +15,9 @@ use iemlab::preset::EqProfile;
 static ALLOCATOR: AllocDisabler = AllocDisabler;
 
 fn profile(name: &str) -> EqProfile {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/eq").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("presets/eq")
+        .join(name);
     EqProfile::load(&path, 48_000).unwrap()
 }
 
@@ -33,8 +35,12 @@ fn the_callback_never_allocates() {
     config.ring_seconds = 0.1;
     let (mut player, mut callback) = engine::start(config, tracks);
     let status = Arc::clone(player.status());
-    player.load(0, Some(&profile("bench-10-band.toml")), 0.0).unwrap();
-    player.load(1, Some(&profile("v-shape-graphic.toml")), -1.5).unwrap();
+    player
+        .load(0, Some(&profile("bench-10-band.toml")), 0.0)
+        .unwrap();
+    player
+        .load(1, Some(&profile("v-shape-graphic.toml")), -1.5)
+        .unwrap();
     player.load(2, None, -3.0).unwrap();
     player.switch_at(0, 0.1, 1, 5.0);
     player.switch_at(1, 0.05, 2, 5.0);
@@ -63,7 +69,7 @@ fn the_callback_never_allocates() {
         }
         let _ = player.poll();
         // Sometimes let the feeder fall behind, to run the underrun path too.
-        if calls % 50 != 0 {
+        if !calls.is_multiple_of(50) {
             std::thread::sleep(Duration::from_micros(300));
         }
     }

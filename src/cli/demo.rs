@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::DemoArgs;
+use crate::engine::{self, EngineConfig, Output, Pace, Prepared, TrackSource, device};
 use crate::material::demo_material;
 use crate::preset::EqProfile;
 use crate::render::{RenderRequest, WavFormat, WavSink, render};
@@ -83,8 +84,56 @@ pub(super) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     for (path, profile) in &outputs {
         println!("  {}: {}", path.display(), profile.name);
     }
+    if !args.no_play {
+        let seconds = material.samples.len() as f64 / 2.0 / f64::from(DEMO_RATE);
+        play(&source, outputs.first().map(|(_, p)| p), seconds)?;
+    }
     println!(
         "\nNext: render your own track with\n  iemlab render TRACK.flac --eq presets/eq/bass-boost.toml -o out.wav"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Plays the material through `profile` on the default sound card, when there is one: the
+/// same engine `iemlab play` uses, A then flat, switching halfway so the change is heard.
+fn play(source: &Path, profile: Option<&EqProfile>, seconds: f64) -> anyhow::Result<()> {
+    if !device::has_default_output() {
+        println!("\nNo sound card found, so nothing was played; listen to the files above.");
+        return Ok(());
+    }
+    let output = Output::Device(None);
+    let prepared = match Prepared::new(&output, DEMO_RATE, None, Pace::RealTime, false) {
+        Ok(p) => p,
+        Err(e) => {
+            println!("\nCould not open the sound card ({e}); listen to the files above.");
+            return Ok(());
+        }
+    };
+    let rate = prepared.rate();
+    println!(
+        "\nPlaying the material on {} through '{}' for its first half, then flat (Ctrl-C stops)",
+        prepared.describe(),
+        profile.map_or("flat", |p| p.name.as_str())
+    );
+    let tracks = vec![TrackSource {
+        path: Some(source.to_path_buf()),
+        loop_region: None,
+    }];
+    let (mut player, callback) = engine::start(EngineConfig::new(rate), tracks);
+    player.load(0, profile, 0.0).map_err(anyhow::Error::msg)?;
+    player.load(1, None, 0.0).map_err(anyhow::Error::msg)?;
+    player.switch_at(0, seconds / 2.0, 1, 20.0);
+    let status = std::sync::Arc::clone(player.status());
+    let running = prepared.start(callback, std::sync::Arc::clone(&status))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !running.is_done(&status) && std::time::Instant::now() < deadline {
+        if let Some(e) = running.device_error() {
+            println!("output device error: {e}");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    player.stop();
+    running.finish()?;
+    Ok(())
 }

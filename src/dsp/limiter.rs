@@ -189,7 +189,10 @@ mod tests {
         assert!(out.iter().all(|s| s.abs() <= c));
         // Gain reduction is smooth: the limited sine is not a square wave.
         let at_ceiling = out.iter().filter(|s| (s.abs() - c).abs() < 1e-6).count();
-        assert!(at_ceiling < out.len() / 50, "{at_ceiling} samples sit at the ceiling");
+        assert!(
+            at_ceiling < out.len() / 50,
+            "{at_ceiling} samples sit at the ceiling"
+        );
     }
 
     #[test]
@@ -200,7 +203,10 @@ mod tests {
         buf[11] = f32::INFINITY;
         buf[12] = f32::NEG_INFINITY;
         lim.process_interleaved(&mut buf);
-        assert!(buf.iter().all(|s| s.is_finite() && s.abs() <= lim.ceiling()));
+        assert!(
+            buf.iter()
+                .all(|s| s.is_finite() && s.abs() <= lim.ceiling())
+        );
         assert_eq!(lim.non_finite_samples(), 3);
     }
 
@@ -211,6 +217,10 @@ mod tests {
         buf[200] = 3.0;
         lim.process_interleaved(&mut buf);
         let tail = &buf[buf.len() - 200..];
-        assert!(tail.iter().all(|&s| (s - 0.5).abs() < 1e-3), "{:?}", &tail[..4]);
+        assert!(
+            tail.iter().all(|&s| (s - 0.5).abs() < 1e-3),
+            "{:?}",
+            &tail[..4]
+        );
     }
 }

@@ -27,7 +27,7 @@ pub const MAX_PROFILES: usize = 4;
 pub const CHUNK: usize = 256;
 
 /// Scheduled profile switches the callback holds at once.
-pub const MAX_SCHEDULED: usize = 64;
+pub const MAX_SCHEDULED: usize = 256;
 
 /// A message from the control thread to the callback.
 pub enum Command {
@@ -65,7 +65,16 @@ pub enum Command {
         /// Crossfade length in frames.
         fade: u32,
     },
-    /// Forget every scheduled switch.
+    /// Report [`Event::CueReached`] with `id` whenever track `track` plays its frame `frame`.
+    CueAt {
+        /// Track index in the playlist.
+        track: usize,
+        /// Frame in the track, at the device rate.
+        frame: u64,
+        /// Caller's number for the cue.
+        id: usize,
+    },
+    /// Forget every scheduled switch and cue.
     ClearSchedule,
 }
 
@@ -94,6 +103,11 @@ pub enum MarkKind {
     Seam {
         /// Position in the track after the jump (device rate).
         frame: u64,
+    },
+    /// Track `index` was skipped (it could not be played); announced in stream order.
+    Skipped {
+        /// Track index.
+        index: usize,
     },
     /// Nothing follows: the playlist is done.
     End,
@@ -136,13 +150,23 @@ struct Slot {
     buf: Vec<f32>,
 }
 
-/// A profile switch waiting for its frame.
+/// Something to do when a track reaches a frame.
 #[derive(Clone, Copy)]
 struct Scheduled {
     track: usize,
     frame: u64,
-    slot: usize,
-    fade: u32,
+    action: Action,
+    /// Cues fire each time playback reaches them (again after a seek back); a cue is armed
+    /// while playback is before it.
+    armed: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Action {
+    /// Switch profile once.
+    Switch { slot: usize, fade: u32 },
+    /// Report the cue every time it is reached.
+    Cue { id: usize },
 }
 
 /// The real-time half of the engine. Build it off the audio thread; then only
@@ -292,18 +316,23 @@ impl Callback {
                     frame,
                     slot,
                     fade,
-                } => {
-                    if let Some(free) = self.schedule.iter_mut().find(|s| s.is_none()) {
-                        *free = Some(Scheduled {
-                            track,
-                            frame,
-                            slot,
-                            fade,
-                        });
-                    }
+                } => self.schedule(track, frame, Action::Switch { slot, fade }),
+                Command::CueAt { track, frame, id } => {
+                    self.schedule(track, frame, Action::Cue { id })
                 }
                 Command::ClearSchedule => self.schedule = [None; MAX_SCHEDULED],
             }
+        }
+    }
+
+    fn schedule(&mut self, track: usize, frame: u64, action: Action) {
+        if let Some(free) = self.schedule.iter_mut().find(|s| s.is_none()) {
+            *free = Some(Scheduled {
+                track,
+                frame,
+                action,
+                armed: true,
+            });
         }
     }
 
@@ -462,6 +491,7 @@ impl Callback {
                     self.fader.fade_to(1.0, self.config.seam_frames);
                     self.emit(Event::LoopSeam { frame });
                 }
+                MarkKind::Skipped { index } => self.emit(Event::Skipped { index }),
                 MarkKind::End => {
                     self.transport = Transport::Ended;
                     self.emit(Event::Ended);
@@ -474,16 +504,34 @@ impl Callback {
         }
         let Some(track) = self.track else { return };
         for i in 0..MAX_SCHEDULED {
-            let Some(s) = self.schedule[i] else { continue };
-            if s.track != track || s.frame > self.track_frame {
+            let Some(mut s) = self.schedule[i] else {
+                continue;
+            };
+            if s.track != track {
                 continue;
             }
-            self.schedule[i] = None;
-            // Only a switch that lands exactly is applied; one already passed (after a seek
-            // beyond it) is dropped.
-            if s.frame == self.track_frame {
-                self.crossfade = None;
-                self.select(s.slot, s.fade);
+            if s.frame > self.track_frame {
+                s.armed = true;
+                self.schedule[i] = Some(s);
+                continue;
+            }
+            // Only what lands exactly fires; a point jumped over by a seek does not.
+            let hit = s.armed && s.frame == self.track_frame;
+            match s.action {
+                Action::Switch { slot, fade } => {
+                    self.schedule[i] = None;
+                    if hit {
+                        self.crossfade = None;
+                        self.select(slot, fade);
+                    }
+                }
+                Action::Cue { id } => {
+                    s.armed = false;
+                    self.schedule[i] = Some(s);
+                    if hit {
+                        self.emit(Event::CueReached { track, id });
+                    }
+                }
             }
         }
     }
@@ -532,6 +580,7 @@ impl Callback {
         s.peak_bits.fetch_max(peak.to_bits(), Ordering::Relaxed);
         s.set_transport(self.transport);
         s.epoch.store(self.epoch, Ordering::Relaxed);
+        s.frames_taken.store(self.consumed, Ordering::Release);
     }
 
     fn emit(&mut self, event: Event) {

@@ -13,7 +13,9 @@ use super::callback::Callback;
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     /// No output device at all.
-    #[error("no audio output device found (use --device null or --device wav:OUT.wav to play without one)")]
+    #[error(
+        "no audio output device found (use --device null or --device wav:OUT.wav to play without one)"
+    )]
     NoDevice,
     /// The named device does not exist.
     #[error("no output device matches \"{0}\" (see `iemlab devices`)")]
@@ -45,6 +47,18 @@ pub struct DeviceReport {
     pub configs: Vec<String>,
 }
 
+/// Whether the default host's default output is a device it actually lists (on a machine
+/// without a sound card ALSA names a "default" that cannot be opened).
+pub fn has_default_output() -> bool {
+    let host = cpal::default_host();
+    let Some(id) = host.default_output_device().and_then(|d| d.id().ok()) else {
+        return false;
+    };
+    host.output_devices()
+        .map(|mut devices| devices.any(|d| d.id().ok().as_ref() == Some(&id)))
+        .unwrap_or(false)
+}
+
 /// Every output device of every available host.
 pub fn list() -> Vec<DeviceReport> {
     let mut out = Vec::new();
@@ -60,7 +74,7 @@ pub fn list() -> Vec<DeviceReport> {
             let id = device.id().ok();
             let configs = device
                 .supported_output_configs()
-                .map(|c| c.map(|r| describe_range(&r)).collect())
+                .map(|c| summarise(&c.collect::<Vec<_>>()))
                 .unwrap_or_default();
             out.push(DeviceReport {
                 host: host_id.name().to_string(),
@@ -83,17 +97,57 @@ fn device_name(device: &cpal::Device) -> String {
         .unwrap_or_else(|_| "(unnamed)".into())
 }
 
-fn describe_range(r: &cpal::SupportedStreamConfigRange) -> String {
-    let buffer = match r.buffer_size() {
-        SupportedBufferSize::Range { min, max } => format!("buffer {min}-{max} frames"),
-        SupportedBufferSize::Unknown => "buffer size unknown".into(),
+/// What a device supports, in a few lines: channel counts, rates, sample formats and
+/// buffer sizes over all its configurations (ALSA plugins list hundreds of them).
+fn summarise(ranges: &[cpal::SupportedStreamConfigRange]) -> Vec<String> {
+    if ranges.is_empty() {
+        return Vec::new();
+    }
+    let min_ch = ranges.iter().map(|r| r.channels()).min().unwrap_or(0);
+    let max_ch = ranges.iter().map(|r| r.channels()).max().unwrap_or(0);
+    let min_rate = ranges
+        .iter()
+        .map(|r| r.min_sample_rate())
+        .min()
+        .unwrap_or(0);
+    let max_rate = ranges
+        .iter()
+        .map(|r| r.max_sample_rate())
+        .max()
+        .unwrap_or(0);
+    let mut formats: Vec<String> = Vec::new();
+    for r in ranges {
+        let f = r.sample_format().to_string();
+        if !formats.contains(&f) {
+            formats.push(f);
+        }
+    }
+    let buffers = ranges
+        .iter()
+        .filter_map(|r| match r.buffer_size() {
+            SupportedBufferSize::Range { min, max } => Some((*min, *max)),
+            SupportedBufferSize::Unknown => None,
+        })
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let span = |a: u32, b: u32, unit: &str| {
+        if a == b {
+            format!("{a}{unit}")
+        } else {
+            format!("{a}-{b}{unit}")
+        }
     };
-    let rates = if r.min_sample_rate() == r.max_sample_rate() {
-        format!("{} Hz", r.min_sample_rate())
-    } else {
-        format!("{}-{} Hz", r.min_sample_rate(), r.max_sample_rate())
-    };
-    format!("{} ch, {rates}, {}, {buffer}", r.channels(), r.sample_format())
+    vec![
+        format!(
+            "channels {}, rates {}",
+            span(u32::from(min_ch), u32::from(max_ch), ""),
+            span(min_rate, max_rate, " Hz")
+        ),
+        format!("formats {}", formats.join(", ")),
+        match buffers {
+            Some((a, b)) => format!("buffer {}", span(a, b, " frames")),
+            None => "buffer size not reported".into(),
+        },
+    ]
 }
 
 /// A device and the stream configuration chosen for it.
@@ -143,7 +197,7 @@ pub fn open(
         .filter(usable)
         .filter(|r| r.min_sample_rate() <= preferred_rate && preferred_rate <= r.max_sample_rate())
         .min_by_key(|r| (r.channels() != 2, rank_format(r.sample_format())))
-        .map(|r| r.clone().with_sample_rate(preferred_rate));
+        .map(|r| r.with_sample_rate(preferred_rate));
     let chosen = match best {
         Some(c) => c,
         None => {
@@ -157,7 +211,7 @@ pub fn open(
                     .iter()
                     .filter(usable)
                     .min_by_key(|r| (r.channels() != 2, rank_format(r.sample_format())))
-                    .map(|r| r.clone().with_max_sample_rate())
+                    .map(|r| r.with_max_sample_rate())
                     .ok_or_else(|| config_error("no supported sample format".into()))?
             }
         }
@@ -202,7 +256,8 @@ fn find(host: &cpal::Host, wanted: &str) -> Result<cpal::Device, DeviceError> {
     let partial = || {
         devices.iter().position(|d| {
             device_name(d).to_lowercase().contains(&lower)
-                || d.id().is_ok_and(|i| i.to_string().to_lowercase().contains(&lower))
+                || d.id()
+                    .is_ok_and(|i| i.to_string().to_lowercase().contains(&lower))
         })
     };
     exact

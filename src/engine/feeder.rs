@@ -206,6 +206,7 @@ impl Feeder {
         let n = pushed.len();
         self.pending_pos += n;
         self.pushed += (n / 2) as u64;
+        self.status.frames_fed.store(self.pushed, Ordering::Release);
         if self.pending_pos >= self.pending.len() {
             self.pending.clear();
             self.pending_pos = 0;
@@ -257,10 +258,14 @@ impl Feeder {
                     self.mark(MarkKind::Track { index, frame });
                     return;
                 }
-                Err(reason) => self.send(FeederEvent::Skipped { index, reason }),
+                Err(reason) => {
+                    self.send(FeederEvent::Skipped { index, reason });
+                    self.mark(MarkKind::Skipped { index });
+                }
             }
         }
         self.ended = true;
+        self.status.feeder_done.store(true, Ordering::Release);
         self.mark(MarkKind::End);
         self.send(FeederEvent::Finished);
     }
@@ -273,7 +278,7 @@ impl Feeder {
         let path = source
             .path
             .as_ref()
-            .ok_or_else(|| "no file matched this entry".to_string())?;
+            .ok_or_else(|| "no file found for this entry".to_string())?;
         let mut file = AudioFile::open(path).map_err(|e| e.to_string())?;
         if seconds > 0.0 {
             file.seek(seconds).map_err(|e| e.to_string())?;
@@ -327,6 +332,7 @@ impl Feeder {
         self.pending_pos = 0;
         self.current = None;
         self.ended = false;
+        self.status.feeder_done.store(false, Ordering::Release);
         self.next = index;
         self.start_at = seconds.max(0.0);
     }
@@ -407,6 +413,7 @@ impl Feeder {
                         index,
                         reason: e.to_string(),
                     });
+                    self.mark(MarkKind::Skipped { index });
                 }
             }
             Err(e) => {
@@ -417,6 +424,7 @@ impl Feeder {
                     index,
                     reason: describe(&e),
                 });
+                self.mark(MarkKind::Skipped { index });
             }
         }
     }

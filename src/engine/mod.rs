@@ -14,6 +14,7 @@
 pub mod callback;
 pub mod device;
 pub mod feeder;
+pub mod output;
 pub mod sink;
 pub mod status;
 
@@ -25,6 +26,8 @@ use rtrb::{Consumer, Producer, RingBuffer};
 
 pub use callback::{Callback, CallbackConfig, Command, MAX_PROFILES, Mark, MarkKind};
 pub use feeder::{FeederCommand, FeederEvent, TrackSource};
+pub use output::{OutputError, Prepared, Running};
+pub use sink::{Output, Pace};
 pub use status::{Event, Status, Transport};
 
 use crate::dsp::EqChain;
@@ -205,6 +208,15 @@ impl Player {
             frame: (seconds * rate).round() as u64,
             slot,
             fade: (fade_ms * 1e-3 * rate).round() as u32,
+        });
+    }
+
+    /// Asks for [`Event::CueReached`] `id` whenever track `track` plays `seconds`.
+    pub fn cue_at(&mut self, track: usize, seconds: f64, id: usize) {
+        self.send(Command::CueAt {
+            track,
+            frame: (seconds * f64::from(self.rate)).round() as u64,
+            id,
         });
     }
 

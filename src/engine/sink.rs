@@ -89,6 +89,18 @@ impl TimerSink {
                 // After the end, a little more output lets the limiter's delay line drain.
                 let mut tail = (rate as usize / 100).div_ceil(buffer_frames) + 1;
                 while !stop_flag.load(Ordering::Relaxed) {
+                    if pace == Pace::Fast {
+                        // As fast as the feeder can decode: wait for a full buffer, as a
+                        // sound card never would, so that --fast runs never underrun.
+                        let wait_until = Instant::now() + Duration::from_secs(5);
+                        while status.queued_frames() < buffer_frames as u64
+                            && !status.feeder_done.load(Ordering::Acquire)
+                            && !stop_flag.load(Ordering::Relaxed)
+                            && Instant::now() < wait_until
+                        {
+                            std::thread::sleep(Duration::from_micros(200));
+                        }
+                    }
                     let t0 = Instant::now();
                     callback.process(&mut buf);
                     worst = worst.max(t0.elapsed());
@@ -136,7 +148,9 @@ impl TimerSink {
     /// Waits for the thread and returns what it did.
     pub fn join(mut self) -> Result<SinkReport, WavError> {
         match self.handle.take() {
-            Some(h) => h.join().unwrap_or_else(|_| Err(sink_failure("the sink thread panicked"))),
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|_| Err(sink_failure("the sink thread panicked"))),
             None => Err(sink_failure("could not start the sink thread")),
         }
     }

@@ -26,6 +26,11 @@ pub enum Event {
         /// Position in the track.
         frame: u64,
     },
+    /// Track `index` was skipped here (the feeder said why).
+    Skipped {
+        /// Track index.
+        index: usize,
+    },
     /// A loop went back to `frame`.
     LoopSeam {
         /// Position in the track after the seam.
@@ -39,6 +44,13 @@ pub enum Event {
         track: Option<usize>,
         /// Position in the track.
         frame: u64,
+    },
+    /// Track `track` reached the cue registered with `id`.
+    CueReached {
+        /// Track index.
+        track: usize,
+        /// The id given to `Player::cue_at`.
+        id: usize,
     },
     /// The ring buffer ran dry during a callback.
     Underrun,
@@ -72,6 +84,13 @@ pub struct Status {
     /// Seek generation the feeder has started: when it is ahead of `epoch`, the queued audio
     /// is stale and the callback drops it.
     pub requested_epoch: AtomicU32,
+    /// Frames the feeder has pushed into the ring, and the callback has taken from it: their
+    /// difference is what is queued.
+    pub frames_fed: AtomicU64,
+    /// See `frames_fed`.
+    pub frames_taken: AtomicU64,
+    /// True once the feeder has queued the last track.
+    pub feeder_done: std::sync::atomic::AtomicBool,
     transport: AtomicU8,
 }
 
@@ -95,6 +114,13 @@ impl Status {
             2 => Transport::Paused,
             _ => Transport::Ended,
         }
+    }
+
+    /// Frames queued in the ring and not yet played.
+    pub fn queued_frames(&self) -> u64 {
+        self.frames_fed
+            .load(Ordering::Acquire)
+            .saturating_sub(self.frames_taken.load(Ordering::Acquire))
     }
 
     /// The output peak since the last call, as a linear amplitude, and resets it.

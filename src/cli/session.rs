@@ -1,0 +1,271 @@
+//! What `play` (and later `ab`) share: turning the command line's playlist or files into a
+//! queue of resolved tracks, and loading the EQ profile.
+
+use std::path::{Path, PathBuf};
+
+use crate::decode::AudioFile;
+use crate::engine::TrackSource;
+use crate::playlist::{Cue, Entry, Library, Playlist, Resolution};
+use crate::preset::EqProfile;
+use crate::timecode::format_time;
+
+/// The tracks to play, resolved to files.
+pub(super) struct Queue {
+    /// Section name of each entry ("" for loose files).
+    sections: Vec<String>,
+    entries: Vec<Entry>,
+    resolved: Vec<Resolution>,
+    /// Playlist name, when playing one.
+    name: Option<String>,
+}
+
+impl Queue {
+    /// A queue from `play`'s inputs: one playlist, or audio files. Playlist entries are
+    /// looked up in the library folders (`--library`, else the config file's).
+    pub(super) fn from_inputs(inputs: &[PathBuf], library: &[PathBuf]) -> anyhow::Result<Queue> {
+        let playlists: Vec<&PathBuf> = inputs
+            .iter()
+            .filter(|p| super::play::is_playlist_path(p))
+            .collect();
+        if playlists.len() > 1 || (!playlists.is_empty() && inputs.len() > 1) {
+            return Err(super::usage(
+                "give one playlist, or audio files, not both".into(),
+            ));
+        }
+        if let Some(path) = playlists.first() {
+            let playlist = Playlist::load(path)?;
+            let dirs = super::play::library_dirs(library)?;
+            let needs_library = playlist.entries().any(|(_, e)| e.file.is_none());
+            let (lib, warnings) = if needs_library && !dirs.is_empty() {
+                Library::scan(&dirs)
+            } else {
+                (Library::default(), Vec::new())
+            };
+            for w in warnings {
+                eprintln!("library: {w}");
+            }
+            let mut sections = Vec::new();
+            let mut entries = Vec::new();
+            let mut resolved = Vec::new();
+            for (si, entry) in playlist.entries() {
+                sections.push(playlist.sections[si].name.clone());
+                resolved.push(lib.resolve(entry));
+                entries.push(entry.clone());
+            }
+            return Ok(Queue {
+                sections,
+                entries,
+                resolved,
+                name: Some(playlist.name),
+            });
+        }
+        let entries: Vec<Entry> = inputs.iter().map(|p| loose_entry(p)).collect();
+        let resolved = entries
+            .iter()
+            .map(|e| match &e.file {
+                Some(f) if f.is_file() => Resolution::Found {
+                    path: f.clone(),
+                    how: "file",
+                },
+                Some(f) => Resolution::Missing {
+                    reason: format!("{}: no such file", f.display()),
+                    candidates: Vec::new(),
+                },
+                None => Resolution::Missing {
+                    reason: "no file".into(),
+                    candidates: Vec::new(),
+                },
+            })
+            .collect();
+        Ok(Queue {
+            sections: vec![String::new(); entries.len()],
+            entries,
+            resolved,
+            name: None,
+        })
+    }
+
+    /// Number of entries.
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The engine's track list (unresolved entries have no path and are skipped).
+    pub(super) fn sources(&self) -> Vec<TrackSource> {
+        self.entries
+            .iter()
+            .zip(&self.resolved)
+            .map(|(e, r)| TrackSource {
+                path: r.path().map(Path::to_path_buf),
+                loop_region: e.loops.first().map(|l| (l.from, l.to)),
+            })
+            .collect()
+    }
+
+    /// "[Timbre 1/13] Ed Sheeran – Shivers".
+    pub(super) fn heading(&self, index: usize) -> String {
+        let Some(entry) = self.entries.get(index) else {
+            return format!("[{}]", index + 1);
+        };
+        let section = self.sections.get(index).map_or("", String::as_str);
+        let sep = if section.is_empty() { "" } else { " " };
+        format!(
+            "[{section}{sep}{}/{}] {}",
+            index + 1,
+            self.entries.len(),
+            entry.display_name()
+        )
+    }
+
+    /// "3/13 Shivers" for the status line.
+    pub(super) fn short_heading(&self, index: usize) -> String {
+        let title = self.entries.get(index).map_or("", |e| e.title.as_str());
+        format!("{}/{} {title}", index + 1, self.entries.len())
+    }
+
+    /// What to listen for in entry `index`.
+    pub(super) fn focus(&self, index: usize) -> Option<&str> {
+        self.entries
+            .get(index)
+            .map(|e| e.focus.as_str())
+            .filter(|f| !f.is_empty())
+    }
+
+    /// Cue points of entry `index`.
+    pub(super) fn cues(&self, index: usize) -> &[Cue] {
+        self.entries.get(index).map_or(&[], |e| &e.cues)
+    }
+
+    /// Whether entry `index` has a loop region.
+    pub(super) fn has_loop(&self, index: usize) -> bool {
+        self.entries.get(index).is_some_and(|e| !e.loops.is_empty())
+    }
+
+    pub(super) fn next_playable(&self, index: usize) -> Option<usize> {
+        (index + 1..self.len()).find(|&i| self.resolved[i].path().is_some())
+    }
+
+    pub(super) fn previous_playable(&self, index: usize) -> Option<usize> {
+        (0..index)
+            .rev()
+            .find(|&i| self.resolved[i].path().is_some())
+    }
+
+    /// The entry to start at: `--start N` (1-based) or a section name (or its start).
+    pub(super) fn start_index(&self, start: Option<&str>) -> anyhow::Result<usize> {
+        let Some(start) = start else { return Ok(0) };
+        if let Ok(n) = start.parse::<usize>() {
+            if n == 0 || n > self.len() {
+                return Err(super::usage(format!(
+                    "--start {n}: the queue has entries 1 to {}",
+                    self.len()
+                )));
+            }
+            return Ok(n - 1);
+        }
+        let wanted = start.to_lowercase();
+        self.sections
+            .iter()
+            .position(|s| s.to_lowercase().starts_with(&wanted))
+            .ok_or_else(|| {
+                let mut names: Vec<&str> = self.sections.iter().map(String::as_str).collect();
+                names.dedup();
+                super::usage(format!(
+                    "--start {start}: no section of that name (sections: {})",
+                    names.join(", ")
+                ))
+            })
+    }
+
+    /// Sample rate of the first playable track from `start`, for choosing the device rate.
+    pub(super) fn first_rate(&self, start: usize) -> Option<u32> {
+        self.resolved
+            .iter()
+            .skip(start)
+            .filter_map(Resolution::path)
+            .find_map(|p| AudioFile::open(p).ok().map(|f| f.info().sample_rate))
+    }
+
+    /// Prints where each entry resolved, or why not and the closest candidates.
+    pub(super) fn print_resolution(&self) {
+        if let Some(name) = &self.name {
+            println!("{name}");
+        }
+        let mut section = "";
+        for (i, (entry, res)) in self.entries.iter().zip(&self.resolved).enumerate() {
+            if self.sections[i] != section {
+                section = &self.sections[i];
+                println!("\n{section}");
+            }
+            let cues = if entry.cues.is_empty() {
+                String::new()
+            } else {
+                let list: Vec<String> = entry
+                    .cues
+                    .iter()
+                    .map(|c| format!("{} {}", format_time(c.at), c.label))
+                    .collect();
+                format!("  cues: {}", list.join(", "))
+            };
+            match res {
+                Resolution::Found { path, how } => println!(
+                    "  {:>2}. {}  →  {} (by {how}){cues}",
+                    i + 1,
+                    entry.display_name(),
+                    path.display()
+                ),
+                Resolution::Missing { reason, candidates } => {
+                    println!(
+                        "  {:>2}. {}  →  MISSING: {reason}{cues}",
+                        i + 1,
+                        entry.display_name()
+                    );
+                    for c in candidates {
+                        println!(
+                            "        closest: {} ({:.0}% alike)",
+                            c.path.display(),
+                            c.score * 100.0
+                        );
+                    }
+                }
+            }
+        }
+        let found = self.resolved.iter().filter(|r| r.path().is_some()).count();
+        println!("\n{found} of {} entries resolved", self.len());
+    }
+
+    /// Prints the entries that will be skipped.
+    pub(super) fn report_missing(&self) {
+        for (i, res) in self.resolved.iter().enumerate() {
+            if let Resolution::Missing { reason, .. } = res {
+                eprintln!("missing {}: {reason}", self.heading(i));
+            }
+        }
+    }
+}
+
+/// A loose file on the command line as a playlist entry.
+fn loose_entry(path: &Path) -> Entry {
+    Entry {
+        artist: String::new(),
+        title: path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        album: None,
+        file: Some(path.to_path_buf()),
+        link: None,
+        focus: String::new(),
+        cues: Vec::new(),
+        loops: Vec::new(),
+        line: 0,
+    }
+}
+
+/// `--eq`: a profile file, `flat`, or none (flat).
+pub(super) fn load_profile(eq: Option<&str>, rate: u32) -> anyhow::Result<Option<EqProfile>> {
+    match eq {
+        None | Some("flat") => Ok(None),
+        Some(path) => Ok(Some(EqProfile::load(Path::new(path), rate)?)),
+    }
+}
