@@ -6,6 +6,7 @@
 //! - L3 [`render`]: the offline pipeline (decode → resample → EQ → WAV).
 //! - L4 [`cli`]: the `iemlab` command line.
 
+pub mod ab;
 pub mod cli;
 pub mod decode;
 pub mod dsp;

@@ -5,12 +5,14 @@ pub mod biquad;
 pub mod chain;
 pub mod graphic;
 pub mod limiter;
+pub mod loudness;
 pub mod ramp;
 
 pub use biquad::{BandError, BandSpec, Coeffs, Complex, FilterKind};
 pub use chain::{EqChain, MAX_STAGES, TooManyStages};
 pub use graphic::{GRAPHIC_Q, ISO_BANDS_HZ, graphic_bands, graphic_chain, graphic_response};
 pub use limiter::Limiter;
+pub use loudness::integrated_lufs;
 pub use ramp::{Crossfade, Fader, GainRamp, db_to_gain, gain_to_db};
 
 /// The largest absolute sample difference between two buffers, over their common length:

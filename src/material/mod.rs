@@ -103,6 +103,15 @@ impl Material {
     }
 }
 
+/// `seconds` of interleaved stereo pink noise at `rate` (about −21 dBFS RMS, the same in
+/// both channels), e.g. for level-matching EQ profiles without a track.
+pub fn pink_noise_stereo(rate: u32, seconds: f64) -> Vec<f32> {
+    pink_noise(f64::from(rate), seconds)
+        .into_iter()
+        .flat_map(|[l, r]| [l as f32, r as f32])
+        .collect()
+}
+
 /// Pink noise (Paul Kellet's refined filter) at about −21 dBFS RMS, identical in both
 /// channels so it images in the centre.
 fn pink_noise(fs: f64, seconds: f64) -> Vec<[f64; 2]> {

@@ -1,0 +1,243 @@
+//! Listening notes: one line each, stamped with where in the playlist it was written, saved
+//! as JSON Lines. Every note is appended and flushed to disk before the next key is read, so
+//! a crash or Ctrl-C loses nothing already written.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Sound-wheel terms (ITU-R BS.2399 as the review template uses them), offered when
+/// completing a word in a note.
+pub const SOUND_WHEEL: [&str; 33] = [
+    "attack",
+    "bass precision",
+    "bass strength",
+    "boomy",
+    "boxy",
+    "bright",
+    "brilliance",
+    "canny",
+    "clarity",
+    "clean",
+    "dark",
+    "depth",
+    "detailed",
+    "distance",
+    "envelopment",
+    "full",
+    "homogeneous",
+    "internality",
+    "localisability",
+    "muffled",
+    "nasal",
+    "natural",
+    "powerful",
+    "presence",
+    "punch",
+    "reverberation",
+    "sibilance",
+    "tinny",
+    "treble strength",
+    "warmth",
+    "width",
+    "harshness",
+    "texture",
+];
+
+/// The sound-wheel term that `prefix` (the word being typed) completes to, when exactly one
+/// term starts with it.
+pub fn complete(prefix: &str) -> Option<&'static str> {
+    let p = prefix.to_lowercase();
+    if p.is_empty() {
+        return None;
+    }
+    let mut hits = SOUND_WHEEL.iter().filter(|t| t.starts_with(&p));
+    match (hits.next(), hits.next()) {
+        (Some(t), None) => Some(t),
+        _ => None,
+    }
+}
+
+/// One note.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    /// When it was written (UTC, RFC 3339).
+    pub time: String,
+    /// Playlist section ("" for loose files).
+    #[serde(default)]
+    pub section: String,
+    /// Track artist.
+    #[serde(default)]
+    pub artist: String,
+    /// Track title.
+    pub track: String,
+    /// Where to hear the track, from the playlist.
+    #[serde(default)]
+    pub link: Option<String>,
+    /// Position in the track, `mm:ss.fff`.
+    pub position: String,
+    /// The last cue passed, if any.
+    #[serde(default)]
+    pub cue: Option<String>,
+    /// The profile heard ("A", "B", … or "X" in a blind test).
+    #[serde(default)]
+    pub profile: String,
+    /// The note.
+    pub text: String,
+}
+
+/// Why notes could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum NotesError {
+    /// Reading or writing failed.
+    #[error("{path}: {source}", path = .path.display())]
+    Io {
+        /// Notes file.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// A line is not a note.
+    #[error("{path}:{line}: not a note: {message}", path = .path.display())]
+    Invalid {
+        /// Notes file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// An open notes file, appended to one note at a time.
+pub struct NotesFile {
+    path: PathBuf,
+    file: File,
+}
+
+impl NotesFile {
+    /// Opens (or creates) `path` for appending. Existing notes are kept.
+    pub fn open(path: &Path) -> Result<Self, NotesError> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|source| NotesError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(NotesFile {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends `note` as one line and makes sure it reached the disk.
+    pub fn append(&mut self, note: &Note) -> Result<(), NotesError> {
+        let io = |source| NotesError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut line = serde_json::to_string(note).map_err(|e| io(std::io::Error::other(e)))?;
+        line.push('\n');
+        // One write call per note: with O_APPEND a line is never interleaved or half-kept
+        // by a later note.
+        self.file.write_all(line.as_bytes()).map_err(io)?;
+        self.file.sync_data().map_err(io)
+    }
+}
+
+/// Reads every note of a notes file.
+pub fn read_notes(path: &Path) -> Result<Vec<Note>, NotesError> {
+    let file = File::open(path).map_err(|source| NotesError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut notes = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|source| NotesError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let note = serde_json::from_str(&line).map_err(|e| NotesError::Invalid {
+            path: path.to_path_buf(),
+            line: i + 1,
+            message: e.to_string(),
+        })?;
+        notes.push(note);
+    }
+    Ok(notes)
+}
+
+/// The current UTC time as RFC 3339 (`2026-11-25T11:20:03Z`).
+pub fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sound_wheel_words_complete_when_unambiguous() {
+        assert_eq!(complete("envel"), Some("envelopment"));
+        assert_eq!(complete("Punc"), Some("punch"));
+        assert_eq!(complete("b"), None);
+        assert_eq!(complete("zz"), None);
+    }
+
+    #[test]
+    fn notes_append_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.jsonl");
+        let note = Note {
+            time: utc_now(),
+            section: "Bass".into(),
+            artist: String::new(),
+            track: "A Reckoning in Blood".into(),
+            link: None,
+            position: "01:10.000".into(),
+            cue: Some("crescendo".into()),
+            profile: "B".into(),
+            text: "more punch \"here\"".into(),
+        };
+        NotesFile::open(&path).unwrap().append(&note).unwrap();
+        NotesFile::open(&path).unwrap().append(&note).unwrap();
+        assert_eq!(read_notes(&path).unwrap(), vec![note.clone(), note]);
+        std::fs::write(&path, "{\"time\": 1}\n").unwrap();
+        let err = read_notes(&path).unwrap_err().to_string();
+        assert!(err.contains("n.jsonl:1: not a note"), "{err}");
+        assert!(utc_now().ends_with('Z') && utc_now().len() == 20);
+    }
+}
