@@ -75,7 +75,11 @@ fn callback_times(frames: usize, calls: usize) {
     let _ = marks.push(Mark {
         at: 0,
         epoch: 0,
-        kind: MarkKind::Track { index: 0, frame: 0 },
+        kind: MarkKind::Track {
+            index: 0,
+            frame: 0,
+            levels_db: [0.0; 4],
+        },
     });
     // Noise at -12 dBFS so the filters and limiter work on real values.
     let mut state = 0x1234_5678u32;
@@ -144,10 +148,7 @@ fn startup_and_seek(path: &Path) {
             .expect("null sink");
         let (mut player, callback) = engine::start(
             EngineConfig::new(RATE),
-            vec![TrackSource {
-                path: Some(path.to_path_buf()),
-                loop_region: None,
-            }],
+            vec![TrackSource::new(Some(path.to_path_buf()))],
         );
         player
             .load(0, Some(&profile("bench-10-band.toml")), 0.0)

@@ -50,10 +50,7 @@ fn exact(rate: u32) -> EngineConfig {
 }
 
 fn source(path: &Path) -> TrackSource {
-    TrackSource {
-        path: Some(path.to_path_buf()),
-        loop_region: None,
-    }
+    TrackSource::new(Some(path.to_path_buf()))
 }
 
 /// Waits until the feeder has queued everything (the ring holds the whole playlist).
@@ -119,10 +116,7 @@ fn a_playlist_plays_gaplessly_and_skips_missing_and_corrupt_entries() {
     std::fs::write(&corrupt, b"fLaC this is not a real stream".repeat(40)).unwrap();
     let tracks = vec![
         source(&dir.path().join("a.wav")),
-        TrackSource {
-            path: None,
-            loop_region: None,
-        },
+        TrackSource::new(None),
         source(&corrupt),
         source(&dir.path().join("b.wav")),
     ];
@@ -302,7 +296,11 @@ fn a_starved_callback_counts_one_underrun_per_buffer_and_plays_silence() {
         .push(Mark {
             at: 0,
             epoch: 0,
-            kind: MarkKind::Track { index: 0, frame: 0 },
+            kind: MarkKind::Track {
+                index: 0,
+                frame: 0,
+                levels_db: [0.0; 4],
+            },
         })
         .unwrap();
     for _ in 0..1000 {

@@ -27,8 +27,8 @@ fn the_callback_never_allocates() {
     let tracks = ["s16-44k.flac", "opus-48k.opus", "mp3-44k.mp3"]
         .iter()
         .map(|f| TrackSource {
-            path: Some(data.join(f)),
             loop_region: Some((0.05, 0.15)),
+            ..TrackSource::new(Some(data.join(f)))
         })
         .collect();
     let mut config = EngineConfig::new(48_000);

@@ -115,10 +115,7 @@ fn play(source: &Path, profile: Option<&EqProfile>, seconds: f64) -> anyhow::Res
         prepared.describe(),
         profile.map_or("flat", |p| p.name.as_str())
     );
-    let tracks = vec![TrackSource {
-        path: Some(source.to_path_buf()),
-        loop_region: None,
-    }];
+    let tracks = vec![TrackSource::new(Some(source.to_path_buf()))];
     let (mut player, callback) = engine::start(EngineConfig::new(rate), tracks);
     player.load(0, profile, 0.0).map_err(anyhow::Error::msg)?;
     player.load(1, None, 0.0).map_err(anyhow::Error::msg)?;

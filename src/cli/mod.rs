@@ -1,13 +1,16 @@
 //! Layer 4: the `iemlab` command line. Parses arguments, calls into the library, prints
 //! results and maps errors to exit codes (0 ok, 1 runtime failure, 2 bad usage or input).
 
+mod ab;
 mod check;
 mod config;
 mod demo;
 mod devices;
 mod play;
 mod render;
+mod report;
 mod session;
+mod ui;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +44,10 @@ enum Command {
     Play(PlayArgs),
     /// List audio output devices with their rates, formats and buffer ranges.
     Devices,
+    /// Compare EQ profiles A/B(/C/D): instant level-matched switching, cues, loops, blind ABX, notes.
+    Ab(AbArgs),
+    /// Turn listening notes into a Markdown review draft.
+    Report(ReportArgs),
 }
 
 /// Arguments of `iemlab play`.
@@ -52,6 +59,16 @@ struct PlayArgs {
     /// EQ profile (.toml), or `flat`.
     #[arg(long, value_name = "PROFILE")]
     eq: Option<String>,
+    #[command(flatten)]
+    session: SessionArgs,
+    /// Show which file each entry resolves to (or why none), and exit.
+    #[arg(long)]
+    list: bool,
+}
+
+/// What every listening session takes: where the tracks are and where the sound goes.
+#[derive(clap::Args, Debug, Clone)]
+struct SessionArgs {
     /// Folder to find the playlist's tracks in (repeatable; default from the config file).
     #[arg(long, value_name = "DIR")]
     library: Vec<PathBuf>,
@@ -75,12 +92,92 @@ struct PlayArgs {
     /// With the null or WAV output: run as fast as possible instead of in real time.
     #[arg(long)]
     fast: bool,
-    /// Show which file each entry resolves to (or why none), and exit.
-    #[arg(long)]
-    list: bool,
-    /// Let `--device wav:OUT.wav` replace an existing file.
+    /// Let `--device wav:OUT.wav` (and an ABX log) replace an existing file.
     #[arg(long)]
     force: bool,
+}
+
+/// Arguments of `iemlab ab`.
+#[derive(clap::Args, Debug)]
+struct AbArgs {
+    /// A playlist (.toml) or audio files.
+    #[arg(required = true, value_name = "PLAYLIST|FILE")]
+    inputs: Vec<PathBuf>,
+    /// Profile A (.toml or `flat`).
+    #[arg(long, value_name = "PROFILE")]
+    a: String,
+    /// Profile B (.toml or `flat`).
+    #[arg(long, value_name = "PROFILE")]
+    b: String,
+    /// Profile C (optional).
+    #[arg(long, value_name = "PROFILE")]
+    c: Option<String>,
+    /// Profile D (optional).
+    #[arg(long, value_name = "PROFILE")]
+    d: Option<String>,
+    /// When to switch: `keys` (a/b/c/d, space toggles), `cues` (at every cue of the entry,
+    /// sample-accurately), or `every SECS`.
+    #[arg(long, num_args = 1..=2, value_names = ["MODE", "SECS"], default_values = ["keys"])]
+    switch: Vec<String>,
+    /// Repeat this region (mm:ss-mm:ss), alternating A and B on each pass.
+    #[arg(long = "loop", value_name = "FROM-TO")]
+    loop_region: Option<String>,
+    /// Level matching: `loudness` (BS.1770 over the track), `pink` (pink noise), or `off`.
+    #[arg(long = "match", value_name = "HOW", default_value = "loudness")]
+    matching: String,
+    /// Blind ABX: labels hidden; each trial plays X (A or B at random), answer a or b.
+    #[arg(long)]
+    blind: bool,
+    /// ABX trials before the result.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=200))]
+    trials: u32,
+    /// Seed of the ABX sequence (default: from the clock).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Answer the ABX trials from this string of a/b (for scripted runs).
+    #[arg(long, value_name = "ab…")]
+    answers: Option<String>,
+    /// Where to write the ABX trial log (JSON).
+    #[arg(long, value_name = "FILE")]
+    abx_log: Option<PathBuf>,
+    /// Crossfade length when switching, 0–200 ms.
+    #[arg(long, value_name = "MS", default_value_t = 20.0, value_parser = parse_crossfade)]
+    crossfade_ms: f64,
+    /// Notes file (JSON Lines, appended as you go).
+    #[arg(long, value_name = "FILE", default_value = "iemlab-notes.jsonl")]
+    notes: PathBuf,
+    #[command(flatten)]
+    session: SessionArgs,
+}
+
+/// Arguments of `iemlab report`.
+#[derive(clap::Args, Debug)]
+struct ReportArgs {
+    /// Notes file written by `iemlab ab`.
+    notes: PathBuf,
+    /// Draft structure: `review` (the IEM review template).
+    #[arg(long, default_value = "review")]
+    template: String,
+    /// Playlist for track order, links and focus.
+    #[arg(long, value_name = "PLAYLIST")]
+    playlist: Option<PathBuf>,
+    /// Output Markdown file (default: print).
+    #[arg(short, long, value_name = "OUT.md")]
+    output: Option<PathBuf>,
+    /// Replace OUT.md if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+fn parse_crossfade(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of ms"))?;
+    if (0.0..=200.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} ms is outside 0 to 200 ms"))
+    }
 }
 
 fn parse_volume(s: &str) -> Result<f64, String> {
@@ -111,8 +208,35 @@ struct RenderArgs {
     /// Audio file to render (WAV, FLAC, ALAC/AAC in M4A, MP3, Ogg Vorbis, AIFF, Opus, WebM).
     input: PathBuf,
     /// EQ profile (.toml), or `flat` for no EQ.
-    #[arg(long, value_name = "PROFILE.toml")]
-    eq: String,
+    #[arg(long, value_name = "PROFILE.toml", required_unless_present = "ab")]
+    eq: Option<String>,
+    /// A/B render: profiles (.toml or `flat`) separated by commas; starts on the first and
+    /// moves to the next at each --switch-at time.
+    #[arg(
+        long,
+        value_name = "A.toml,B.toml",
+        value_delimiter = ',',
+        conflicts_with = "eq"
+    )]
+    ab: Option<Vec<String>>,
+    /// With --ab: track times to switch at (mm:ss, comma separated).
+    #[arg(long, value_name = "mm:ss,…", value_delimiter = ',', value_parser = parse_time_arg)]
+    switch_at: Vec<f64>,
+    /// With --ab and --playlist/--track: `cues` takes the switch times from the entry's cues.
+    #[arg(long, value_name = "cues", requires = "playlist")]
+    switch: Option<String>,
+    /// With --ab: playlist whose entry --track supplies the cue times.
+    #[arg(long, value_name = "PLAYLIST", requires = "track")]
+    playlist: Option<PathBuf>,
+    /// With --playlist: entry number (1-based).
+    #[arg(long, value_name = "N")]
+    track: Option<usize>,
+    /// With --ab: crossfade length, 0–200 ms.
+    #[arg(long, value_name = "MS", default_value_t = 20.0, value_parser = parse_crossfade)]
+    crossfade_ms: f64,
+    /// With --ab: level matching, `loudness` (BS.1770 over the track) or `off`.
+    #[arg(long = "match", value_name = "HOW", default_value = "loudness")]
+    matching: String,
     /// Output WAV file.
     #[arg(short, long, value_name = "OUT.wav")]
     output: PathBuf,
@@ -176,6 +300,8 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Play(args) => play::run(args),
         Command::Devices => devices::run(),
+        Command::Ab(args) => ab::run(args),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(code) => code,
@@ -210,8 +336,17 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             || cause.is::<UsageError>()
             || cause.is::<PlaylistError>()
             || cause.is::<config::ConfigError>()
+            || cause.is::<crate::ab::notes::NotesError>()
         {
             return 2;
+        }
+        if let Some(e) = cause.downcast_ref::<crate::render::ab::AbRenderError>() {
+            use crate::render::ab::AbRenderError as E;
+            return match e {
+                E::Decode(_) | E::Profile(_) | E::TooMany => 2,
+                E::Output(OutputError::Wav(WavError::Exists(_))) | E::Wav(WavError::Exists(_)) => 2,
+                _ => 1,
+            };
         }
         if let Some(e) = cause.downcast_ref::<OutputError>() {
             return match e {
@@ -238,6 +373,32 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         }
     }
     1
+}
+
+/// Writes `bytes` to `path` through a temp file beside it, so a crash leaves no partial
+/// file; an existing file is kept unless `force` (then replaced in one rename).
+fn write_new_file(path: &std::path::Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    if path.exists() && !force {
+        return Err(UsageError(format!(
+            "{}: already exists (use --force to overwrite)",
+            path.display()
+        ))
+        .into());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    if force {
+        tmp.persist(path)?;
+    } else {
+        tmp.persist_noclobber(path)?;
+    }
+    Ok(())
 }
 
 /// A usage error as an `anyhow::Error` (exit code 2).

@@ -7,7 +7,9 @@ use anyhow::Context;
 
 use super::{RenderArgs, UsageError};
 use crate::decode::AudioFile;
+use crate::playlist::Playlist;
 use crate::preset::EqProfile;
+use crate::render::ab::{AbRenderRequest, render_ab};
 use crate::render::{RenderRequest, render};
 
 pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
@@ -28,12 +30,15 @@ pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    // The profile is validated at the rate it will run at: the output rate.
+    // Profiles are validated at the rate they will run at: the output rate.
     let rate = match args.rate {
         Some(rate) => rate,
         None => AudioFile::open(&args.input)?.info().sample_rate,
     };
-    let profile = load_profile(&args.eq, rate)?;
+    if let Some(specs) = &args.ab {
+        return run_ab(&args, specs, rate);
+    }
+    let profile = load_profile(args.eq.as_deref().unwrap_or("flat"), rate)?;
     let request = RenderRequest {
         input: args.input.clone(),
         output: args.output.clone(),
@@ -65,4 +70,85 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
+}
+
+/// `render --ab`: through the engine, switching profiles at the given times or cues.
+fn run_ab(args: &RenderArgs, specs: &[String], rate: u32) -> anyhow::Result<ExitCode> {
+    if specs.len() < 2 {
+        return Err(
+            UsageError("--ab needs at least two profiles, e.g. --ab A.toml,B.toml".into()).into(),
+        );
+    }
+    if args.to.is_some() {
+        return Err(UsageError(
+            "--to is not supported with --ab (the render runs to the end)".into(),
+        )
+        .into());
+    }
+    let mut profiles = Vec::new();
+    for spec in specs {
+        let p = load_profile(spec, rate)?;
+        profiles.push((spec != "flat").then_some(p));
+    }
+    let mut switch_at = args.switch_at.clone();
+    if let Some(playlist) = &args.playlist {
+        if args.switch.as_deref() != Some("cues") {
+            return Err(UsageError("--playlist goes with --switch cues".into()).into());
+        }
+        let p = Playlist::load(playlist)?;
+        let n = args.track.unwrap_or(0);
+        let entry = p
+            .entries()
+            .nth(n.wrapping_sub(1))
+            .map(|(_, e)| e)
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "--track {n}: the playlist has entries 1 to {}",
+                    p.len()
+                ))
+            })?;
+        switch_at.extend(entry.cues.iter().map(|c| c.at));
+    }
+    let matching = match args.matching.as_str() {
+        "loudness" => true,
+        "off" => false,
+        other => {
+            return Err(UsageError(format!("--match {other}: use loudness or off")).into());
+        }
+    };
+    let request = AbRenderRequest {
+        input: args.input.clone(),
+        output: args.output.clone(),
+        profiles,
+        switch_at: switch_at.clone(),
+        crossfade_ms: args.crossfade_ms,
+        match_loudness: matching,
+        rate: args.rate,
+        from: args.from.unwrap_or(0.0),
+        format: args.format,
+        force: args.force,
+    };
+    let summary =
+        render_ab(&request).with_context(|| format!("rendering {}", args.input.display()))?;
+    let times: Vec<String> = switch_at
+        .iter()
+        .map(|t| crate::timecode::format_time(*t))
+        .collect();
+    let levels: Vec<String> = summary
+        .levels
+        .gains_db
+        .iter()
+        .zip(specs)
+        .map(|(g, s)| format!("{s} {g:+.2} dB"))
+        .collect();
+    println!(
+        "{}: {} at {} Hz, A/B through the engine, switches at [{}], levels {}, {} clipped samples",
+        args.output.display(),
+        crate::timecode::format_time(summary.frames as f64 / f64::from(summary.rate)),
+        summary.rate,
+        times.join(", "),
+        levels.join(", "),
+        summary.clipped_samples
+    );
+    Ok(ExitCode::SUCCESS)
 }

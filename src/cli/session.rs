@@ -3,8 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::SessionArgs;
+use super::ui::Ui;
 use crate::decode::AudioFile;
-use crate::engine::TrackSource;
+use crate::engine::{
+    self, Callback, EngineConfig, MAX_PROFILES, Output, Pace, Player, Prepared, TrackSource,
+};
 use crate::playlist::{Cue, Entry, Library, Playlist, Resolution};
 use crate::preset::EqProfile;
 use crate::timecode::format_time;
@@ -17,6 +24,8 @@ pub(super) struct Queue {
     resolved: Vec<Resolution>,
     /// Playlist name, when playing one.
     name: Option<String>,
+    /// Level-matching gain per profile slot for each entry, dB.
+    levels: Vec<[f32; MAX_PROFILES]>,
 }
 
 impl Queue {
@@ -55,6 +64,7 @@ impl Queue {
             return Ok(Queue {
                 sections,
                 entries,
+                levels: vec![[0.0; MAX_PROFILES]; resolved.len()],
                 resolved,
                 name: Some(playlist.name),
             });
@@ -79,6 +89,7 @@ impl Queue {
             .collect();
         Ok(Queue {
             sections: vec![String::new(); entries.len()],
+            levels: vec![[0.0; MAX_PROFILES]; entries.len()],
             entries,
             resolved,
             name: None,
@@ -95,9 +106,11 @@ impl Queue {
         self.entries
             .iter()
             .zip(&self.resolved)
-            .map(|(e, r)| TrackSource {
+            .enumerate()
+            .map(|(i, (e, r))| TrackSource {
                 path: r.path().map(Path::to_path_buf),
                 loop_region: e.loops.first().map(|l| (l.from, l.to)),
+                levels_db: self.levels.get(i).copied().unwrap_or_default(),
             })
             .collect()
     }
@@ -121,6 +134,42 @@ impl Queue {
     pub(super) fn short_heading(&self, index: usize) -> String {
         let title = self.entries.get(index).map_or("", |e| e.title.as_str());
         format!("{}/{} {title}", index + 1, self.entries.len())
+    }
+
+    /// Sets entry `index`'s level-matching gains (dB per profile slot).
+    pub(super) fn set_levels(&mut self, index: usize, gains_db: &[f64]) {
+        if let Some(l) = self.levels.get_mut(index) {
+            for (slot, g) in l.iter_mut().zip(gains_db) {
+                *slot = *g as f32;
+            }
+        }
+    }
+
+    /// Length of entry `index` in seconds, when its file says.
+    pub(super) fn duration(&self, index: usize) -> Option<f64> {
+        AudioFile::open(self.path(index)?).ok()?.info().seconds()
+    }
+
+    /// Gives every entry the loop region `(from, to)` (seconds).
+    pub(super) fn set_loop(&mut self, (from, to): (f64, f64)) {
+        for e in &mut self.entries {
+            e.loops = vec![crate::playlist::LoopRegion { from, to, line: 0 }];
+        }
+    }
+
+    /// Entry `index`.
+    pub(super) fn entry(&self, index: usize) -> Option<&Entry> {
+        self.entries.get(index)
+    }
+
+    /// Section name of entry `index` ("" for loose files).
+    pub(super) fn section(&self, index: usize) -> &str {
+        self.sections.get(index).map_or("", String::as_str)
+    }
+
+    /// The resolved file of entry `index`.
+    pub(super) fn path(&self, index: usize) -> Option<&Path> {
+        self.resolved.get(index).and_then(Resolution::path)
     }
 
     /// What to listen for in entry `index`.
@@ -267,5 +316,75 @@ pub(super) fn load_profile(eq: Option<&str>, rate: u32) -> anyhow::Result<Option
     match eq {
         None | Some("flat") => Ok(None),
         Some(path) => Ok(Some(EqProfile::load(Path::new(path), rate)?)),
+    }
+}
+
+/// A listening session being set up: the engine built at the output's rate, not yet
+/// running. Profiles are loaded into `player` before [`Session::run`].
+pub(super) struct Session {
+    pub player: Player,
+    pub ui: Ui,
+    pub rate: u32,
+    callback: Option<Callback>,
+    prepared: Option<Prepared>,
+}
+
+impl Session {
+    /// Reports missing entries, picks the start entry and the output, and builds the engine
+    /// (with every entry's cue points registered). None when nothing can be played.
+    pub(super) fn open(queue: Queue, args: &SessionArgs) -> anyhow::Result<Option<Session>> {
+        queue.report_missing();
+        let start = queue.start_index(args.start.as_deref())?;
+        let Some(preferred_rate) = queue.first_rate(start) else {
+            eprintln!("nothing to play: no entry resolved to a readable file");
+            return Ok(None);
+        };
+        let output = Output::parse(args.device.as_deref());
+        let pace = if args.fast {
+            Pace::Fast
+        } else {
+            Pace::RealTime
+        };
+        let prepared = Prepared::new(&output, preferred_rate, args.buffer, pace, args.force)?;
+        let rate = prepared.rate();
+        let mut config = EngineConfig::new(rate);
+        config.callback.volume_db = args.volume;
+        config.callback.ceiling_db = args.ceiling;
+        config.start_track = start;
+        let (mut player, callback) = engine::start(config, queue.sources());
+        for track in 0..queue.len() {
+            for (id, cue) in queue.cues(track).iter().enumerate() {
+                player.cue_at(track, cue.at, id);
+            }
+        }
+        Ok(Some(Session {
+            player,
+            ui: Ui::new(queue, rate, args.volume),
+            rate,
+            callback: Some(callback),
+            prepared: Some(prepared),
+        }))
+    }
+
+    /// The output, for the opening line.
+    pub(super) fn describe(&self) -> String {
+        self.prepared
+            .as_ref()
+            .map_or_else(String::new, Prepared::describe)
+    }
+
+    /// Starts the output and runs the session to its end.
+    pub(super) fn run(mut self) -> anyhow::Result<()> {
+        let (Some(prepared), Some(callback)) = (self.prepared.take(), self.callback.take()) else {
+            anyhow::bail!("the session was already run");
+        };
+        let status = Arc::clone(self.player.status());
+        let started = Instant::now();
+        let running = prepared.start(callback, Arc::clone(&status))?;
+        let result = self.ui.run(&mut self.player, &running, &status, started);
+        self.player.stop();
+        let report = running.finish()?;
+        self.ui.finish(&status, report.as_ref().map(|r| r.frames));
+        result
     }
 }

@@ -18,7 +18,7 @@ use std::sync::atomic::Ordering;
 use rtrb::{Consumer, Producer};
 
 use super::status::{Event, Status, Transport};
-use crate::dsp::{Crossfade, EqChain, Fader, GainRamp, Limiter, db_to_gain};
+use crate::dsp::{Crossfade, EqChain, Fader, GainRamp, Limiter};
 
 /// Profiles that can be loaded at once (A, B and up to two more).
 pub const MAX_PROFILES: usize = 4;
@@ -65,6 +65,15 @@ pub enum Command {
         /// Crossfade length in frames.
         fade: u32,
     },
+    /// Glide slot `slot`'s level gain to `gain_db` (a new track's loudness match).
+    SetGain {
+        /// Slot index.
+        slot: usize,
+        /// New gain after the chain, dB.
+        gain_db: f64,
+    },
+    /// At every loop seam, switch between these two slots (None: stay).
+    AlternateOnLoop(Option<[usize; 2]>),
     /// Report [`Event::CueReached`] with `id` whenever track `track` plays its frame `frame`.
     CueAt {
         /// Track index in the playlist.
@@ -98,6 +107,8 @@ pub enum MarkKind {
         index: usize,
         /// First frame's position in the track (device rate).
         frame: u64,
+        /// The track's level-matching gain per slot, dB.
+        levels_db: [f32; MAX_PROFILES],
     },
     /// A loop jumps back to `frame` of the current track: a short dip hides the seam.
     Seam {
@@ -146,7 +157,11 @@ impl CallbackConfig {
 struct Slot {
     loaded: bool,
     chain: Option<Box<EqChain>>,
-    gain: f32,
+    /// Gain set when loaded (automatic preamp plus any fixed level), dB.
+    base_db: f64,
+    /// The current track's level match, dB.
+    level_db: f64,
+    gain: GainRamp,
     buf: Vec<f32>,
 }
 
@@ -184,6 +199,7 @@ pub struct Callback {
     active: usize,
     crossfade: Option<(usize, Crossfade)>,
     schedule: [Option<Scheduled>; MAX_SCHEDULED],
+    alternate: Option<[usize; 2]>,
     dry: Vec<f32>,
 
     fader: Fader,
@@ -216,7 +232,9 @@ impl Callback {
         let slot = || Slot {
             loaded: false,
             chain: None,
-            gain: 1.0,
+            base_db: 0.0,
+            level_db: 0.0,
+            gain: GainRamp::new(0.0),
             buf: vec![0.0; CHUNK * 2],
         };
         let mut slots = [slot(), slot(), slot(), slot()];
@@ -235,6 +253,7 @@ impl Callback {
             active: 0,
             crossfade: None,
             schedule: [None; MAX_SCHEDULED],
+            alternate: None,
             dry: vec![0.0; CHUNK * 2],
             fader,
             volume: GainRamp::new(config.volume_db),
@@ -299,7 +318,8 @@ impl Callback {
                 } => {
                     if let Some(s) = self.slots.get_mut(slot) {
                         s.loaded = true;
-                        s.gain = db_to_gain(gain_db) as f32;
+                        s.base_db = gain_db;
+                        s.gain = GainRamp::new(gain_db + s.level_db);
                         let old = std::mem::replace(&mut s.chain, chain);
                         if let Some(old) = old {
                             // The control thread frees it. The trash queue is larger than the
@@ -311,6 +331,14 @@ impl Callback {
                     }
                 }
                 Command::Select { slot, fade } => self.select(slot, fade),
+                Command::SetGain { slot, gain_db } => {
+                    if let Some(s) = self.slots.get_mut(slot) {
+                        s.base_db = gain_db;
+                        s.gain
+                            .ramp_to(gain_db + s.level_db, self.config.fade_frames);
+                    }
+                }
+                Command::AlternateOnLoop(pair) => self.alternate = pair,
                 Command::SwitchAt {
                     track,
                     frame,
@@ -477,7 +505,20 @@ impl Callback {
             let new_epoch = mark.epoch > self.epoch;
             self.epoch = mark.epoch;
             match mark.kind {
-                MarkKind::Track { index, frame } => {
+                MarkKind::Track {
+                    index,
+                    frame,
+                    levels_db,
+                } => {
+                    for (slot, level) in self.slots.iter_mut().zip(levels_db) {
+                        let level = f64::from(level);
+                        if level != slot.level_db {
+                            slot.level_db = level;
+                            // At a track boundary the change is a step: levels belong to
+                            // tracks, and a ramp would carry one track's level into the next.
+                            slot.gain = GainRamp::new(slot.base_db + level);
+                        }
+                    }
                     self.track = Some(index);
                     self.track_frame = frame;
                     if self.transport == Transport::Ended {
@@ -489,6 +530,12 @@ impl Callback {
                 MarkKind::Seam { frame } => {
                     self.track_frame = frame;
                     self.fader.fade_to(1.0, self.config.seam_frames);
+                    if let Some([x, y]) = self.alternate {
+                        // The seam's dip hides the switch, so it can be instant.
+                        let other = if self.active == x { y } else { x };
+                        self.crossfade = None;
+                        self.select(other, 0);
+                    }
                     self.emit(Event::LoopSeam { frame });
                 }
                 MarkKind::Skipped { index } => self.emit(Event::Skipped { index }),
@@ -556,11 +603,7 @@ impl Callback {
             if let Some(chain) = slot.chain.as_mut() {
                 chain.process_interleaved(buf);
             }
-            if slot.gain != 1.0 {
-                for s in buf.iter_mut() {
-                    *s *= slot.gain;
-                }
-            }
+            slot.gain.process_interleaved(buf);
         }
         out.copy_from_slice(&self.slots[self.active].buf[..n * 2]);
         if let Some((from, fade)) = self.crossfade.as_mut() {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use rtrb::Producer;
 
-use super::callback::{Mark, MarkKind};
+use super::callback::{MAX_PROFILES, Mark, MarkKind};
 use super::status::Status;
 use crate::decode::{AudioFile, AudioInfo, DecodeError};
 use crate::resample::StereoResampler;
@@ -32,6 +32,20 @@ pub struct TrackSource {
     pub path: Option<PathBuf>,
     /// Loop region (seconds) used when looping is on.
     pub loop_region: Option<(f64, f64)>,
+    /// Level-matching gain per profile slot for this track, dB (applied from its first
+    /// frame on).
+    pub levels_db: [f32; MAX_PROFILES],
+}
+
+impl TrackSource {
+    /// A track with no loop region and no level offsets.
+    pub fn new(path: Option<PathBuf>) -> Self {
+        TrackSource {
+            path,
+            loop_region: None,
+            levels_db: [0.0; MAX_PROFILES],
+        }
+    }
 }
 
 /// A request to the feeder.
@@ -255,7 +269,12 @@ impl Feeder {
                         info: current.file.info().clone(),
                     });
                     self.current = Some(current);
-                    self.mark(MarkKind::Track { index, frame });
+                    let levels_db = self.levels(index);
+                    self.mark(MarkKind::Track {
+                        index,
+                        frame,
+                        levels_db,
+                    });
                     return;
                 }
                 Err(reason) => {
@@ -298,6 +317,12 @@ impl Feeder {
         Ok(current)
     }
 
+    fn levels(&self, index: usize) -> [f32; MAX_PROFILES] {
+        self.tracks
+            .get(index)
+            .map_or([0.0; MAX_PROFILES], |t| t.levels_db)
+    }
+
     /// Starts a new epoch: everything queued so far is stale.
     fn bump_epoch(&mut self) {
         self.epoch += 1;
@@ -319,7 +344,12 @@ impl Feeder {
                     self.pending_pos = 0;
                     self.bump_epoch();
                     let frame = (seconds.max(0.0) * f64::from(self.rate)).round() as u64;
-                    self.mark(MarkKind::Track { index, frame });
+                    let levels_db = self.levels(index);
+                    self.mark(MarkKind::Track {
+                        index,
+                        frame,
+                        levels_db,
+                    });
                 }
                 Err(e) => self.send(FeederEvent::SeekFailed {
                     reason: e.to_string(),

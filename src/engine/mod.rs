@@ -211,6 +211,16 @@ impl Player {
         });
     }
 
+    /// Alternates between two slots at every loop seam (None: no alternation).
+    pub fn alternate_on_loop(&mut self, pair: Option<[usize; 2]>) {
+        self.send(Command::AlternateOnLoop(pair));
+    }
+
+    /// Forgets scheduled switches and cue reports.
+    pub fn clear_schedule(&mut self) {
+        self.send(Command::ClearSchedule);
+    }
+
     /// Asks for [`Event::CueReached`] `id` whenever track `track` plays `seconds`.
     pub fn cue_at(&mut self, track: usize, seconds: f64, id: usize) {
         self.send(Command::CueAt {

@@ -1,6 +1,7 @@
 //! Offline rendering: decode → resample → EQ → WAV, streaming in blocks so memory stays flat
 //! whatever the track length.
 
+pub mod ab;
 pub mod wav;
 
 use std::path::{Path, PathBuf};

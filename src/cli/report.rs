@@ -1,0 +1,38 @@
+//! `iemlab report NOTES --template review`: listening notes to a Markdown review draft.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::ReportArgs;
+use crate::ab::notes::read_notes;
+use crate::ab::report::review_draft;
+use crate::playlist::Playlist;
+
+pub(super) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    if args.template != "review" {
+        return Err(super::usage(format!(
+            "--template {}: the only template is `review`",
+            args.template
+        )));
+    }
+    let notes = read_notes(&args.notes)?;
+    let playlist = args.playlist.as_deref().map(Playlist::load).transpose()?;
+    let draft = review_draft(&notes, playlist.as_ref());
+    match &args.output {
+        None => print!("{draft}"),
+        Some(path) => {
+            super::write_new_file(path, draft.as_bytes(), args.force)
+                .with_context(|| format!("writing {}", path.display()))?;
+            println!(
+                "wrote {} ({} note{})",
+                path.display(),
+                notes.len(),
+                if notes.len() == 1 { "" } else { "s" }
+            );
+        }
+    }
+    std::io::stdout().flush()?;
+    Ok(ExitCode::SUCCESS)
+}

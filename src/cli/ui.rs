@@ -1,0 +1,514 @@
+//! The listening session's terminal side, shared by `play` and `ab`: event lines, the status
+//! line, keys on a terminal (or one command per stdin line when not on one), cue reports and
+//! notes. A/B specifics live in [`super::ab::AbState`], which this loop consults.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::ab::AbState;
+use super::session::Queue;
+use crate::engine::{Event, FeederEvent, Player, PlayerEvent, Running, Status, Transport};
+use crate::timecode::format_time;
+
+/// What the user asked for.
+pub(super) enum Input {
+    Quit,
+    Pause,
+    Next,
+    Previous,
+    Seek(f64),
+    Cue(usize),
+    Loop,
+    Volume(f64),
+    /// a/b/c/d: select (or, blind, answer) profile N.
+    Profile(usize),
+    /// Space in A/B: toggle A and B.
+    Toggle,
+    /// Open the note prompt (terminal) or add this note (stdin line "note: …").
+    Note(Option<String>),
+}
+
+/// The terminal side of a listening session.
+pub(super) struct Ui {
+    pub queue: Queue,
+    pub rate: u32,
+    pub raw: bool,
+    pub track: Option<usize>,
+    pub durations: Vec<Option<f64>>,
+    pub looping: bool,
+    pub volume: f64,
+    /// Index of the last cue reached in the current track.
+    pub last_cue: Option<usize>,
+    pub ab: Option<AbState>,
+    tty: bool,
+    played: usize,
+    skipped: usize,
+    first_audio: Option<Duration>,
+    underruns: u64,
+    last_underrun_note: Option<Instant>,
+    skip_reasons: Vec<Option<String>>,
+    stdin: Option<mpsc::Receiver<String>>,
+}
+
+impl Ui {
+    pub(super) fn new(queue: Queue, rate: u32, volume: f64) -> Self {
+        use std::io::IsTerminal;
+        let tty = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+        let n = queue.len();
+        Ui {
+            queue,
+            rate,
+            tty,
+            raw: false,
+            track: None,
+            durations: vec![None; n],
+            looping: false,
+            volume,
+            last_cue: None,
+            ab: None,
+            played: 0,
+            skipped: 0,
+            first_audio: None,
+            underruns: 0,
+            last_underrun_note: None,
+            skip_reasons: vec![None; n],
+            stdin: None,
+        }
+    }
+
+    /// Prints a line above the status line.
+    pub(super) fn line(&self, text: &str) {
+        if self.raw {
+            // Raw mode needs explicit carriage returns; clear the status line first.
+            print!("\r\x1b[2K{}\r\n", text.replace('\n', "\r\n"));
+        } else {
+            println!("{text}");
+        }
+    }
+
+    /// Runs until the playlist ends, the user quits or the A/B session is done.
+    pub(super) fn run(
+        &mut self,
+        player: &mut Player,
+        running: &Running,
+        status: &Status,
+        started: Instant,
+    ) -> anyhow::Result<()> {
+        if self.tty {
+            self.raw = crossterm::terminal::enable_raw_mode().is_ok();
+        }
+        if self.raw {
+            let keys = match &self.ab {
+                Some(ab) => ab.key_help(),
+                None => "keys: space pause · n/p next/previous · ←/→ seek 5 s · 1–9 cue · l loop · +/- volume · q quit".into(),
+            };
+            self.line(&keys);
+        } else {
+            self.stdin = Some(stdin_lines());
+        }
+        let outcome = self.event_loop(player, running, status, started);
+        if self.raw {
+            let _ = crossterm::terminal::disable_raw_mode();
+            println!();
+        }
+        outcome
+    }
+
+    fn event_loop(
+        &mut self,
+        player: &mut Player,
+        running: &Running,
+        status: &Status,
+        started: Instant,
+    ) -> anyhow::Result<()> {
+        loop {
+            for event in player.poll() {
+                self.on_event(event, player, started);
+            }
+            if let Some(err) = running.device_error() {
+                self.line(&format!("output device error: {err}"));
+            }
+            let done = self.ab.as_ref().is_some_and(AbState::finished);
+            if running.is_done(status) || done {
+                for event in player.poll() {
+                    self.on_event(event, player, started);
+                }
+                return Ok(());
+            }
+            if let Some(mut ab) = self.ab.take() {
+                ab.tick(self, player, status);
+                self.ab = Some(ab);
+            }
+            let input = if self.raw {
+                self.draw_status(status);
+                read_key(Duration::from_millis(50), self.ab.is_some())?
+            } else {
+                match self
+                    .stdin
+                    .as_ref()
+                    .map(|rx| rx.recv_timeout(Duration::from_millis(20)))
+                {
+                    Some(Ok(line)) => parse_line(&line, self.ab.is_some()),
+                    Some(Err(mpsc::RecvTimeoutError::Disconnected)) | None => {
+                        std::thread::sleep(Duration::from_millis(20));
+                        None
+                    }
+                    Some(Err(mpsc::RecvTimeoutError::Timeout)) => None,
+                }
+            };
+            if let Some(input) = input
+                && !self.on_input(input, player, status)
+            {
+                return Ok(());
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: PlayerEvent, player: &mut Player, started: Instant) {
+        match event {
+            PlayerEvent::Feeder(FeederEvent::Opened { index, info }) => {
+                if let Some(d) = self.durations.get_mut(index) {
+                    *d = info.seconds();
+                }
+            }
+            PlayerEvent::Feeder(FeederEvent::Skipped { index, reason }) => {
+                // Shown when playback reaches it (Event::Skipped), in playlist order.
+                if let Some(r) = self.skip_reasons.get_mut(index) {
+                    *r = Some(reason);
+                }
+            }
+            PlayerEvent::Feeder(FeederEvent::Damaged { index, packets }) => self.line(&format!(
+                "note  {}: {packets} damaged packet(s) skipped",
+                self.queue.heading(index)
+            )),
+            PlayerEvent::Feeder(FeederEvent::SeekFailed { reason }) => {
+                self.line(&format!("seek  {reason}"))
+            }
+            PlayerEvent::Feeder(FeederEvent::Finished) => {}
+            PlayerEvent::Audio(Event::Skipped { index }) => {
+                self.skipped += 1;
+                let reason = self
+                    .skip_reasons
+                    .get(index)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| "could not be played".into());
+                self.line(&format!("skip  {}: {reason}", self.queue.heading(index)));
+            }
+            PlayerEvent::Audio(Event::TrackStarted { index, frame }) => {
+                if self.first_audio.is_none() {
+                    let t = started.elapsed();
+                    self.first_audio = Some(t);
+                    self.line(&format!(
+                        "first audio frame after {:.1} ms",
+                        t.as_secs_f64() * 1e3
+                    ));
+                }
+                let new_track = self.track != Some(index);
+                if new_track {
+                    self.played += 1;
+                    self.last_cue = None;
+                }
+                self.track = Some(index);
+                let at = frame as f64 / f64::from(self.rate);
+                let length = self
+                    .durations
+                    .get(index)
+                    .copied()
+                    .flatten()
+                    .map_or(String::new(), |d| format!(" / {}", format_time(d)));
+                self.line(&format!(
+                    "play  {} from {}{length}",
+                    self.queue.heading(index),
+                    format_time(at)
+                ));
+                if new_track && let Some(focus) = self.queue.focus(index) {
+                    self.line(&format!("      focus: {focus}"));
+                }
+                if new_track && let Some(mut ab) = self.ab.take() {
+                    ab.on_track(self, player, index);
+                    self.ab = Some(ab);
+                }
+            }
+            PlayerEvent::Audio(Event::Underrun) => {
+                // One line a second at most, however many buffers ran short.
+                self.underruns += 1;
+                if self
+                    .last_underrun_note
+                    .is_none_or(|t| t.elapsed() > Duration::from_secs(1))
+                {
+                    self.last_underrun_note = Some(Instant::now());
+                    self.line(&format!(
+                        "underrun: the decoder fell behind ({} so far)",
+                        self.underruns
+                    ));
+                }
+            }
+            PlayerEvent::Audio(Event::Paused) => self.line("pause"),
+            PlayerEvent::Audio(Event::Resumed) => self.line("resume"),
+            PlayerEvent::Audio(Event::LoopSeam { frame }) => self.line(&format!(
+                "loop  back to {}",
+                format_time(frame as f64 / f64::from(self.rate))
+            )),
+            PlayerEvent::Audio(Event::Ended) => self.line("end of playlist"),
+            PlayerEvent::Audio(Event::Switched { slot, frame, .. }) => {
+                if let Some(ab) = self.ab.as_mut() {
+                    let text = ab.on_switched(slot, frame as f64 / f64::from(self.rate));
+                    if let Some(text) = text {
+                        self.line(&text);
+                    }
+                }
+            }
+            PlayerEvent::Audio(Event::CueReached { track, id }) => {
+                if let Some(cue) = self.queue.cues(track).get(id) {
+                    let text = format!("cue   {} {}", format_time(cue.at), cue.label);
+                    self.last_cue = Some(id);
+                    self.line(&text);
+                }
+            }
+        }
+    }
+
+    /// The playing position in seconds.
+    pub(super) fn position(&self, status: &Status) -> f64 {
+        status
+            .track_frame
+            .load(std::sync::atomic::Ordering::Relaxed) as f64
+            / f64::from(self.rate)
+    }
+
+    /// The label of the last cue passed in the current track.
+    pub(super) fn last_cue_label(&self) -> Option<String> {
+        let track = self.track?;
+        let cue = self.queue.cues(track).get(self.last_cue?)?;
+        Some(format!("{} {}", format_time(cue.at), cue.label))
+    }
+
+    fn draw_status(&self, status: &Status) {
+        use std::io::Write;
+        let Some(track) = self.track else { return };
+        let pos = self.position(status);
+        let length = self
+            .durations
+            .get(track)
+            .copied()
+            .flatten()
+            .map_or(String::new(), |d| format!("/{}", format_time(d)));
+        let next_cue = self
+            .queue
+            .cues(track)
+            .iter()
+            .find(|c| c.at > pos + 0.01)
+            .map_or(String::new(), |c| {
+                format!(" · next cue {} {}", format_time(c.at), c.label)
+            });
+        let peak = status.take_peak();
+        let level = if peak > 0.0 {
+            format!("{:+.1} dBFS", 20.0 * peak.log10())
+        } else {
+            "silence".into()
+        };
+        let state = match status.transport() {
+            Transport::Paused | Transport::Pausing => " [paused]",
+            _ => "",
+        };
+        let profile = self
+            .ab
+            .as_ref()
+            .map_or(String::new(), |ab| format!(" · {}", ab.status_label()));
+        print!(
+            "\r\x1b[2K{} {}{length}{next_cue} · {level}{profile}{}{state}",
+            self.queue.short_heading(track),
+            format_time(pos),
+            if self.looping { " · loop" } else { "" }
+        );
+        let _ = std::io::stdout().flush();
+    }
+
+    /// Acts on an input; false to quit.
+    fn on_input(&mut self, input: Input, player: &mut Player, status: &Status) -> bool {
+        let track = self.track.unwrap_or(0);
+        let pos = self.position(status);
+        match input {
+            Input::Quit => return false,
+            Input::Pause => match status.transport() {
+                Transport::Paused | Transport::Pausing => player.resume(),
+                _ => player.pause(),
+            },
+            Input::Next => {
+                if let Some(next) = self.queue.next_playable(track) {
+                    player.goto(next, 0.0);
+                }
+            }
+            Input::Previous => {
+                // As players do: back to the start, or to the previous track near the start.
+                if pos > 3.0 {
+                    player.goto(track, 0.0);
+                } else if let Some(prev) = self.queue.previous_playable(track) {
+                    player.goto(prev, 0.0);
+                }
+            }
+            Input::Seek(delta) => player.goto(track, (pos + delta).max(0.0)),
+            Input::Cue(n) => match self.queue.cues(track).get(n).map(|c| c.at) {
+                Some(at) => match self.ab.take() {
+                    Some(mut ab) => {
+                        ab.replay_cue(self, player, track, at);
+                        self.ab = Some(ab);
+                    }
+                    None => player.goto(track, at),
+                },
+                None => self.line(&format!("no cue {} in this track", n + 1)),
+            },
+            Input::Loop => {
+                if self.queue.has_loop(track) {
+                    self.looping = !self.looping;
+                    player.set_loop(self.looping);
+                    self.line(if self.looping { "loop on" } else { "loop off" });
+                } else {
+                    self.line("this track has no loop region");
+                }
+            }
+            Input::Volume(step) => {
+                self.volume = (self.volume + step).clamp(-60.0, 0.0);
+                player.set_volume(self.volume);
+            }
+            Input::Profile(_) | Input::Toggle | Input::Note(_) => {
+                if let Some(mut ab) = self.ab.take() {
+                    ab.on_input(self, player, status, input);
+                    self.ab = Some(ab);
+                } else if let Input::Note(_) = input {
+                    self.line("notes are taken in `iemlab ab`");
+                }
+            }
+        }
+        true
+    }
+
+    /// Reads a one-line note on the terminal, completing sound-wheel words with Tab.
+    pub(super) fn prompt_note(&self) -> Option<String> {
+        use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind};
+        use std::io::Write;
+        if !self.raw {
+            return None;
+        }
+        let mut text = String::new();
+        loop {
+            print!("\r\x1b[2Knote> {text}");
+            let _ = std::io::stdout().flush();
+            let Ok(TermEvent::Key(k)) = event::read() else {
+                continue;
+            };
+            if k.kind == KeyEventKind::Release {
+                continue;
+            }
+            match k.code {
+                KeyCode::Enter => return Some(text).filter(|t| !t.trim().is_empty()),
+                KeyCode::Esc => return None,
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Tab => {
+                    let word_start = text.rfind(' ').map_or(0, |i| i + 1);
+                    if let Some(term) = crate::ab::notes::complete(&text[word_start..]) {
+                        text.truncate(word_start);
+                        text.push_str(term);
+                        text.push(' ');
+                    }
+                }
+                KeyCode::Char(c) => text.push(c),
+                _ => {}
+            }
+        }
+    }
+
+    /// The closing summary line.
+    pub(super) fn finish(&self, status: &Status, frames: Option<u64>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let underruns = status.underruns.load(Relaxed);
+        let mut line = format!(
+            "done: played {} of {} track(s), {} skipped, {underruns} underrun(s)",
+            self.played,
+            self.queue.len(),
+            self.skipped
+        );
+        if let Some(frames) = frames {
+            line.push_str(&format!(
+                ", {} of audio output",
+                format_time(frames as f64 / f64::from(self.rate))
+            ));
+        }
+        println!("{line}");
+    }
+}
+
+/// Lines from stdin, read on a thread so the session loop never blocks on them.
+fn stdin_lines() -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let _ = std::thread::Builder::new()
+        .name("iemlab-stdin".into())
+        .spawn(move || {
+            for line in std::io::stdin().lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    rx
+}
+
+/// A stdin line as an input: a key's letter (`a`, `n`, `q`, `1`, …), `space`, `left`,
+/// `right`, or `note: TEXT`.
+fn parse_line(line: &str, ab: bool) -> Option<Input> {
+    let t = line.trim();
+    if let Some(text) = t.strip_prefix("note:") {
+        return Some(Input::Note(Some(text.trim().to_string())));
+    }
+    match t {
+        "space" | " " => Some(if ab { Input::Toggle } else { Input::Pause }),
+        "left" => Some(Input::Seek(-5.0)),
+        "right" => Some(Input::Seek(5.0)),
+        _ => t.chars().next().and_then(|c| key_input(c, ab)),
+    }
+}
+
+/// The input a character key means.
+fn key_input(c: char, ab: bool) -> Option<Input> {
+    Some(match c {
+        'q' => Input::Quit,
+        ' ' if ab => Input::Toggle,
+        ' ' | 's' => Input::Pause,
+        'n' => Input::Next,
+        'p' => Input::Previous,
+        'l' => Input::Loop,
+        'm' => Input::Note(None),
+        '+' | '=' => Input::Volume(1.0),
+        '-' => Input::Volume(-1.0),
+        'a'..='d' if ab => Input::Profile(c as usize - 'a' as usize),
+        '1'..='9' => Input::Cue(c as usize - '1' as usize),
+        _ => return None,
+    })
+}
+
+fn read_key(timeout: Duration, ab: bool) -> anyhow::Result<Option<Input>> {
+    use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind, KeyModifiers};
+    if !event::poll(timeout)? {
+        return Ok(None);
+    }
+    let TermEvent::Key(k) = event::read()? else {
+        return Ok(None);
+    };
+    if k.kind == KeyEventKind::Release {
+        return Ok(None);
+    }
+    Ok(match k.code {
+        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => Some(Input::Quit),
+        KeyCode::Esc => Some(Input::Quit),
+        KeyCode::Right => Some(Input::Seek(5.0)),
+        KeyCode::Left => Some(Input::Seek(-5.0)),
+        KeyCode::Up => Some(Input::Volume(1.0)),
+        KeyCode::Down => Some(Input::Volume(-1.0)),
+        KeyCode::Char(c) => key_input(c, ab),
+        _ => None,
+    })
+}
