@@ -3,6 +3,8 @@
 
 mod check;
 mod demo;
+mod export;
+mod import;
 mod render;
 
 use std::path::PathBuf;
@@ -30,6 +32,10 @@ enum Command {
     Check(CheckArgs),
     /// Synthesise built-in test material and render it through shipped profiles.
     Demo(DemoArgs),
+    /// Export a profile as a preset for a player, DSP or EQ app (see --list).
+    Export(export::ExportArgs),
+    /// Import an Equalizer APO, AutoEQ or CamillaDSP preset as a profile.
+    Import(import::ImportArgs),
 }
 
 /// Arguments of `iemlab render`.
@@ -98,6 +104,8 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Check(args) => check::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
     };
     match result {
         Ok(code) => code,
@@ -129,6 +137,18 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if cause.is::<ProfileError>() || cause.is::<DecodeError>() || cause.is::<UsageError>() {
             return 2;
+        }
+        if cause.is::<crate::preset::export::ExportError>()
+            || cause.is::<crate::preset::import::ImportError>()
+        {
+            return 2;
+        }
+        if let Some(e) = cause.downcast_ref::<crate::preset::save::SaveError>() {
+            return if matches!(e, crate::preset::save::SaveError::Exists(_)) {
+                2
+            } else {
+                1
+            };
         }
         if let Some(e) = cause.downcast_ref::<WavError>() {
             return if matches!(e, WavError::Exists(_)) {

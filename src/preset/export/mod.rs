@@ -236,6 +236,59 @@ pub fn deviation(
         ))
 }
 
+/// The limits of a format in one line, for `iemlab export --list` and the README.
+pub fn describe(device: &DeviceSpec) -> String {
+    use crate::preset::device::Layout;
+    let range = |r: &crate::preset::Range| {
+        let step = r
+            .step
+            .map_or(String::new(), |s| format!(" (step {})", exact(s)));
+        format!("{}…{}{step}", exact(r.min), exact(r.max))
+    };
+    let layout = match device.layout {
+        Layout::Parametric { slots } => {
+            let mut kinds: Vec<&str> = Vec::new();
+            for slot in slots {
+                for k in slot.iter() {
+                    if !kinds.contains(&k.name()) {
+                        kinds.push(k.name());
+                    }
+                }
+            }
+            let fixed = slots.windows(2).any(|w| w[0] != w[1]);
+            let kinds = if kinds.len() == 8 {
+                "any type".to_string()
+            } else {
+                kinds.join("/")
+            };
+            format!(
+                "{} filters ({kinds}{})",
+                slots.len(),
+                if fixed { ", fixed slots" } else { "" }
+            )
+        }
+        Layout::Graphic { freqs_hz, q } => {
+            format!("{} fixed bands, Q {}", freqs_hz.len(), number(q, 2, 2))
+        }
+        Layout::Curve { freqs_hz } => {
+            return format!(
+                "{}-node curve, {}…{} Hz; gain {} dB, preamp folded in",
+                freqs_hz.len(),
+                exact(freqs_hz[0]),
+                exact(freqs_hz[freqs_hz.len() - 1]),
+                range(&device.gain_db)
+            );
+        }
+    };
+    format!(
+        "{layout}; gain {} dB; Q {}; {} Hz; preamp {} dB",
+        range(&device.gain_db),
+        range(&device.q),
+        range(&device.freq_hz),
+        range(&device.preamp_db)
+    )
+}
+
 /// `value` with `decimals` decimals, trailing zeros trimmed down to `min_decimals`, and
 /// never "-0".
 pub(crate) fn number(value: f64, decimals: usize, min_decimals: usize) -> String {
