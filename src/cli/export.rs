@@ -42,7 +42,7 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let (Some(path), Some(id)) = (&args.profile, &args.format) else {
         return Err(UsageError("give a profile and --format (or --list)".into()).into());
     };
-    if !(args.tolerance >= 0.0) {
+    if args.tolerance.is_nan() || args.tolerance < 0.0 {
         return Err(UsageError(format!(
             "--tolerance {} must be 0 dB or more",
             args.tolerance

@@ -214,26 +214,27 @@ pub fn deviation(
     sample_rate: u32,
 ) -> Result<(f64, f64), ExportError> {
     let rate = f64::from(sample_rate);
-    let chain = profile
-        .chain(sample_rate)
-        .map_err(|message| ExportError::Profile {
-            name: profile.name.clone(),
-            message,
-        })?;
-    // The held bands must be runnable too, or their response would be fiction.
-    held.profile()
-        .chain(sample_rate)
-        .map_err(|message| ExportError::Profile {
-            name: profile.name.clone(),
-            message,
-        })?;
-    Ok(lsq::log_grid(rate)
+    let invalid = |message| ExportError::Profile {
+        name: profile.name.clone(),
+        message,
+    };
+    // Both must be runnable at this rate, or their responses would be fiction.
+    profile.chain(sample_rate).map_err(invalid)?;
+    held.profile().chain(sample_rate).map_err(invalid)?;
+    // Both sides are evaluated the same way (sum of per-band dB), so settings held exactly
+    // give exactly zero.
+    let bands = profile.bands();
+    let worst = lsq::log_grid(rate)
         .into_iter()
-        .map(|f| ((chain.response_db(f) - held.response_db(f, rate)).abs(), f))
+        .map(|f| {
+            let want = profile.preamp_db + lsq::bands_db(&bands, f, rate);
+            ((want - held.response_db(f, rate)).abs(), f)
+        })
         .fold(
             (0.0, 20.0),
             |worst, x| if x.0 > worst.0 { x } else { worst },
-        ))
+        );
+    Ok(worst)
 }
 
 /// The limits of a format in one line, for `iemlab export --list` and the README.
