@@ -245,6 +245,43 @@ pub static AUTOEQ_GRAPHIC_HZ: [f64; 127] = [
     12137.0, 12821.0, 13543.0, 14305.0, 15110.0, 15961.0, 16860.0, 17809.0, 18812.0, 19871.0,
 ];
 
+/// A `GraphicEQ:` curve on AutoEQ's 127 nodes in 0.1 dB steps (AutoEq prints one
+/// decimal), the preamp folded into the curve; Q and frequency limits do not apply.
+const fn autoeq_curve(id: &'static str, name: &'static str, source: &'static str) -> DeviceSpec {
+    DeviceSpec {
+        id,
+        name,
+        layout: Layout::Curve {
+            freqs_hz: &AUTOEQ_GRAPHIC_HZ,
+        },
+        freq_hz: Range::new(20.0, 20_000.0),
+        gain_db: Range::stepped(-30.0, 30.0, 0.1),
+        q: Range::new(0.01, 100.0),
+        preamp_db: Range::stepped(-30.0, 30.0, 0.1),
+        source,
+    }
+}
+
+/// Up to 32 filters of any type with every value written exactly (text formats that carry
+/// full-precision numbers), within iemlab's own profile limits.
+const fn exact_32(
+    id: &'static str,
+    name: &'static str,
+    freq_hz: Range,
+    source: &'static str,
+) -> DeviceSpec {
+    DeviceSpec {
+        id,
+        name,
+        layout: Layout::Parametric { slots: &[ANY; 32] },
+        freq_hz,
+        gain_db: Range::new(-30.0, 30.0),
+        q: Range::new(0.01, 100.0),
+        preamp_db: Range::new(-30.0, 30.0),
+        source,
+    }
+}
+
 /// Every format iemlab knows, one entry per `iemlab export --format ID` (and `fit --device ID`).
 /// Each entry names the public source its limits were checked against; what could not be
 /// checked says so.
@@ -261,43 +298,21 @@ pub static DEVICES: &[DeviceSpec] = &[
         preamp_db: Range::stepped(-30.0, 30.0, 0.01),
         source: "Equalizer APO Configuration reference (Preamp, Filter: PK/LSC/HSC/LPQ/HPQ/BP/NO/AP); AutoEq ParametricEQ.txt",
     },
-    DeviceSpec {
-        id: "graphiceq",
-        name: "Equalizer APO GraphicEQ line",
-        layout: Layout::Curve {
-            freqs_hz: &AUTOEQ_GRAPHIC_HZ,
-        },
-        freq_hz: Range::new(20.0, 20_000.0),
-        gain_db: Range::stepped(-30.0, 30.0, 0.1),
-        q: Range::new(0.01, 100.0),
-        // The preamp is folded into the curve's gains.
-        preamp_db: Range::stepped(-30.0, 30.0, 0.1),
-        source: "Equalizer APO GraphicEQ command; AutoEq frequency_response.py eqapo_graphic_eq (127 nodes, 0.1 dB)",
-    },
-    DeviceSpec {
-        id: "wavelet",
-        name: "Wavelet (Android) AutoEQ import",
-        layout: Layout::Curve {
-            freqs_hz: &AUTOEQ_GRAPHIC_HZ,
-        },
-        freq_hz: Range::new(20.0, 20_000.0),
-        gain_db: Range::stepped(-30.0, 30.0, 0.1),
-        q: Range::new(0.01, 100.0),
-        preamp_db: Range::stepped(-30.0, 30.0, 0.1),
-        source: "Wavelet docs/Import.md (GraphicEQ text on AutoEq's 127-node grid); gain limits not published",
-    },
-    DeviceSpec {
-        id: "jamesdsp",
-        name: "JamesDSP arbitrary response EQ",
-        layout: Layout::Curve {
-            freqs_hz: &AUTOEQ_GRAPHIC_HZ,
-        },
-        freq_hz: Range::new(20.0, 20_000.0),
-        gain_db: Range::stepped(-30.0, 30.0, 0.1),
-        q: Range::new(0.01, 100.0),
-        preamp_db: Range::stepped(-30.0, 30.0, 0.1),
-        source: "JDSP4Linux resources/assets/default.conf (graphiceq_param holds a GraphicEQ: string); gain limits not published",
-    },
+    autoeq_curve(
+        "graphiceq",
+        "Equalizer APO GraphicEQ line",
+        "Equalizer APO GraphicEQ command; AutoEq frequency_response.py eqapo_graphic_eq (127 nodes, 0.1 dB)",
+    ),
+    autoeq_curve(
+        "wavelet",
+        "Wavelet (Android) AutoEQ import",
+        "Wavelet docs/Import.md (GraphicEQ text on AutoEq's 127-node grid); gain limits not published",
+    ),
+    autoeq_curve(
+        "jamesdsp",
+        "JamesDSP arbitrary response EQ",
+        "JDSP4Linux resources/assets/default.conf (graphiceq_param holds a GraphicEQ: string); gain limits not published",
+    ),
     DeviceSpec {
         id: "poweramp",
         name: "Poweramp Equalizer (parametric preset)",
@@ -346,36 +361,24 @@ pub static DEVICES: &[DeviceSpec] = &[
         preamp_db: Range::stepped(-12.0, 0.0, 0.1),
         source: "project format notes (10 filters, ±12 dB); Q range and file schema of FiiO Control not published: unverified",
     },
-    DeviceSpec {
-        id: "camilladsp",
-        name: "CamillaDSP (filters and pipeline)",
-        layout: Layout::Parametric { slots: &[ANY; 32] },
-        freq_hz: Range::new(1.0, 96_000.0),
-        gain_db: Range::new(-30.0, 30.0),
-        q: Range::new(0.01, 100.0),
-        preamp_db: Range::new(-30.0, 30.0),
-        source: "HEnquist/camilladsp README.md (Biquad Peaking/Lowshelf/Highshelf/…, Gain) and stepbystep.md (pipeline Filter steps)",
-    },
-    DeviceSpec {
-        id: "easyeffects",
-        name: "EasyEffects equalizer preset",
-        layout: Layout::Parametric { slots: &[ANY; 32] },
-        freq_hz: Range::new(10.0, 24_000.0),
-        gain_db: Range::new(-30.0, 30.0),
-        q: Range::new(0.01, 100.0),
-        preamp_db: Range::new(-30.0, 30.0),
-        source: "wwmm/easyeffects equalizer preset JSON (equalizer#0, band types Bell/Lo-shelf/Hi-shelf/…, mode \"APO (DR)\", at most 32 bands)",
-    },
-    DeviceSpec {
-        id: "csv",
-        name: "Generic CSV (type, freq_hz, gain_db, q)",
-        layout: Layout::Parametric { slots: &[ANY; 32] },
-        freq_hz: Range::new(1.0, 96_000.0),
-        gain_db: Range::new(-30.0, 30.0),
-        q: Range::new(0.01, 100.0),
-        preamp_db: Range::new(-30.0, 30.0),
-        source: "iemlab's own column layout (no common standard exists)",
-    },
+    exact_32(
+        "camilladsp",
+        "CamillaDSP (filters and pipeline)",
+        Range::new(1.0, 96_000.0),
+        "HEnquist/camilladsp README.md (Biquad Peaking/Lowshelf/Highshelf/…, Gain) and stepbystep.md (pipeline Filter steps)",
+    ),
+    exact_32(
+        "easyeffects",
+        "EasyEffects equalizer preset",
+        Range::new(10.0, 24_000.0),
+        "wwmm/easyeffects equalizer preset JSON (equalizer#0, band types Bell/Lo-shelf/Hi-shelf/…, mode \"APO (DR)\", at most 32 bands)",
+    ),
+    exact_32(
+        "csv",
+        "Generic CSV (type, freq_hz, gain_db, q)",
+        Range::new(1.0, 96_000.0),
+        "iemlab's own column layout (no common standard exists)",
+    ),
     DeviceSpec {
         id: "graphic10",
         name: "ISO 10-band graphic EQ",

@@ -31,36 +31,44 @@ pub fn save_text(dest: &Path, text: &str, force: bool) -> Result<(), SaveError> 
         path: dest.to_path_buf(),
         message: e.to_string(),
     };
+    let mut temp = temp_beside(dest, ".part").map_err(|e| fail(&e))?;
+    temp.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
+    temp.as_file().sync_all().map_err(|e| fail(&e))?;
+    persist(temp.into_temp_path(), dest, force).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            SaveError::Exists(dest.to_path_buf())
+        } else {
+            fail(&e)
+        }
+    })
+}
+
+/// A temp file in `dest`'s folder (so the final rename is atomic), deleted if dropped.
+pub(crate) fn temp_beside(dest: &Path, suffix: &str) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut temp = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(".iemlab-")
-        .suffix(".part")
+        .suffix(suffix)
         .tempfile_in(&dir)
-        .map_err(|e| fail(&e))?;
-    temp.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
-    temp.as_file().sync_all().map_err(|e| fail(&e))?;
-    // Temp files are created owner-only; the finished file gets the usual rw-r--r--.
+}
+
+/// Moves a finished temp file to `dest` with the usual rw-r--r-- (temp files are created
+/// owner-only). Without `force` an existing `dest` is kept and the error's kind is
+/// `AlreadyExists`.
+pub(crate) fn persist(temp: tempfile::TempPath, dest: &Path, force: bool) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| fail(&e))?;
+        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o644))?;
     }
     if force {
-        temp.persist(dest).map_err(|e| fail(&e.error))?;
+        temp.persist(dest).map_err(|e| e.error)
     } else {
-        temp.persist_noclobber(dest).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                SaveError::Exists(dest.to_path_buf())
-            } else {
-                fail(&e.error)
-            }
-        })?;
+        temp.persist_noclobber(dest).map_err(|e| e.error)
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -168,7 +168,8 @@ const ROCKBOX_DEFAULTS: [(i64, i64); 10] = [
 /// Rockbox equalizer settings as a `.cfg` (apps/settings_list.c): `eq enabled: on`,
 /// `eq precut:` in tenths of a dB of attenuation, then `eq low shelf filter`, `eq peak
 /// filter 1`…`8` and `eq high shelf filter`, each `cutoff Hz, Q×10, gain×10` as
-/// `eq_write_to_cfg` prints them. Lines starting with `#` are comments.
+/// `eq_write_to_cfg` prints them. Lines starting with `#` are comments. Rockbox lists
+/// presets from `/.rockbox/eqs` (apps/settings.h `EQS_DIR`).
 pub(crate) fn rockbox(held: &Held, _device: &DeviceSpec) -> String {
     let tenths = |v: f64| {
         let t = (v * 10.0).round() as i64;
