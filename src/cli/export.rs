@@ -55,12 +55,18 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     for note in &exported.notes {
         eprintln!("note: {note}");
     }
+    let deviation = if exported.deviation_db == 0.0 {
+        "held exactly (0.00 dB deviation)".to_string()
+    } else {
+        format!(
+            "worst deviation {:.2} dB at {:.0} Hz",
+            exported.deviation_db, exported.worst_hz
+        )
+    };
     eprintln!(
-        "{} → {}: worst deviation {:.2} dB at {:.0} Hz (tolerance {} dB)",
+        "{} → {}: {deviation} (tolerance {} dB)",
         path.display(),
         format.id,
-        exported.deviation_db,
-        exported.worst_hz,
         args.tolerance
     );
     match &args.output {
