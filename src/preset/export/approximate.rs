@@ -160,9 +160,13 @@ fn parametric(
         }
         ok
     });
-    // ---- Over-capacity path. After the `fit` branch lands, replace this call with
-    // ---- `crate::fit::refit(profile, device, sample_rate)`, which refits the bands to the
-    // ---- profile's response within the device's constraints instead of dropping bands.
+    // ==== THE fit::refit CALL SITE ====================================================
+    // Over capacity (more bands of some kind than slots for it), bands are dropped here,
+    // weakest first, and `refit_remaining` below re-sets the survivors' gains. When the
+    // `fit` branch lands: if `assign(&bands, slots)` leaves a band unplaced, set
+    // `bands = crate::fit::refit(profile, device, sample_rate)?.bands()` instead (a profile
+    // the device holds exactly, fitted to this one's response), note it, and skip
+    // `refit_remaining`; everything after (slotting, snapping) then changes nothing.
     let assigned = reduce_to_capacity(&mut bands, device, slots, rate, notes);
     let dropped = bands.len() < before;
 
