@@ -224,12 +224,15 @@ fn parametric_formats_round_trip_exactly() {
         for name in PROFILES {
             let profile = shipped(name);
             let first = export::export(&profile, format, DEFAULT_TOLERANCE_DB).unwrap();
-            let mut imported = import::parse(&first.text, Path::new("x.txt"))
+            let imported = import::parse(&first.text, Path::new("x.txt"))
                 .unwrap()
                 .profile;
             assert_eq!(imported.preamp_db, first.held.preamp_db, "{name} {id}");
             assert_eq!(imported.bands(), first.held.bands(), "{name} {id}");
-            imported.name = profile.name.clone();
+            assert_eq!(
+                imported.name, profile.name,
+                "{name} {id}: the name comes back"
+            );
             let again = export::export(&imported, format, 0.0).unwrap();
             assert_eq!(again.text, first.text, "{name} {id}");
             assert_eq!(again.deviation_db, 0.0, "{name} {id}");

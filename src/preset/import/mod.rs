@@ -79,9 +79,9 @@ pub fn import_file(path: &Path) -> Result<Imported, ImportError> {
 /// Converts preset `text`; `path` names the file in messages and gives the profile its name.
 pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
+    let name =
+        exported_name(text).or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()));
+    let name = name
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "imported".into());
     let (profile, format, notes) = if camilla::looks_like(text) {
@@ -103,6 +103,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
         format,
         notes,
     })
+}
+
+/// The profile name in the first line iemlab writes into its exports
+/// (`# NAME: FORMAT, exported by iemlab`), so an exported file imports under its own name.
+fn exported_name(text: &str) -> Option<String> {
+    let first = text.lines().next()?.strip_prefix("# ")?;
+    let (head, _) = first.split_once(", exported by iemlab")?;
+    let (name, _format) = head.rsplit_once(": ")?;
+    Some(name.to_string())
 }
 
 /// Profile TOML for `profile`, every value written exactly, with a comment naming where it
