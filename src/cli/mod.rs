@@ -6,6 +6,8 @@ mod check;
 mod config;
 mod demo;
 mod devices;
+mod export;
+mod import;
 mod play;
 mod render;
 mod report;
@@ -48,6 +50,10 @@ enum Command {
     Ab(AbArgs),
     /// Turn listening notes into a Markdown review draft.
     Report(ReportArgs),
+    /// Export a profile as a preset for a player, DSP or EQ app (see --list).
+    Export(export::ExportArgs),
+    /// Import an Equalizer APO, AutoEQ or CamillaDSP preset as a profile.
+    Import(import::ImportArgs),
 }
 
 /// Arguments of `iemlab play`.
@@ -302,6 +308,8 @@ pub fn main() -> ExitCode {
         Command::Devices => devices::run(),
         Command::Ab(args) => ab::run(args),
         Command::Report(args) => report::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
     };
     match result {
         Ok(code) => code,
@@ -346,6 +354,18 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 E::Decode(_) | E::Profile(_) | E::TooMany => 2,
                 E::Output(OutputError::Wav(WavError::Exists(_))) | E::Wav(WavError::Exists(_)) => 2,
                 _ => 1,
+            };
+        }
+        if cause.is::<crate::preset::export::ExportError>()
+            || cause.is::<crate::preset::import::ImportError>()
+        {
+            return 2;
+        }
+        if let Some(e) = cause.downcast_ref::<crate::preset::save::SaveError>() {
+            return if matches!(e, crate::preset::save::SaveError::Exists(_)) {
+                2
+            } else {
+                1
             };
         }
         if let Some(e) = cause.downcast_ref::<OutputError>() {

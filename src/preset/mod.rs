@@ -7,3 +7,6 @@ pub use device::{DeviceSpec, Layout, Range};
 pub use profile::{
     DEFAULT_CHECK_RATE, EqProfile, EqShape, MAX_GAIN_DB, PROFILE_VERSION, Problem, ProfileError,
 };
+pub mod export;
+pub mod import;
+pub mod save;

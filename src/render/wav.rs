@@ -77,15 +77,7 @@ impl WavSink {
             path: dest.to_path_buf(),
             message: e.to_string(),
         };
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let named = tempfile::Builder::new()
-            .prefix(".iemlab-")
-            .suffix(".wav.part")
-            .tempfile_in(&dir)
-            .map_err(|e| fail(&e))?;
+        let named = crate::preset::save::temp_beside(dest, ".wav.part").map_err(|e| fail(&e))?;
         let (file, temp) = named.into_parts();
         let spec = match format {
             WavFormat::S24 => hound::WavSpec {
@@ -157,24 +149,13 @@ impl WavSink {
             message: e.to_string(),
         };
         self.writer.finalize().map_err(|e| fail(&e))?;
-        // Temp files are created owner-only; the finished file gets the usual rw-r--r--.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&self.temp, std::fs::Permissions::from_mode(0o644))
-                .map_err(|e| fail(&e))?;
-        }
-        if self.force {
-            self.temp.persist(&dest).map_err(|e| fail(&e.error))?;
-        } else {
-            self.temp.persist_noclobber(&dest).map_err(|e| {
-                if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                    WavError::Exists(dest.clone())
-                } else {
-                    fail(&e.error)
-                }
-            })?;
-        }
+        crate::preset::save::persist(self.temp, &dest, self.force).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                WavError::Exists(dest.clone())
+            } else {
+                fail(&e)
+            }
+        })?;
         Ok(self.stats)
     }
 

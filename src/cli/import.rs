@@ -1,0 +1,50 @@
+//! `iemlab import`: turns an Equalizer APO, AutoEQ or CamillaDSP preset into a profile.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::preset::import::{import_file, profile_toml};
+use crate::preset::save::save_text;
+
+/// Arguments of `iemlab import`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ImportArgs {
+    /// Preset to read: Equalizer APO / Peace text, AutoEQ ParametricEQ.txt, FixedBandEQ.txt
+    /// or GraphicEQ.txt, or a CamillaDSP config.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Profile to write, e.g. presets/eq/NAME.toml (default: print to stdout).
+    #[arg(short, long, value_name = "NAME.toml")]
+    output: Option<PathBuf>,
+    /// Overwrite the profile if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+pub(super) fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let imported = import_file(&args.file)?;
+    for note in &imported.notes {
+        eprintln!("note: {note}");
+    }
+    let profile = &imported.profile;
+    eprintln!(
+        "{}: read as {}, {} band{}, preamp {} dB",
+        args.file.display(),
+        imported.format,
+        profile.bands().len(),
+        if profile.bands().len() == 1 { "" } else { "s" },
+        profile.preamp_db
+    );
+    let text = profile_toml(profile, &args.file, imported.format);
+    match &args.output {
+        None => print!("{text}"),
+        Some(dest) => {
+            save_text(dest, &text, args.force)
+                .with_context(|| format!("importing {}", args.file.display()))?;
+            eprintln!("wrote {}", dest.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,408 @@
+//! Bringing a profile inside a format's limits: what a device holds exactly, and what had
+//! to change to get there. A profile that already fits comes out unchanged.
+
+use crate::dsp::{BandSpec, FilterKind};
+use crate::preset::device::{DeviceSpec, Layout};
+use crate::preset::export::lsq::{band_db, bands_db, fit_gains, log_grid};
+use crate::preset::{EqProfile, EqShape};
+
+/// What a format will hold for a profile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Held {
+    /// The profile's name.
+    pub name: String,
+    /// Preamp (dB), snapped to the format; already folded into `curve` for curve layouts.
+    pub preamp_db: f64,
+    /// Parametric and graphic layouts: the band in each of the device's slots, in slot
+    /// order (`None`: the slot is unused, i.e. flat).
+    pub slots: Vec<Option<BandSpec>>,
+    /// Curve layouts: (Hz, dB) nodes of the whole response, preamp included.
+    pub curve: Vec<(f64, f64)>,
+}
+
+impl Held {
+    /// The held bands in slot order, unused slots left out.
+    pub fn bands(&self) -> Vec<BandSpec> {
+        self.slots.iter().flatten().copied().collect()
+    }
+
+    /// The held settings as a profile (curve layouts have no bands: a flat profile with
+    /// their preamp).
+    pub fn profile(&self) -> EqProfile {
+        EqProfile {
+            name: self.name.clone(),
+            preamp_db: self.preamp_db,
+            shape: EqShape::Parametric(self.bands()),
+        }
+    }
+
+    /// Response in dB at `freq_hz`, preamp included: the biquads the device runs, or for a
+    /// curve the line through its nodes on a log-frequency axis (held flat past the ends).
+    pub fn response_db(&self, freq_hz: f64, sample_rate: f64) -> f64 {
+        if self.curve.is_empty() {
+            self.preamp_db + bands_db(&self.bands(), freq_hz, sample_rate)
+        } else {
+            curve_db(&self.curve, freq_hz)
+        }
+    }
+}
+
+/// The curve through (Hz, dB) `nodes` at `freq_hz`, linear in dB over log frequency, flat
+/// beyond the first and last node. `nodes` must rise in frequency.
+pub fn curve_db(nodes: &[(f64, f64)], freq_hz: f64) -> f64 {
+    let Some(&(first_f, first_g)) = nodes.first() else {
+        return 0.0;
+    };
+    if freq_hz <= first_f {
+        return first_g;
+    }
+    for pair in nodes.windows(2) {
+        let ((f0, g0), (f1, g1)) = (pair[0], pair[1]);
+        if freq_hz <= f1 {
+            let t = (freq_hz / f0).ln() / (f1 / f0).ln();
+            return g0 + t * (g1 - g0);
+        }
+    }
+    nodes[nodes.len() - 1].1
+}
+
+/// The closest settings `device` holds for `profile`, plus a line for everything that had
+/// to change. Values are snapped to the device's ranges and steps; bands are put in slots
+/// that take their kind; a graphic layout gets least-squares gains; a curve layout gets the
+/// profile's response sampled at its nodes. The caller measures how far the result is from
+/// the profile and decides whether that is acceptable.
+pub fn approximate(
+    profile: &EqProfile,
+    device: &DeviceSpec,
+    sample_rate: u32,
+) -> (Held, Vec<String>) {
+    let rate = f64::from(sample_rate);
+    let mut notes = Vec::new();
+    let mut held = Held {
+        name: profile.name.clone(),
+        preamp_db: device.preamp_db.snap(profile.preamp_db),
+        slots: Vec::new(),
+        curve: Vec::new(),
+    };
+    match device.layout {
+        Layout::Curve { freqs_hz } => {
+            held.preamp_db = profile.preamp_db;
+            let bands = profile.bands();
+            held.curve = freqs_hz
+                .iter()
+                .map(|&f| {
+                    let db = profile.preamp_db + bands_db(&bands, f, rate);
+                    (f, device.gain_db.snap(db))
+                })
+                .collect();
+            return (held, notes);
+        }
+        Layout::Graphic { freqs_hz, q } => {
+            let mut bands: Vec<BandSpec> = freqs_hz
+                .iter()
+                .map(|&f| BandSpec::peaking(f, 0.0, q))
+                .collect();
+            let source = profile.bands();
+            let same_grid = source.len() == bands.len()
+                && source.iter().zip(&bands).all(|(s, b)| {
+                    s.kind == FilterKind::Peaking && s.freq_hz == b.freq_hz && s.q == b.q
+                });
+            if same_grid {
+                for (b, s) in bands.iter_mut().zip(&source) {
+                    b.gain_db = s.gain_db;
+                }
+            } else {
+                let grid = log_grid(rate);
+                let target: Vec<f64> = grid.iter().map(|&f| bands_db(&source, f, rate)).collect();
+                fit_gains(&mut bands, &target, &grid, rate, device.gain_db);
+                notes.push(format!(
+                    "{} bands refitted to the {} fixed bands by least squares",
+                    source.len(),
+                    bands.len()
+                ));
+            }
+            held.slots = bands.iter().map(|b| Some(device.snap(b))).collect();
+        }
+        Layout::Parametric { slots } => {
+            held.slots = parametric(profile, device, slots, rate, &mut notes);
+        }
+    }
+    if held.preamp_db != profile.preamp_db {
+        notes.push(format!(
+            "preamp {} dB → {} dB (range {} … {} dB)",
+            profile.preamp_db, held.preamp_db, device.preamp_db.min, device.preamp_db.max
+        ));
+    }
+    (held, notes)
+}
+
+/// Bands into the device's slots: drop kinds it cannot hold, reduce to its capacity, assign
+/// slots, snap values, and when anything was dropped, re-set the remaining gains.
+fn parametric(
+    profile: &EqProfile,
+    device: &DeviceSpec,
+    slots: &[&[FilterKind]],
+    rate: f64,
+    notes: &mut Vec<String>,
+) -> Vec<Option<BandSpec>> {
+    let mut bands = profile.bands();
+    let before = bands.len();
+    bands.retain(|b| {
+        let ok = slots.iter().any(|kinds| kinds.contains(&b.kind));
+        if !ok {
+            notes.push(format!(
+                "dropped a {} band at {} Hz: {} has no {} filter",
+                b.kind.name(),
+                b.freq_hz,
+                device.name,
+                b.kind.name()
+            ));
+        }
+        ok
+    });
+    // ==== THE fit::refit CALL SITE ====================================================
+    // Over capacity (more bands of some kind than slots for it), bands are dropped here,
+    // weakest first, and `refit_remaining` below re-sets the survivors' gains. When the
+    // `fit` branch lands: if `assign(&bands, slots)` leaves a band unplaced, set
+    // `bands = crate::fit::refit(profile, device, sample_rate)?.bands()` instead (a profile
+    // the device holds exactly, fitted to this one's response), note it, and skip
+    // `refit_remaining`; everything after (slotting, snapping) then changes nothing.
+    let assigned = reduce_to_capacity(&mut bands, device, slots, rate, notes);
+    let dropped = bands.len() < before;
+
+    let mut out: Vec<Option<BandSpec>> =
+        assigned.iter().map(|slot| slot.map(|i| bands[i])).collect();
+    for (index, slot) in out.iter_mut().enumerate() {
+        if let Some(band) = slot {
+            let snapped = device.snap(band);
+            if snapped != *band {
+                notes.push(describe_snap(index, band, &snapped));
+            }
+            *band = snapped;
+        }
+    }
+    if dropped {
+        refit_remaining(profile, device, &mut out, rate, notes);
+    }
+    out
+}
+
+/// Assigns bands to slots (single-kind slots first, then in slot order, each taking the
+/// first free band it allows); while some band finds no slot, drops the least significant
+/// band of the kinds left over. Returns the band index held by each slot.
+fn reduce_to_capacity(
+    bands: &mut Vec<BandSpec>,
+    device: &DeviceSpec,
+    slots: &[&[FilterKind]],
+    rate: f64,
+    notes: &mut Vec<String>,
+) -> Vec<Option<usize>> {
+    let grid = log_grid(rate);
+    loop {
+        let assigned = assign(bands, slots);
+        let unplaced: Vec<FilterKind> = (0..bands.len())
+            .filter(|i| !assigned.contains(&Some(*i)))
+            .map(|i| bands[i].kind)
+            .collect();
+        if unplaced.is_empty() {
+            return assigned;
+        }
+        let significance = |b: &BandSpec| {
+            grid.iter()
+                .map(|&f| band_db(b, f, rate).abs())
+                .fold(0.0, f64::max)
+        };
+        let weakest = (0..bands.len())
+            .filter(|&i| unplaced.contains(&bands[i].kind))
+            .min_by(|&a, &b| significance(&bands[a]).total_cmp(&significance(&bands[b])));
+        let Some(weakest) = weakest else {
+            return assigned;
+        };
+        let b = bands.remove(weakest);
+        notes.push(format!(
+            "dropped the {} band at {} Hz ({:+} dB): {} has no free slot for it",
+            b.kind.name(),
+            b.freq_hz,
+            b.gain_db,
+            device.name
+        ));
+    }
+}
+
+fn assign(bands: &[BandSpec], slots: &[&[FilterKind]]) -> Vec<Option<usize>> {
+    let mut order: Vec<usize> = (0..slots.len()).collect();
+    order.sort_by_key(|&s| slots[s].len());
+    let mut taken = vec![false; bands.len()];
+    let mut out = vec![None; slots.len()];
+    for s in order {
+        if let Some(i) = (0..bands.len()).find(|&i| !taken[i] && slots[s].contains(&bands[i].kind))
+        {
+            taken[i] = true;
+            out[s] = Some(i);
+        }
+    }
+    out
+}
+
+/// After dropping bands, the remaining gains (and empty shelf slots, as shelves at AutoEQ's
+/// 105 Hz / 10 kHz, Q 0.7) are re-set by least squares to follow the profile's response.
+fn refit_remaining(
+    profile: &EqProfile,
+    device: &DeviceSpec,
+    slots_out: &mut [Option<BandSpec>],
+    rate: f64,
+    notes: &mut Vec<String>,
+) {
+    let Layout::Parametric { slots } = device.layout else {
+        return;
+    };
+    for (slot, kinds) in slots_out.iter_mut().zip(slots) {
+        if slot.is_none() {
+            if kinds == &[FilterKind::LowShelf] {
+                *slot = Some(shelf(FilterKind::LowShelf, 105.0, device));
+            } else if kinds == &[FilterKind::HighShelf] {
+                *slot = Some(shelf(FilterKind::HighShelf, 10_000.0, device));
+            }
+        }
+    }
+    let grid = log_grid(rate);
+    let original = profile.bands();
+    let target: Vec<f64> = grid
+        .iter()
+        .map(|&f| {
+            bands_db(&original, f, rate) + profile.preamp_db
+                - device.preamp_db.snap(profile.preamp_db)
+        })
+        .collect();
+    let mut free: Vec<BandSpec> = slots_out
+        .iter()
+        .flatten()
+        .filter(|b| b.kind.has_gain())
+        .copied()
+        .collect();
+    let fixed: Vec<BandSpec> = slots_out
+        .iter()
+        .flatten()
+        .filter(|b| !b.kind.has_gain())
+        .copied()
+        .collect();
+    let target: Vec<f64> = grid
+        .iter()
+        .zip(target)
+        .map(|(&f, t)| t - bands_db(&fixed, f, rate))
+        .collect();
+    fit_gains(&mut free, &target, &grid, rate, device.gain_db);
+    let mut refitted = free.into_iter();
+    for band in slots_out.iter_mut().flatten().filter(|b| b.kind.has_gain()) {
+        if let Some(new) = refitted.next() {
+            band.gain_db = device.gain_db.snap(new.gain_db);
+        }
+    }
+    notes.push("gains of the remaining bands re-set by least squares".into());
+}
+
+fn shelf(kind: FilterKind, freq_hz: f64, device: &DeviceSpec) -> BandSpec {
+    device.snap(&BandSpec {
+        kind,
+        freq_hz,
+        gain_db: 0.0,
+        q: 0.7,
+    })
+}
+
+fn describe_snap(index: usize, from: &BandSpec, to: &BandSpec) -> String {
+    let mut parts = Vec::new();
+    if from.freq_hz != to.freq_hz {
+        parts.push(format!("{} Hz → {} Hz", from.freq_hz, to.freq_hz));
+    }
+    if from.gain_db != to.gain_db {
+        parts.push(format!("gain {} dB → {} dB", from.gain_db, to.gain_db));
+    }
+    if from.q != to.q {
+        parts.push(format!("Q {} → {}", from.q, to.q));
+    }
+    format!(
+        "slot {}: {} {}",
+        index + 1,
+        from.kind.name(),
+        parts.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::preset::device::find;
+
+    fn profile(bands: Vec<BandSpec>, preamp_db: f64) -> EqProfile {
+        EqProfile {
+            name: "t".into(),
+            preamp_db,
+            shape: EqShape::Parametric(bands),
+        }
+    }
+
+    #[test]
+    fn a_profile_inside_the_limits_is_held_unchanged() {
+        let p = profile(
+            vec![
+                BandSpec::peaking(1000.0, -3.5, 1.25),
+                BandSpec {
+                    kind: FilterKind::LowShelf,
+                    freq_hz: 105.0,
+                    gain_db: 4.0,
+                    q: 0.7,
+                },
+            ],
+            -4.0,
+        );
+        for id in ["apo", "qudelix", "fiio", "camilladsp"] {
+            let (held, notes) = approximate(&p, find(id).unwrap(), 48_000);
+            assert_eq!(held.profile(), p, "{id}");
+            assert!(notes.is_empty(), "{id}: {notes:?}");
+        }
+    }
+
+    #[test]
+    fn rockbox_slots_take_shelves_and_peaks_in_their_places() {
+        let p = profile(
+            vec![
+                BandSpec::peaking(1000.0, -3.0, 1.0),
+                BandSpec {
+                    kind: FilterKind::HighShelf,
+                    freq_hz: 9000.0,
+                    gain_db: -2.0,
+                    q: 0.7,
+                },
+            ],
+            0.0,
+        );
+        let (held, _) = approximate(&p, find("rockbox").unwrap(), 48_000);
+        assert_eq!(held.slots.len(), 10);
+        assert_eq!(held.slots[0], None);
+        assert_eq!(held.slots[1], Some(BandSpec::peaking(1000.0, -3.0, 1.0)));
+        assert_eq!(held.slots[9].unwrap().kind, FilterKind::HighShelf);
+    }
+
+    #[test]
+    fn over_capacity_drops_the_weakest_band_and_says_so() {
+        let mut bands: Vec<BandSpec> = (0..11)
+            .map(|i| BandSpec::peaking(100.0 * 2f64.powi(i / 2), 6.0, 2.0))
+            .collect();
+        bands[5].gain_db = 0.2;
+        let (held, notes) = approximate(&profile(bands, -6.0), find("qudelix").unwrap(), 48_000);
+        assert_eq!(held.bands().len(), 10);
+        assert!(notes.iter().any(|n| n.contains("+0.2 dB")), "{notes:?}");
+    }
+
+    #[test]
+    fn curve_nodes_sample_the_whole_response() {
+        let p = profile(vec![BandSpec::peaking(1000.0, 6.0, 1.0)], -6.0);
+        let (held, _) = approximate(&p, find("graphiceq").unwrap(), 48_000);
+        assert_eq!(held.curve.len(), 127);
+        let at = |f: f64| held.curve.iter().find(|n| n.0 == f).unwrap().1;
+        assert_eq!(at(20.0), -6.0);
+        assert!((at(977.0) - 0.0).abs() < 0.11);
+        assert!((curve_db(&held.curve, 10.0) + 6.0).abs() < 1e-12);
+    }
+}

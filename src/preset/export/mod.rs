@@ -1,0 +1,348 @@
+//! `iemlab export`: an EQ profile as the preset file a player, DSP or EQ app imports.
+//!
+//! Every format is described once in [`crate::preset::device::DEVICES`] (slots, ranges,
+//! steps); [`approximate`] brings a profile inside that description, the format's writer
+//! prints it, and [`export`] measures the worst deviation between the profile's response
+//! and the exported one, refusing when it exceeds the tolerance.
+
+mod apo;
+pub mod approximate;
+mod apps;
+mod camilla;
+pub mod lsq;
+
+pub use approximate::{Held, approximate, curve_db};
+
+use crate::preset::EqProfile;
+use crate::preset::device::{self, DeviceSpec};
+
+/// Sample rate the deviation is measured at (the usual DAP and DAC rate).
+pub const EXPORT_RATE: u32 = 48_000;
+
+/// Default largest deviation (dB) `iemlab export` accepts.
+pub const DEFAULT_TOLERANCE_DB: f64 = 1.0;
+
+/// One export format: its id on the command line, the file it writes and how.
+#[derive(Clone, Copy, Debug)]
+pub struct Format {
+    /// `--format` id; also the id of its [`DeviceSpec`].
+    pub id: &'static str,
+    /// Usual file name ending.
+    pub extension: &'static str,
+    /// What the user does with the file.
+    pub usage: &'static str,
+    write: fn(&Held, &DeviceSpec) -> String,
+}
+
+impl Format {
+    /// The format's limits.
+    pub fn device(&self) -> &'static DeviceSpec {
+        // Every FORMATS id has a DEVICES entry; a unit test checks it.
+        device::find(self.id).unwrap_or(&device::DEVICES[0])
+    }
+}
+
+/// Every format `iemlab export` writes, in `--list` order.
+pub static FORMATS: &[Format] = &[
+    Format {
+        id: "apo",
+        extension: "txt",
+        usage: "Equalizer APO config.txt or Peace import (Preamp + Filter lines)",
+        write: apo::parametric,
+    },
+    Format {
+        id: "graphiceq",
+        extension: "txt",
+        usage: "Equalizer APO GraphicEQ line (127 AutoEQ nodes, preamp folded in)",
+        write: apo::graphic_eq_config,
+    },
+    Format {
+        id: "wavelet",
+        extension: "txt",
+        usage: "Wavelet: AutoEQ → import this GraphicEQ file",
+        write: apo::graphic_eq_line,
+    },
+    Format {
+        id: "poweramp",
+        extension: "json",
+        usage: "Poweramp Equalizer: presets → import (parametric preset JSON)",
+        write: apps::poweramp,
+    },
+    Format {
+        id: "rockbox",
+        extension: "cfg",
+        usage: "Rockbox: copy to /.rockbox/eqs/, then Sound Settings → Equalizer → Browse EQ Presets",
+        write: apps::rockbox,
+    },
+    Format {
+        id: "qudelix",
+        extension: "txt",
+        usage: "Qudelix 5K app: enter the filters and pre-gain by hand (the app has no import)",
+        write: apo::parametric,
+    },
+    Format {
+        id: "fiio",
+        extension: "txt",
+        usage: "FiiO Control PEQ: enter the filters and global gain by hand",
+        write: apo::parametric,
+    },
+    Format {
+        id: "camilladsp",
+        extension: "yml",
+        usage: "CamillaDSP: merge `filters` and `pipeline` into your config",
+        write: camilla::camilladsp,
+    },
+    Format {
+        id: "easyeffects",
+        extension: "json",
+        usage: "EasyEffects: copy to ~/.config/easyeffects/output/ and load the preset",
+        write: apps::easyeffects,
+    },
+    Format {
+        id: "jamesdsp",
+        extension: "txt",
+        usage: "JamesDSP: Arbitrary response equalizer → import this GraphicEQ string",
+        write: apo::graphic_eq_line,
+    },
+    Format {
+        id: "csv",
+        extension: "csv",
+        usage: "Spreadsheets and scripts: one row per band, plus the preamp",
+        write: camilla::csv,
+    },
+];
+
+/// The format called `id` (case-insensitive).
+pub fn find(id: &str) -> Option<&'static Format> {
+    FORMATS.iter().find(|f| f.id.eq_ignore_ascii_case(id))
+}
+
+/// A profile written in a format, with what it took.
+#[derive(Clone, Debug)]
+pub struct Exported {
+    /// The file's contents.
+    pub text: String,
+    /// The settings written.
+    pub held: Held,
+    /// Everything that had to change to fit the format.
+    pub notes: Vec<String>,
+    /// Largest |difference| (dB) between the profile's response and the exported one,
+    /// 20 Hz–20 kHz on a 1/48-octave grid, preamp included.
+    pub deviation_db: f64,
+    /// Where that largest difference is (Hz).
+    pub worst_hz: f64,
+}
+
+/// Why a profile was not exported.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// No format has this id.
+    #[error("unknown format '{0}'; formats: {list}", list = ids().join(", "))]
+    UnknownFormat(String),
+    /// The profile cannot run as given (a band beyond Nyquist at the export rate).
+    #[error("{name}: {message}")]
+    Profile {
+        /// Profile name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The closest the format can hold is further from the profile than allowed.
+    #[error(
+        "{format} cannot hold '{name}' within {tolerance_db} dB: the closest it holds is \
+         {deviation_db:.2} dB off at {worst_hz:.0} Hz ({notes}); raise --tolerance to accept it"
+    )]
+    TooFar {
+        /// Format id.
+        format: &'static str,
+        /// Profile name.
+        name: String,
+        /// Worst deviation (dB).
+        deviation_db: f64,
+        /// Where (Hz).
+        worst_hz: f64,
+        /// The tolerance asked for.
+        tolerance_db: f64,
+        /// What was changed, joined.
+        notes: String,
+    },
+}
+
+/// Every format id.
+pub fn ids() -> Vec<&'static str> {
+    FORMATS.iter().map(|f| f.id).collect()
+}
+
+/// `profile` written as `format`, or an error when the format cannot hold it within
+/// `tolerance_db`.
+pub fn export(
+    profile: &EqProfile,
+    format: &Format,
+    tolerance_db: f64,
+) -> Result<Exported, ExportError> {
+    let device = format.device();
+    let (held, notes) = approximate(profile, device, EXPORT_RATE);
+    let (deviation_db, worst_hz) = deviation(profile, &held, EXPORT_RATE)?;
+    if deviation_db > tolerance_db {
+        return Err(ExportError::TooFar {
+            format: format.id,
+            name: profile.name.clone(),
+            deviation_db,
+            worst_hz,
+            tolerance_db,
+            notes: if notes.is_empty() {
+                "values rounded to the format's steps".into()
+            } else {
+                notes.join("; ")
+            },
+        });
+    }
+    Ok(Exported {
+        text: (format.write)(&held, device),
+        held,
+        notes,
+        deviation_db,
+        worst_hz,
+    })
+}
+
+/// Worst |difference| (dB) and where (Hz) between `profile`'s response and `held`'s, over
+/// 20 Hz–20 kHz at 1/48 octave.
+pub fn deviation(
+    profile: &EqProfile,
+    held: &Held,
+    sample_rate: u32,
+) -> Result<(f64, f64), ExportError> {
+    let rate = f64::from(sample_rate);
+    let invalid = |message| ExportError::Profile {
+        name: profile.name.clone(),
+        message,
+    };
+    // Both must be runnable at this rate, or their responses would be fiction.
+    profile.chain(sample_rate).map_err(invalid)?;
+    held.profile().chain(sample_rate).map_err(invalid)?;
+    // Both sides are evaluated the same way (sum of per-band dB), so settings held exactly
+    // give zero.
+    let bands = profile.bands();
+    let worst = lsq::log_grid(rate)
+        .into_iter()
+        .map(|f| {
+            let want = profile.preamp_db + lsq::bands_db(&bands, f, rate);
+            ((want - held.response_db(f, rate)).abs(), f)
+        })
+        .fold(
+            (0.0, 20.0),
+            |worst, x| if x.0 > worst.0 { x } else { worst },
+        );
+    // Summing the same bands in another slot order differs in the last bits only.
+    Ok(if worst.0 < 1e-9 {
+        (0.0, worst.1)
+    } else {
+        worst
+    })
+}
+
+/// The limits of a format in one line, for `iemlab export --list` and the README.
+pub fn describe(device: &DeviceSpec) -> String {
+    use crate::preset::device::Layout;
+    let range = |r: &crate::preset::Range| {
+        let step = r
+            .step
+            .map_or(String::new(), |s| format!(" (step {})", exact(s)));
+        format!("{}…{}{step}", exact(r.min), exact(r.max))
+    };
+    let layout = match device.layout {
+        Layout::Parametric { slots } => {
+            let mut kinds: Vec<&str> = Vec::new();
+            for slot in slots {
+                for k in slot.iter() {
+                    if !kinds.contains(&k.name()) {
+                        kinds.push(k.name());
+                    }
+                }
+            }
+            let fixed = slots.windows(2).any(|w| w[0] != w[1]);
+            let kinds = if kinds.len() == 8 {
+                "any type".to_string()
+            } else {
+                kinds.join("/")
+            };
+            format!(
+                "{} filters ({kinds}{})",
+                slots.len(),
+                if fixed { ", fixed slots" } else { "" }
+            )
+        }
+        Layout::Graphic { freqs_hz, q } => {
+            format!("{} fixed bands, Q {}", freqs_hz.len(), number(q, 2, 2))
+        }
+        Layout::Curve { freqs_hz } => {
+            return format!(
+                "{}-node curve, {}…{} Hz; gain {} dB, preamp folded in",
+                freqs_hz.len(),
+                exact(freqs_hz[0]),
+                exact(freqs_hz[freqs_hz.len() - 1]),
+                range(&device.gain_db)
+            );
+        }
+    };
+    format!(
+        "{layout}; gain {} dB; Q {}; {} Hz; preamp {} dB",
+        range(&device.gain_db),
+        range(&device.q),
+        range(&device.freq_hz),
+        range(&device.preamp_db)
+    )
+}
+
+/// `value` with `decimals` decimals, trailing zeros trimmed down to `min_decimals`, and
+/// never "-0".
+pub(crate) fn number(value: f64, decimals: usize, min_decimals: usize) -> String {
+    let mut text = format!("{value:.decimals$}");
+    if let Some(dot) = text.find('.') {
+        let keep = dot + 1 + min_decimals;
+        while text.len() > keep && text.ends_with('0') {
+            text.pop();
+        }
+        if text.ends_with('.') {
+            text.pop();
+        }
+    }
+    if text.starts_with('-') && text[1..].chars().all(|c| c == '0' || c == '.') {
+        text.remove(0);
+    }
+    text
+}
+
+/// `value` exactly (shortest text that reads back as the same f64), never "-0".
+pub(crate) fn exact(value: f64) -> String {
+    if value == 0.0 {
+        "0".into()
+    } else {
+        format!("{value}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_has_a_device_with_its_id() {
+        for f in FORMATS {
+            assert_eq!(device::find(f.id).map(|d| d.id), Some(f.id));
+        }
+        assert_eq!(FORMATS.len(), 11);
+    }
+
+    #[test]
+    fn numbers_trim_and_never_print_minus_zero() {
+        assert_eq!(number(6.0, 2, 1), "6.0");
+        assert_eq!(number(-1.25, 2, 1), "-1.25");
+        assert_eq!(number(105.0, 2, 0), "105");
+        assert_eq!(number(-0.04, 1, 1), "0.0");
+        assert_eq!(number(0.7, 2, 2), "0.70");
+        assert_eq!(exact(-0.0), "0");
+        assert_eq!(exact(31.25), "31.25");
+    }
+}

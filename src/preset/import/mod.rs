@@ -1,0 +1,193 @@
+//! `iemlab import`: community presets as iemlab profiles. Reads Equalizer APO / Peace text
+//! (`Preamp:`, `Filter N:`, `GraphicEQ:`, which is also AutoEQ's ParametricEQ.txt,
+//! FixedBandEQ.txt and the Wavelet/AutoEQ GraphicEQ.txt) and CamillaDSP YAML filters.
+//! Every imported profile is written as profile TOML and read back through the profile
+//! parser, so what `import` prints is exactly what `iemlab` later loads.
+
+mod apo;
+mod camilla;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use crate::dsp::BandSpec;
+use crate::preset::{DEFAULT_CHECK_RATE, EqProfile, EqShape};
+
+/// A profile read from another program's preset.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    /// The profile.
+    pub profile: EqProfile,
+    /// Which format the file was read as.
+    pub format: &'static str,
+    /// What was ignored or approximated.
+    pub notes: Vec<String>,
+}
+
+/// Why a file could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}", path = .path.display())]
+    Io {
+        /// File path.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// A line is malformed.
+    #[error("{path}:{line}: {message}", path = .path.display())]
+    Line {
+        /// File path.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong, with the offending text.
+        message: String,
+    },
+    /// The file as a whole is not something iemlab can import.
+    #[error("{path}: {message}", path = .path.display())]
+    File {
+        /// File path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Largest file `import` reads (real presets are a few KB).
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Reads and converts the preset at `path`.
+pub fn import_file(path: &Path) -> Result<Imported, ImportError> {
+    let io = |source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ImportError::File {
+            path: path.to_path_buf(),
+            message: format!("file is {size} bytes; a preset is at most {MAX_FILE_BYTES}"),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    let text = String::from_utf8_lossy(&bytes);
+    parse(&text, path)
+}
+
+/// Converts preset `text`; `path` names the file in messages and gives the profile its name.
+pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let name =
+        exported_name(text).or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()));
+    let name = name
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "imported".into());
+    let (profile, format, notes) = if camilla::looks_like(text) {
+        let (p, n) = camilla::parse(text, path, &name)?;
+        (p, "CamillaDSP filters", n)
+    } else {
+        let (p, format, n) = apo::parse(text, path, &name)?;
+        (p, format, n)
+    };
+    // Read back through the profile parser: the same validation as any profile file.
+    let toml = profile_toml(&profile, path, format);
+    let checked =
+        EqProfile::parse(&toml, path, DEFAULT_CHECK_RATE).map_err(|e| ImportError::File {
+            path: path.to_path_buf(),
+            message: format!("the imported profile is not valid: {e}"),
+        })?;
+    Ok(Imported {
+        profile: checked,
+        format,
+        notes,
+    })
+}
+
+/// The profile name in the first line iemlab writes into its exports
+/// (`# NAME: FORMAT, exported by iemlab`), so an exported file imports under its own name.
+fn exported_name(text: &str) -> Option<String> {
+    let first = text.lines().next()?.strip_prefix("# ")?;
+    let (head, _) = first.split_once(", exported by iemlab")?;
+    let (name, _format) = head.rsplit_once(": ")?;
+    Some(name.to_string())
+}
+
+/// Profile TOML for `profile`, every value written exactly, with a comment naming where it
+/// came from.
+pub fn profile_toml(profile: &EqProfile, source: &Path, format: &str) -> String {
+    let mut out = format!(
+        "# Imported by iemlab from {} ({format}).\nversion = {}\nname = {}\npreamp_db = {}\n",
+        source.file_name().map_or_else(
+            || source.display().to_string(),
+            |n| n.to_string_lossy().into_owned()
+        ),
+        crate::preset::PROFILE_VERSION,
+        toml::Value::String(profile.name.clone()),
+        toml_number(profile.preamp_db)
+    );
+    match &profile.shape {
+        EqShape::Graphic(gains) => {
+            let values: Vec<String> = gains.iter().map(|g| toml_number(*g)).collect();
+            out.push_str(&format!(
+                "graphic = {{ gains_db = [{}] }}\n",
+                values.join(", ")
+            ));
+        }
+        EqShape::Parametric(bands) if bands.is_empty() => out.push_str("bands = []\n"),
+        EqShape::Parametric(bands) => {
+            out.push_str("bands = [\n");
+            for b in bands {
+                out.push_str(&band_toml(b));
+            }
+            out.push_str("]\n");
+        }
+    }
+    out
+}
+
+fn band_toml(b: &BandSpec) -> String {
+    let gain = if b.kind.has_gain() {
+        format!(", gain_db = {}", toml_number(b.gain_db))
+    } else {
+        String::new()
+    };
+    format!(
+        "  {{ type = \"{}\", freq_hz = {}{gain}, q = {} }},\n",
+        b.kind.name(),
+        toml_number(b.freq_hz),
+        toml_number(b.q)
+    )
+}
+
+/// A float exactly (shortest round-trip text); integral values without a fraction.
+fn toml_number(v: f64) -> String {
+    if v == 0.0 { "0".into() } else { format!("{v}") }
+}
+
+/// Q of a band `octaves` wide (the analog bandwidth relation Equalizer APO and CamillaDSP
+/// documentation give: 1/Q = 2·sinh(ln 2 / 2 · BW)).
+pub(crate) fn q_from_bandwidth(octaves: f64) -> f64 {
+    1.0 / (2.0 * (std::f64::consts::LN_2 / 2.0 * octaves).sinh())
+}
+
+/// Q of an RBJ shelf of `gain_db` with shelf slope `s` (1 = steepest without overshoot):
+/// 1/Q = √((A + 1/A)(1/S − 1) + 2), A = 10^(gain/40) (RBJ Audio EQ Cookbook).
+pub(crate) fn q_from_shelf_slope(gain_db: f64, s: f64) -> f64 {
+    let a = 10f64.powf(gain_db / 40.0);
+    let inv = ((a + 1.0 / a) * (1.0 / s - 1.0) + 2.0).max(1e-9).sqrt();
+    1.0 / inv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bandwidth_and_slope_conversions_match_known_values() {
+        // One octave is Q √2 (the graphic EQ's Q); S = 1 is Q 1/√2 for any gain.
+        assert!((q_from_bandwidth(1.0) - std::f64::consts::SQRT_2).abs() < 1e-3);
+        assert!((q_from_shelf_slope(6.0, 1.0) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-12);
+    }
+}
