@@ -9,6 +9,8 @@
 pub mod cli;
 pub mod decode;
 pub mod dsp;
+pub mod fit;
+pub mod fr;
 pub mod material;
 pub mod preset;
 pub mod render;
