@@ -3,6 +3,8 @@
 
 mod check;
 mod demo;
+mod fit;
+mod plot;
 mod render;
 
 use std::path::PathBuf;
@@ -26,10 +28,14 @@ pub struct Cli {
 enum Command {
     /// Render a track through an EQ profile to a WAV file (decode, resample, EQ).
     Render(RenderArgs),
-    /// Validate EQ profiles; lists every problem with file, line and field.
+    /// Validate EQ profiles (.toml) and FR measurements (.csv/.txt); lists every problem with file and line.
     Check(CheckArgs),
     /// Synthesise built-in test material and render it through shipped profiles.
     Demo(DemoArgs),
+    /// Fit an EQ profile that turns a measured FR into a target (or another IEM's FR).
+    Fit(fit::FitArgs),
+    /// Draw measured FR, target, EQ response and equalised result as SVG or PNG.
+    Plot(plot::PlotArgs),
 }
 
 /// Arguments of `iemlab render`.
@@ -98,6 +104,8 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Check(args) => check::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Fit(args) => fit::run(args),
+        Command::Plot(args) => plot::run(args),
     };
     match result {
         Ok(code) => code,
@@ -127,6 +135,9 @@ pub(crate) fn error_text(err: &anyhow::Error) -> String {
 /// 2 when the user's input is at fault (bad file, bad value, refusing to overwrite), else 1.
 fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if let Some(code) = fit::exit_code(cause) {
+            return code;
+        }
         if cause.is::<ProfileError>() || cause.is::<DecodeError>() || cause.is::<UsageError>() {
             return 2;
         }

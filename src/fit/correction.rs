@@ -76,11 +76,30 @@ pub fn prepare(curve: &FrCurve, opts: &CorrectionOptions) -> FrCurve {
 pub fn correction(measured: &FrCurve, reference: &FrCurve, opts: &CorrectionOptions) -> Correction {
     let measured = prepare(measured, opts);
     let reference = prepare(reference, opts);
-    let target_db = reference
+    let raw = FrCurve {
+        name: String::new(),
+        freqs_hz: measured.freqs_hz.clone(),
+        db: reference
+            .db
+            .iter()
+            .zip(&measured.db)
+            .map(|(r, m)| r - m)
+            .collect(),
+    };
+    // In the treble the correction is smoothed over a whole octave (blended in over the same
+    // 8–12.5 kHz band where the weight falls): coupler peaks and dips up there are not what
+    // the ear drum gets, so the EQ should follow only the broad trend. AutoEQ does the same
+    // with its wider treble smoothing window (`autoeq/frequency_response.py`, `smoothen`).
+    let broad = Smoothing::Octave(1).apply(&raw);
+    let target_db = raw
         .db
         .iter()
-        .zip(&measured.db)
-        .map(|(r, m)| (r - m).min(opts.max_gain_db))
+        .zip(&broad.db)
+        .zip(&raw.freqs_hz)
+        .map(|((fine, wide), &f)| {
+            let t = (1.0 - treble_weight(f)) / (1.0 - TREBLE_WEIGHT);
+            (fine + t * (wide - fine)).min(opts.max_gain_db)
+        })
         .collect();
     let goal = Goal {
         freqs_hz: measured.freqs_hz.clone(),

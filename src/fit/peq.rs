@@ -11,8 +11,8 @@ use super::solver::{Problem, Slot};
 pub const PEAKING_Q: Range = Range::new(0.18, 6.0);
 /// Shelf Q range (AutoEQ's shelf limits).
 pub const SHELF_Q: Range = Range::new(0.4, 0.7);
-/// Gain range of a band when no device limits it (dB).
-pub const PEQ_GAIN: Range = Range::new(-20.0, 20.0);
+/// Gain range of a band when no device limits it (dB): what most devices and apps hold.
+pub const PEQ_GAIN: Range = Range::new(-12.0, 12.0);
 /// Where the shelves start (AutoEQ: low shelf at 105 Hz, high shelf at 10 kHz, Q 0.7).
 const LOW_SHELF_START_HZ: f64 = 105.0;
 const HIGH_SHELF_START_HZ: f64 = 10_000.0;

@@ -120,6 +120,12 @@ pub fn draw(plot: &FitPlot, path: &Path, force: bool) -> Result<(), PlotError> {
     })
 }
 
+/// Labelled frequencies on the x axis (a grid line at each).
+const X_TICKS: [f64; 15] = [
+    20.0, 30.0, 50.0, 100.0, 200.0, 300.0, 500.0, 1000.0, 2000.0, 3000.0, 5000.0, 7000.0,
+    10_000.0, 15_000.0, 20_000.0,
+];
+
 /// "20", "500", "1k", "12.5k".
 fn hz_label(f: f64) -> String {
     if f >= 1000.0 {
@@ -185,25 +191,22 @@ where
         .margin_bottom(20)
         .x_label_area_size(55)
         .y_label_area_size(70)
-        .build_cartesian_2d((20f64..20_000f64).log_scale(), ylo..yhi)
+        .build_cartesian_2d(
+            (20f64..20_000f64)
+                .log_scale()
+                .with_key_points(X_TICKS.to_vec()),
+            ylo..yhi,
+        )
         .map_err(e)?;
-    let ticks = [
-        20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0,
-    ];
     chart
         .configure_mesh()
         .x_desc("Frequency (Hz)")
         .y_desc("Level (dB)")
         .axis_desc_style(("sans-serif", 20))
         .label_style(("sans-serif", 17))
-        .x_labels(30)
-        .x_label_formatter(&|f| {
-            if ticks.iter().any(|t| (f / t - 1.0).abs() < 0.01) {
-                hz_label(*f)
-            } else {
-                String::new()
-            }
-        })
+        .x_labels(X_TICKS.len())
+        .x_label_formatter(&|f| hz_label(*f))
+        .x_max_light_lines(0)
         .y_labels(((yhi - ylo) / 5.0) as usize + 1)
         .y_label_formatter(&|v| format!("{v:.0}"))
         .bold_line_style(RGBColor(200, 200, 200))
