@@ -37,6 +37,40 @@ impl ResponseGrid {
         self.freqs_hz.is_empty()
     }
 
+    /// The coefficients of |H|² as polynomials in cos ω and cos 2ω:
+    /// `[n0, n1, n2, d0, d1, d2]` with |H|² = (n0 + n1·cos ω + n2·cos 2ω) / (d0 + d1·cos ω + d2·cos 2ω).
+    pub fn power_poly(c: &Coeffs) -> [f64; 6] {
+        [
+            c.b0 * c.b0 + c.b1 * c.b1 + c.b2 * c.b2,
+            2.0 * (c.b0 * c.b1 + c.b1 * c.b2),
+            2.0 * c.b0 * c.b2,
+            1.0 + c.a1 * c.a1 + c.a2 * c.a2,
+            2.0 * (c.a1 + c.a1 * c.a2),
+            2.0 * c.a2,
+        ]
+    }
+
+    /// The numerator and denominator of |H|² of `poly` at every grid point.
+    pub fn power_parts(&self, poly: &[f64; 6], num: &mut [f64], den: &mut [f64]) {
+        for (j, (n, d)) in num.iter_mut().zip(den.iter_mut()).enumerate() {
+            let (c1, c2) = (self.cos1[j], self.cos2[j]);
+            *n = (poly[0] + poly[1] * c1 + poly[2] * c2).max(1e-30);
+            *d = poly[3] + poly[4] * c1 + poly[5] * c2;
+        }
+    }
+
+    /// d(dB)/dθ at every grid point, from the derivative `dpoly` of the |H|² polynomials with
+    /// respect to θ and the current numerator and denominator: no logarithms needed.
+    pub fn db_derivative(&self, dpoly: &[f64; 6], num: &[f64], den: &[f64], out: &mut [f64]) {
+        let k = 10.0 / std::f64::consts::LN_10;
+        for (j, o) in out.iter_mut().enumerate() {
+            let (c1, c2) = (self.cos1[j], self.cos2[j]);
+            let dn = dpoly[0] + dpoly[1] * c1 + dpoly[2] * c2;
+            let dd = dpoly[3] + dpoly[4] * c1 + dpoly[5] * c2;
+            *o = k * (dn / num[j] - dd / den[j]);
+        }
+    }
+
     /// Writes the magnitude (dB) of `c` at every grid point into `out`.
     ///
     /// |H(e^{jω})|² = (b0² + b1² + b2² + 2(b0·b1 + b1·b2)·cos ω + 2·b0·b2·cos 2ω)
