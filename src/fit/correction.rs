@@ -89,7 +89,8 @@ pub fn correction(measured: &FrCurve, reference: &FrCurve, opts: &CorrectionOpti
     // In the treble the correction is smoothed over a whole octave (blended in over the same
     // 8–12.5 kHz band where the weight falls): coupler peaks and dips up there are not what
     // the ear drum gets, so the EQ should follow only the broad trend. AutoEQ does the same
-    // with its wider treble smoothing window (`autoeq/frequency_response.py`, `smoothen`).
+    // with a 2-octave treble window above 6–8 kHz (`DEFAULT_TREBLE_SMOOTHING_WINDOW_SIZE` in
+    // `autoeq/constants.py`, used by `FrequencyResponse.smoothen`).
     let broad = Smoothing::Octave(1).apply(&raw);
     let target_db = raw
         .db
