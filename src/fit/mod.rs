@@ -26,6 +26,9 @@ pub use device::{DeviceSlots, device_slots};
 pub use response::ResponseGrid;
 pub use solver::{Problem, Slot};
 
+/// Weight of Σ gain² (dB²) in parametric fits: see [`Problem::with_gain_penalty`].
+pub const GAIN_PENALTY: f64 = 0.01;
+
 /// The response an EQ should have: a wanted level (dB) and a weight at each frequency.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Goal {
@@ -161,7 +164,15 @@ pub fn fit(goal: &Goal, layout: EqLayout<'_>, rate: u32, name: &str) -> Result<F
             ),
         },
     };
-    let problem = Problem::new(&grid, &goal, &slots);
+    let slots = if graphic {
+        slots
+    } else {
+        focus_peaks(slots, &goal)
+    };
+    // A graphic fit is plain least squares; parametric fits prefer smaller gains when the
+    // error is about the same (0.01 per dB², against an error summed over ~480 points).
+    let penalty = if graphic { 0.0 } else { GAIN_PENALTY };
+    let problem = Problem::new(&grid, &goal, &slots).with_gain_penalty(penalty);
     let mut bands = if graphic {
         graphic::fit_graphic(&problem, &goal, &slots)
     } else {
@@ -181,6 +192,30 @@ pub fn fit(goal: &Goal, layout: EqLayout<'_>, rate: u32, name: &str) -> Result<F
     })?;
     let report = report(&goal, &achieved, start.elapsed());
     Ok(Fitted { profile, report })
+}
+
+/// Keeps peaking bands where the fit counts: below the highest frequency whose weight is at
+/// least 0.5 (about 10.4 kHz for a target correction, where the treble weight falls; no limit
+/// for a refit, whose weights are all 1). Above it the high shelf follows the broad trend;
+/// bells there would only chase coupler resonances, and pairs of large opposite bells fighting
+/// over a region the error hardly counts are what a listener hears as harsh.
+fn focus_peaks(mut slots: Vec<Slot>, goal: &Goal) -> Vec<Slot> {
+    let Some(top) = goal
+        .freqs_hz
+        .iter()
+        .zip(&goal.weights)
+        .filter(|(_, w)| **w >= 0.5)
+        .map(|(f, _)| *f)
+        .reduce(f64::max)
+    else {
+        return slots;
+    };
+    for s in slots.iter_mut() {
+        if s.kind == crate::dsp::FilterKind::Peaking && top < s.freq_hz.max && top > s.freq_hz.min {
+            s.freq_hz.max = top;
+        }
+    }
+    slots
 }
 
 /// Rounds values that have no device step to what a profile file shows (0.01 Hz, 0.01 dB,
@@ -222,7 +257,12 @@ pub fn preamp_for(profile: &EqProfile, rate: u32, range: Option<Range>) -> f64 {
         preamp_db: 0.0,
         ..profile.clone()
     };
-    let peak = flat.max_gain_db(rate).unwrap_or(0.0).max(0.0);
+    // The same profile may play at 44.1 or 48 kHz too, where the top octave differs slightly:
+    // leave headroom for the loudest of them.
+    let peak = [rate, 44_100, 48_000]
+        .into_iter()
+        .filter_map(|r| flat.max_gain_db(r))
+        .fold(0.0f64, f64::max);
     let step = range.and_then(|r| r.step).unwrap_or(0.1);
     // Round the headroom up to whole steps (a tiny epsilon keeps 3.0 from becoming 3.1).
     let steps = ((peak / step) - 1e-9).ceil().max(0.0);

@@ -64,6 +64,7 @@ pub struct Problem<'a> {
     target: &'a [f64],
     sqrt_w: Vec<f64>,
     slots: &'a [Slot],
+    gain_penalty: f64,
 }
 
 /// Parameter `p` of a band: 0 = ln f, 1 = gain, 2 = ln q.
@@ -101,7 +102,20 @@ impl<'a> Problem<'a> {
             target: &goal.target_db,
             sqrt_w: goal.weights.iter().map(|w| w.max(0.0).sqrt()).collect(),
             slots,
+            gain_penalty: 0.0,
         }
+    }
+
+    /// Adds `penalty` × Σ gain² to the error (Tikhonov regularisation): among fits that are
+    /// nearly as good, the one with smaller gains wins, so two large bells of opposite sign
+    /// do not fight over one region. Zero (off) by default.
+    pub fn with_gain_penalty(mut self, penalty: f64) -> Self {
+        self.gain_penalty = penalty.max(0.0);
+        self
+    }
+
+    fn penalty(&self, bands: &[BandSpec]) -> f64 {
+        self.gain_penalty * bands.iter().map(|b| b.gain_db * b.gain_db).sum::<f64>()
     }
 
     /// Response (dB) of one band on the grid; an unrealisable band counts as flat (the
@@ -146,14 +160,14 @@ impl<'a> Problem<'a> {
 
     /// Weighted sum of squared errors of `bands`.
     pub fn cost(&self, bands: &[BandSpec]) -> f64 {
-        self.cost_of(&self.responses(bands))
+        self.cost_of(&self.responses(bands)) + self.penalty(bands)
     }
 
     /// Levenberg–Marquardt from `bands` (one per slot, already inside the slots' ranges).
     pub fn optimise(&self, bands: &mut [BandSpec], max_iterations: usize) {
         let m = self.grid.len();
         let mut responses = self.responses(bands);
-        let mut cost = self.cost_of(&responses);
+        let mut cost = self.cost_of(&responses) + self.penalty(bands);
         let mut lambda = 1e-3;
         let mut stalls = 0;
         let mut column = vec![0.0; m];
@@ -195,7 +209,10 @@ impl<'a> Problem<'a> {
                     let dpoly: [f64; 6] = std::array::from_fn(|k| (pu[k] - pd[k]) / (2.0 * h));
                     self.grid.db_derivative(&dpoly, &num, &den, &mut column);
                     let col: Vec<f64> = (0..m).map(|j| self.sqrt_w[j] * column[j]).collect();
-                    let grad: f64 = col.iter().zip(&residual).map(|(a, b)| a * b).sum();
+                    let mut grad: f64 = col.iter().zip(&residual).map(|(a, b)| a * b).sum();
+                    if p == 1 {
+                        grad += self.gain_penalty * x;
+                    }
                     // Active set: a parameter on its bound that the gradient pushes outward
                     // stays where it is this step.
                     if (x <= lo + 1e-12 && grad > 0.0) || (x >= hi - 1e-12 && grad < 0.0) {
@@ -213,10 +230,18 @@ impl<'a> Problem<'a> {
             let mut jte = vec![0.0; k];
             for a in 0..k {
                 jte[a] = jac[a].iter().zip(&residual).map(|(x, y)| x * y).sum();
+                // The penalty's rows: √penalty · gain, derivative √penalty.
+                let (i, p) = params[a];
+                if p == 1 {
+                    jte[a] += self.gain_penalty * bands[i].gain_db;
+                    jtj[a * k + a] += self.gain_penalty;
+                }
                 for b in a..k {
                     let v: f64 = jac[a].iter().zip(&jac[b]).map(|(x, y)| x * y).sum();
-                    jtj[a * k + b] = v;
-                    jtj[b * k + a] = v;
+                    jtj[a * k + b] += v;
+                    if b != a {
+                        jtj[b * k + a] += v;
+                    }
                 }
             }
             let mut improved = false;
@@ -237,7 +262,7 @@ impl<'a> Problem<'a> {
                     set(&mut trial[i], p, v);
                 }
                 let trial_responses = self.responses(&trial);
-                let trial_cost = self.cost_of(&trial_responses);
+                let trial_cost = self.cost_of(&trial_responses) + self.penalty(&trial);
                 if trial_cost < cost {
                     let gain = (cost - trial_cost) / cost.max(1e-300);
                     bands.copy_from_slice(&trial);
@@ -276,7 +301,7 @@ impl<'a> Problem<'a> {
             return;
         }
         let mut responses = self.responses(bands);
-        let mut cost = self.cost_of(&responses);
+        let mut cost = self.cost_of(&responses) + self.penalty(bands);
         for _ in 0..6 {
             let mut any = false;
             for i in 0..bands.len() {
@@ -305,7 +330,10 @@ impl<'a> Problem<'a> {
                             let mut r = vec![0.0; self.grid.len()];
                             self.band_db(&trial, &mut r);
                             let old = std::mem::replace(&mut responses[i], r);
-                            let c = self.cost_of(&responses);
+                            let c = self.cost_of(&responses)
+                                + self.penalty(bands)
+                                + self.gain_penalty
+                                    * (trial.gain_db.powi(2) - bands[i].gain_db.powi(2));
                             if c < cost - 1e-12 {
                                 cost = c;
                                 bands[i] = trial;
