@@ -10,10 +10,9 @@ use iemlab::fit::{CorrectionOptions, EqLayout, correction, fit};
 use iemlab::fr::{FrCurve, target};
 
 fn bench(c: &mut Criterion) {
-    let measured = FrCurve::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fr/Crimson L.txt"),
-    )
-    .unwrap();
+    let measured =
+        FrCurve::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fr/Crimson L.txt"))
+            .unwrap();
     let harman = target::resolve("harman-ie-2019").unwrap();
     let goal = correction(&measured, &harman, &CorrectionOptions::default()).goal;
     let qudelix = iemlab::preset::device::find("qudelix").unwrap();
@@ -26,7 +25,15 @@ fn bench(c: &mut Criterion) {
         b.iter(|| fit(black_box(&goal), EqLayout::Graphic, 48_000, "b").unwrap())
     });
     group.bench_function("qudelix", |b| {
-        b.iter(|| fit(black_box(&goal), EqLayout::Device(qudelix, None), 48_000, "b").unwrap())
+        b.iter(|| {
+            fit(
+                black_box(&goal),
+                EqLayout::Device(qudelix, None),
+                48_000,
+                "b",
+            )
+            .unwrap()
+        })
     });
     group.finish();
 }

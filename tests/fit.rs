@@ -32,7 +32,12 @@ fn every_fr_fixture_and_shipped_curve_parses() {
     assert!(files.len() >= 15);
     for file in &files {
         let c = FrCurve::load(file).unwrap_or_else(|e| panic!("{e}"));
-        assert!(c.db.len() > 100, "{}: {} points", file.display(), c.db.len());
+        assert!(
+            c.db.len() > 100,
+            "{}: {} points",
+            file.display(),
+            c.db.len()
+        );
         let (lo, hi) = c.span_hz();
         assert!(lo <= 21.0 && hi >= 19_000.0, "{}", file.display());
     }
@@ -63,8 +68,16 @@ fn check_validates_fr_files_and_names_the_bad_line() {
     let lines: Vec<&str> = good.lines().collect();
     // Line 20 of the file is a data row; break it in the ways real files break.
     let cases = [
-        ("nan.txt", "20.0 NaN 1.0", "20: level 'NaN' is not a finite number"),
-        ("text.txt", "20.0 abc 1.0", "20: level 'abc' is not a number"),
+        (
+            "nan.txt",
+            "20.0 NaN 1.0",
+            "20: level 'NaN' is not a finite number",
+        ),
+        (
+            "text.txt",
+            "20.0 abc 1.0",
+            "20: level 'abc' is not a number",
+        ),
         ("dup.txt", lines[18], "20: frequency"),
         ("short.txt", "20.0", "20: '20.0' has 1 column"),
     ];
@@ -212,7 +225,9 @@ fn bad_inputs_exit_2_with_file_and_line() {
         .arg(dir.path().join("o.toml"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("bad.txt:3: frequency 25 Hz is below 30 Hz"));
+        .stderr(predicate::str::contains(
+            "bad.txt:3: frequency 25 Hz is below 30 Hz",
+        ));
     iemlab()
         .args(["fit", "--target", "harman-2099", "--fr"])
         .arg(fixture("P8 L.txt"))
@@ -242,7 +257,9 @@ fn batch_fits_a_folder_and_reports_the_bad_file() {
         .assert()
         .code(2)
         .stdout(predicate::str::contains("fitted 2 of 3 measurements"))
-        .stderr(predicate::str::contains("broken.csv:3: frequency 20 Hz repeats line 2"));
+        .stderr(predicate::str::contains(
+            "broken.csv:3: frequency 20 Hz repeats line 2",
+        ));
     for name in ["Crimson L.toml", "P8 L.toml"] {
         assert!(EqProfile::load(&out.join(name), 48_000).is_ok(), "{name}");
     }
@@ -262,7 +279,12 @@ fn plot_draws_measurement_target_and_eq() {
         .assert()
         .success();
     let text = std::fs::read_to_string(&svg).unwrap();
-    for label in ["Target: Harman in-ear 2019", "Measured: Crimson L", "Equalised", "Frequency (Hz)"] {
+    for label in [
+        "Target: Harman in-ear 2019",
+        "Measured: Crimson L",
+        "Equalised",
+        "Frequency (Hz)",
+    ] {
         assert!(text.contains(label), "{label}");
     }
     iemlab()

@@ -79,7 +79,9 @@ fn check_fr(path: &Path) -> Result<String, String> {
     let (min, max) = curve
         .db
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     let mut line = format!(
         "FR measurement '{}', {} points, {} Hz to {} Hz, levels {min:.1} to {max:.1} dB",
         curve.name,

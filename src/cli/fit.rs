@@ -25,7 +25,12 @@ pub(super) struct FitArgs {
     fr: Vec<PathBuf>,
     /// Target: a built-in id (harman-ie-2019, harman-ie-2019-no-bass, harman-ie-2016,
     /// diffuse-field, free-field, ief-iem, iegems) or any FR file.
-    #[arg(long, value_name = "ID|FILE", default_value = "harman-ie-2019", conflicts_with = "simulate")]
+    #[arg(
+        long,
+        value_name = "ID|FILE",
+        default_value = "harman-ie-2019",
+        conflicts_with = "simulate"
+    )]
     target: String,
     /// Sound like another IEM: fit its FR minus yours instead of a target (repeat for L/R).
     #[arg(long, value_name = "OTHER_FR")]
@@ -48,10 +53,20 @@ pub(super) struct FitArgs {
     #[arg(long, value_name = "ID")]
     device: Option<String>,
     /// Tilt added to the target (dB per octave around 1 kHz; negative is darker).
-    #[arg(long, value_name = "DB/OCT", default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "DB/OCT",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     tilt: f64,
     /// Bass shelf added to the target (dB at 105 Hz, Q 0.7; negative removes bass).
-    #[arg(long, value_name = "DB", default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "DB",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     bass_shelf: f64,
     /// Smoothing of measurement and target: none, 1/3, 1/6, 1/12, 1/24 or psy.
     #[arg(long, value_name = "1/N", default_value = "1/12")]
@@ -79,10 +94,18 @@ pub(super) fn exit_code(cause: &(dyn std::error::Error + 'static)) -> Option<u8>
         return Some(2);
     }
     if let Some(e) = cause.downcast_ref::<SaveError>() {
-        return Some(if matches!(e, SaveError::Exists(_)) { 2 } else { 1 });
+        return Some(if matches!(e, SaveError::Exists(_)) {
+            2
+        } else {
+            1
+        });
     }
     if let Some(e) = cause.downcast_ref::<PlotError>() {
-        return Some(if matches!(e, PlotError::Draw { .. }) { 1 } else { 2 });
+        return Some(if matches!(e, PlotError::Draw { .. }) {
+            1
+        } else {
+            2
+        });
     }
     None
 }
@@ -269,9 +292,8 @@ fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
-                && p.extension().is_some_and(|e| {
-                    e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("csv")
-                })
+                && p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("csv"))
         })
         .collect();
     files.sort();

@@ -23,10 +23,20 @@ pub(super) struct PlotArgs {
     #[arg(long, value_name = "PROFILE.toml")]
     eq: Option<String>,
     /// Tilt added to the target (dB per octave around 1 kHz).
-    #[arg(long, value_name = "DB/OCT", default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "DB/OCT",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     tilt: f64,
     /// Bass shelf added to the target (dB at 105 Hz, Q 0.7).
-    #[arg(long, value_name = "DB", default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "DB",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     bass_shelf: f64,
     /// Smoothing: none, 1/3, 1/6, 1/12, 1/24 or psy.
     #[arg(long, value_name = "1/N", default_value = "1/12")]
@@ -85,7 +95,13 @@ pub(super) fn fit_plot(
     let result = eq_db.as_ref().map(|db| FrCurve {
         name: String::new(),
         freqs_hz: freqs.clone(),
-        db: prep.measured.db.iter().zip(db).map(|(m, e)| m + e).collect(),
+        db: prep
+            .measured
+            .db
+            .iter()
+            .zip(db)
+            .map(|(m, e)| m + e)
+            .collect(),
     });
     let title = match &prep.reference {
         Some(r) => format!("{} vs {}", prep.measured.name, r.name),
@@ -132,7 +148,11 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
         measured: prepare(&measured, &opts),
         reference,
     };
-    let subtitle = format!("{}, levelled at {}", args.smooth, level_text(args.normalize));
+    let subtitle = format!(
+        "{}, levelled at {}",
+        args.smooth,
+        level_text(args.normalize)
+    );
     let picture = fit_plot(&prep, profile.as_ref(), args.fs, subtitle);
     draw(&picture, &args.output, args.force)?;
     println!("wrote {}: {}", args.output.display(), picture.title);

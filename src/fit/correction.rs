@@ -105,7 +105,11 @@ pub fn correction(measured: &FrCurve, reference: &FrCurve, opts: &CorrectionOpti
     let goal = Goal {
         freqs_hz: measured.freqs_hz.clone(),
         target_db,
-        weights: measured.freqs_hz.iter().map(|&f| treble_weight(f)).collect(),
+        weights: measured
+            .freqs_hz
+            .iter()
+            .map(|&f| treble_weight(f))
+            .collect(),
     };
     Correction {
         measured,

@@ -186,10 +186,9 @@ pub fn fit(goal: &Goal, layout: EqLayout<'_>, rate: u32, name: &str) -> Result<F
         shape,
     };
     profile.preamp_db = preamp_for(&profile, rate, preamp_range);
-    let achieved = grid.bands_db(&profile.bands()).map_err(|source| FitError::Band {
-        index: 0,
-        source,
-    })?;
+    let achieved = grid
+        .bands_db(&profile.bands())
+        .map_err(|source| FitError::Band { index: 0, source })?;
     let report = report(&goal, &achieved, start.elapsed());
     Ok(Fitted { profile, report })
 }
@@ -344,7 +343,13 @@ pub fn refit(
         target_db: wanted,
         weights: vec![1.0; freqs.len()],
     };
-    let mut fitted = fit(&goal, EqLayout::Device(device, None), sample_rate, &profile.name)?.profile;
+    let mut fitted = fit(
+        &goal,
+        EqLayout::Device(device, None),
+        sample_rate,
+        &profile.name,
+    )?
+    .profile;
     let own = EqProfile {
         preamp_db: 0.0,
         ..fitted.clone()

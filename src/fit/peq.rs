@@ -128,7 +128,9 @@ fn first_guess(problem: &Problem<'_>, goal: &Goal, slots: &[Slot]) -> Vec<BandSp
                 });
                 let mut shape = vec![0.0; r.len()];
                 problem.band_response(&unit, &mut shape);
-                let num: f64 = (0..r.len()).map(|j| goal.weights[j] * shape[j] * r[j]).sum();
+                let num: f64 = (0..r.len())
+                    .map(|j| goal.weights[j] * shape[j] * r[j])
+                    .sum();
                 let den: f64 = (0..r.len())
                     .map(|j| goal.weights[j] * shape[j] * shape[j])
                     .sum();
@@ -157,7 +159,8 @@ fn peak_guess(goal: &Goal, residual: &[f64]) -> BandSpec {
         return BandSpec::peaking(1000.0, 0.0, 1.0);
     };
     let g = residual[i];
-    let inside = |j: usize| residual[j].signum() == g.signum() && residual[j].abs() >= g.abs() / 2.0;
+    let inside =
+        |j: usize| residual[j].signum() == g.signum() && residual[j].abs() >= g.abs() / 2.0;
     let mut lo = i;
     while lo > 0 && inside(lo - 1) {
         lo -= 1;

@@ -134,7 +134,10 @@ mod tests {
                 let exact = c.response(*f, 44_100.0).db();
                 // Deep in a stop band the |H|² form loses a few digits to cancellation.
                 let tolerance = 1e-9 + 1e-5 * exact.abs();
-                assert!((exact - v).abs() < tolerance, "{kind:?} at {f}: {exact} vs {v}");
+                assert!(
+                    (exact - v).abs() < tolerance,
+                    "{kind:?} at {f}: {exact} vs {v}"
+                );
             }
         }
     }

@@ -36,7 +36,10 @@ fn quoted(s: &str) -> String {
 
 /// The profile as file text, with `description` (e.g. how it was fitted) when given.
 pub fn profile_toml(profile: &EqProfile, description: Option<&str>) -> String {
-    let mut out = format!("version = {PROFILE_VERSION}\nname = {}\n", quoted(&profile.name));
+    let mut out = format!(
+        "version = {PROFILE_VERSION}\nname = {}\n",
+        quoted(&profile.name)
+    );
     if let Some(d) = description {
         out.push_str(&format!("description = {}\n", quoted(d)));
     }
@@ -141,7 +144,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("p.toml");
         write_new(&dest, "a", false).unwrap();
-        assert!(matches!(write_new(&dest, "b", false), Err(SaveError::Exists(_))));
+        assert!(matches!(
+            write_new(&dest, "b", false),
+            Err(SaveError::Exists(_))
+        ));
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), "a");
         write_new(&dest, "b", true).unwrap();
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), "b");

@@ -96,7 +96,10 @@ fn graphic_fit_is_the_least_squares_optimum() {
     };
     let cost = |g: &[f64; 10]| {
         let got = grid.bands_db(&crate::dsp::graphic_bands(g)).unwrap();
-        got.iter().zip(&wanted).map(|(a, b)| (a - b).powi(2)).sum::<f64>()
+        got.iter()
+            .zip(&wanted)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
     };
     let best = cost(&gains);
     // No single slider move, nor a move of a neighbouring pair, lowers the squared error
@@ -141,14 +144,27 @@ fn device_fits_always_respect_the_device() {
             for b in &out {
                 assert!(device.holds(b), "{}: {b:?}", device.id);
             }
-            assert!(device.preamp_db.holds(p.preamp_db), "{}: {}", device.id, p.preamp_db);
+            assert!(
+                device.preamp_db.holds(p.preamp_db),
+                "{}: {}",
+                device.id,
+                p.preamp_db
+            );
             if let crate::preset::Layout::Graphic { freqs_hz, q } = device.layout {
-                assert!(out.iter().zip(freqs_hz).all(|(b, f)| b.freq_hz == *f && b.q == q));
+                assert!(
+                    out.iter()
+                        .zip(freqs_hz)
+                        .all(|(b, f)| b.freq_hz == *f && b.q == q)
+                );
             }
             // Saved and read back, it is a valid profile.
             let text = save::profile_toml(p, None);
             let back = EqProfile::parse(&text, std::path::Path::new("d.toml"), 44_100).unwrap();
-            assert!(back.bands().iter().all(|b| device.holds(b)), "{}", device.id);
+            assert!(
+                back.bands().iter().all(|b| device.holds(b)),
+                "{}",
+                device.id
+            );
         }
     }
 }
@@ -174,11 +190,19 @@ fn refit_turns_any_profile_into_one_the_device_holds() {
         assert!(e < 0.6, "{id}: {e:.2} dB RMS");
         assert!(out.preamp_db <= -7.0 + 1e-9 && device.preamp_db.holds(out.preamp_db));
     }
-    let g = refit(&profile, crate::preset::device::find("graphic10").unwrap(), 48_000).unwrap();
+    let g = refit(
+        &profile,
+        crate::preset::device::find("graphic10").unwrap(),
+        48_000,
+    )
+    .unwrap();
     assert!(matches!(g.shape, EqShape::Graphic(_)));
     // A band the rate cannot run is reported with its number.
     let mut bad = profile.clone();
-    bad.shape = EqShape::Parametric(vec![BandSpec::peaking(1000.0, 1.0, 1.0), BandSpec::peaking(30_000.0, 1.0, 1.0)]);
+    bad.shape = EqShape::Parametric(vec![
+        BandSpec::peaking(1000.0, 1.0, 1.0),
+        BandSpec::peaking(30_000.0, 1.0, 1.0),
+    ]);
     let err = refit(&bad, crate::preset::device::find("apo").unwrap(), 48_000).unwrap_err();
     assert!(err.to_string().starts_with("band 2:"), "{err}");
 }
@@ -196,7 +220,13 @@ fn simulating_a_then_b_then_back_composes_to_flat() {
     let ba = correction(&b, &a, &opts);
     let fit_ab = fit(&ab.goal, EqLayout::Parametric(10), 48_000, "ab").unwrap();
     let fit_ba = fit(&ba.goal, EqLayout::Parametric(10), 48_000, "ba").unwrap();
-    let freqs: Vec<f64> = ab.goal.freqs_hz.iter().copied().filter(|&f| f < 10_000.0).collect();
+    let freqs: Vec<f64> = ab
+        .goal
+        .freqs_hz
+        .iter()
+        .copied()
+        .filter(|&f| f < 10_000.0)
+        .collect();
     let grid = ResponseGrid::new(&freqs, 48_000.0);
     let sum: Vec<f64> = grid
         .bands_db(&fit_ab.profile.bands())

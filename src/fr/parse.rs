@@ -93,10 +93,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FrCurve, FrError> {
                 ));
             };
             let v: f64 = field.parse().map_err(|_| {
-                line_error(
-                    number,
-                    format!("{what} '{}' is not a number", clip(field)),
-                )
+                line_error(number, format!("{what} '{}' is not a number", clip(field)))
             })?;
             if !v.is_finite() {
                 return Err(line_error(

@@ -122,8 +122,8 @@ pub fn draw(plot: &FitPlot, path: &Path, force: bool) -> Result<(), PlotError> {
 
 /// Labelled frequencies on the x axis (a grid line at each).
 const X_TICKS: [f64; 15] = [
-    20.0, 30.0, 50.0, 100.0, 200.0, 300.0, 500.0, 1000.0, 2000.0, 3000.0, 5000.0, 7000.0,
-    10_000.0, 15_000.0, 20_000.0,
+    20.0, 30.0, 50.0, 100.0, 200.0, 300.0, 500.0, 1000.0, 2000.0, 3000.0, 5000.0, 7000.0, 10_000.0,
+    15_000.0, 20_000.0,
 ];
 
 /// "20", "500", "1k", "12.5k".
@@ -292,7 +292,10 @@ mod tests {
         let png = dir.path().join("a.png");
         draw(&plot, &png, false).unwrap();
         assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
-        assert!(matches!(draw(&plot, &png, false), Err(PlotError::Exists(_))));
+        assert!(matches!(
+            draw(&plot, &png, false),
+            Err(PlotError::Exists(_))
+        ));
         assert!(draw(&plot, &png, true).is_ok());
         assert!(matches!(
             draw(&plot, &dir.path().join("a.jpg"), false),

@@ -227,7 +227,10 @@ mod tests {
     #[test]
     fn no_bass_variant_differs_only_in_the_bass() {
         let with = Target::find("harman-ie-2019").unwrap().curve().unwrap();
-        let without = Target::find("harman-ie-2019-no-bass").unwrap().curve().unwrap();
+        let without = Target::find("harman-ie-2019-no-bass")
+            .unwrap()
+            .curve()
+            .unwrap();
         let diff = |f| with.level_at(f) - without.level_at(f);
         assert!((diff(20.0) - 9.4).abs() < 0.2, "{}", diff(20.0));
         assert!(diff(2000.0).abs() < 0.05);
