@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::UsageError;
-use super::plot::{FrPrep, fit_plot};
+use super::plot::{CurveArgs, FrPrep, fit_plot};
 use crate::fit::save::{SaveError, profile_toml, write_new};
 use crate::fit::{Correction, CorrectionOptions, EqLayout, FitError, Fitted, correction, fit};
 use crate::fr::plot::PlotError;
@@ -52,28 +52,8 @@ pub(super) struct FitArgs {
     /// Fit exactly what this device or app holds (qudelix, rockbox, graphic10, apo, ...).
     #[arg(long, value_name = "ID")]
     device: Option<String>,
-    /// Tilt added to the target (dB per octave around 1 kHz; negative is darker).
-    #[arg(
-        long,
-        value_name = "DB/OCT",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
-    tilt: f64,
-    /// Bass shelf added to the target (dB at 105 Hz, Q 0.7; negative removes bass).
-    #[arg(
-        long,
-        value_name = "DB",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
-    bass_shelf: f64,
-    /// Smoothing of measurement and target: none, 1/3, 1/6, 1/12, 1/24 or psy.
-    #[arg(long, value_name = "1/N", default_value = "1/12")]
-    smooth: crate::fr::Smoothing,
-    /// Level curves at this frequency (e.g. 1000) or by their mean over a band (e.g. 300-3000).
-    #[arg(long, value_name = "HZ|LO-HI", default_value = "1000")]
-    normalize: crate::fr::Normalise,
+    #[command(flatten)]
+    curves: CurveArgs,
     /// Profile name (default: from the measurement and target).
     #[arg(long)]
     name: Option<String>,
@@ -157,8 +137,8 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         crate::fr::average(&curves, &LogGrid::STANDARD, &side_less(&name))?
     } else {
         let adjust = TargetAdjust {
-            tilt_db_per_octave: args.tilt,
-            bass_shelf_db: args.bass_shelf,
+            tilt_db_per_octave: args.curves.tilt,
+            bass_shelf_db: args.curves.bass_shelf,
         };
         adjust.apply(target::resolve(&args.target)?)
     };
@@ -168,8 +148,8 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         reference,
         opts: CorrectionOptions {
             grid: LogGrid::STANDARD,
-            smoothing: args.smooth,
-            normalise: args.normalize,
+            smoothing: args.curves.smooth,
+            normalise: args.curves.normalize,
             max_gain_db: args.max_gain,
         },
         simulate,

@@ -22,28 +22,8 @@ pub(super) struct PlotArgs {
     /// EQ profile whose response and result to draw.
     #[arg(long, value_name = "PROFILE.toml")]
     eq: Option<String>,
-    /// Tilt added to the target (dB per octave around 1 kHz).
-    #[arg(
-        long,
-        value_name = "DB/OCT",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
-    tilt: f64,
-    /// Bass shelf added to the target (dB at 105 Hz, Q 0.7).
-    #[arg(
-        long,
-        value_name = "DB",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
-    bass_shelf: f64,
-    /// Smoothing: none, 1/3, 1/6, 1/12, 1/24 or psy.
-    #[arg(long, value_name = "1/N", default_value = "1/12")]
-    smooth: crate::fr::Smoothing,
-    /// Level curves at this frequency or by their mean over a band (e.g. 300-3000).
-    #[arg(long, value_name = "HZ|LO-HI", default_value = "1000")]
-    normalize: crate::fr::Normalise,
+    #[command(flatten)]
+    curves: CurveArgs,
     /// Sample rate the EQ runs at (its response near Nyquist depends on it).
     #[arg(long, value_name = "HZ", default_value_t = 48_000,
           value_parser = clap::value_parser!(u32).range(8000..=768_000))]
@@ -54,6 +34,34 @@ pub(super) struct PlotArgs {
     /// Overwrite OUT if it exists.
     #[arg(long)]
     force: bool,
+}
+
+/// How measurement and target are prepared: shared by `fit` and `plot`, so a plot shows the
+/// curves exactly as the fit saw them.
+#[derive(clap::Args, Debug)]
+pub(super) struct CurveArgs {
+    /// Tilt added to the target (dB per octave around 1 kHz; negative is darker).
+    #[arg(
+        long,
+        value_name = "DB/OCT",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub tilt: f64,
+    /// Bass shelf added to the target (dB at 105 Hz, Q 0.7; negative removes bass).
+    #[arg(
+        long,
+        value_name = "DB",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub bass_shelf: f64,
+    /// Smoothing of measurement and target: none, 1/3, 1/6, 1/12, 1/24 or psy.
+    #[arg(long, value_name = "1/N", default_value = "1/12")]
+    pub smooth: crate::fr::Smoothing,
+    /// Level curves at this frequency (e.g. 1000) or by their mean over a band (e.g. 300-3000).
+    #[arg(long, value_name = "HZ|LO-HI", default_value = "1000")]
+    pub normalize: crate::fr::Normalise,
 }
 
 /// Prepared curves to draw.
@@ -126,15 +134,15 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
     let name = curves[0].name.clone();
     let measured = crate::fr::average(&curves, &LogGrid::STANDARD, &name)?;
     let opts = CorrectionOptions {
-        smoothing: args.smooth,
-        normalise: args.normalize,
+        smoothing: args.curves.smooth,
+        normalise: args.curves.normalize,
         ..CorrectionOptions::default()
     };
     let reference = match &args.target {
         Some(t) => {
             let adjust = TargetAdjust {
-                tilt_db_per_octave: args.tilt,
-                bass_shelf_db: args.bass_shelf,
+                tilt_db_per_octave: args.curves.tilt,
+                bass_shelf_db: args.curves.bass_shelf,
             };
             Some(prepare(&adjust.apply(target::resolve(t)?), &opts))
         }
@@ -150,8 +158,8 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
     };
     let subtitle = format!(
         "{}, levelled at {}",
-        args.smooth,
-        level_text(args.normalize)
+        args.curves.smooth,
+        level_text(args.curves.normalize)
     );
     let picture = fit_plot(&prep, profile.as_ref(), args.fs, subtitle);
     draw(&picture, &args.output, args.force)?;

@@ -77,34 +77,57 @@ pub fn write_new(dest: &Path, text: &str, force: bool) -> Result<(), SaveError> 
         path: dest.to_path_buf(),
         message: e.to_string(),
     };
+    let mut temp = temp_beside(dest, "part").map_err(|e| fail(&e))?;
+    temp.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
+    persist_new(temp.into_temp_path(), dest, force).map_err(|e| match e {
+        Persist::Exists => SaveError::Exists(dest.to_path_buf()),
+        Persist::Io(e) => fail(&e),
+    })
+}
+
+/// A temp file in `dest`'s folder (so the final rename stays on one file system), named
+/// `.iemlab-*.EXT`.
+pub fn temp_beside(dest: &Path, ext: &str) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut temp = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(".iemlab-")
-        .suffix(".part")
+        .suffix(&format!(".{ext}"))
         .tempfile_in(&dir)
-        .map_err(|e| fail(&e))?;
-    temp.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
+}
+
+/// Why [`persist_new`] failed.
+#[derive(Debug)]
+pub enum Persist {
+    /// `dest` exists and `force` was not given.
+    Exists,
+    /// Setting permissions or renaming failed.
+    Io(std::io::Error),
+}
+
+/// Moves a finished temp file to `dest` (rw-r--r--); without `force`, an existing `dest`
+/// (even one that appeared meanwhile) is left untouched.
+pub fn persist_new(temp: tempfile::TempPath, dest: &Path, force: bool) -> Result<(), Persist> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| fail(&e))?;
+        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o644))
+            .map_err(Persist::Io)?;
     }
-    if force {
-        temp.persist(dest).map_err(|e| fail(&e.error))?;
+    let result = if force {
+        temp.persist(dest)
     } else {
-        temp.persist_noclobber(dest).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                SaveError::Exists(dest.to_path_buf())
-            } else {
-                fail(&e.error)
-            }
-        })?;
-    }
-    Ok(())
+        temp.persist_noclobber(dest)
+    };
+    result.map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            Persist::Exists
+        } else {
+            Persist::Io(e.error)
+        }
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
 use super::FrCurve;
+use crate::fit::save::{Persist, persist_new, temp_beside};
 
 /// Why a plot could not be drawn or saved.
 #[derive(Debug, thiserror::Error)]
@@ -81,14 +82,7 @@ pub fn draw(plot: &FitPlot, path: &Path, force: bool) -> Result<(), PlotError> {
         path: path.to_path_buf(),
         message,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let temp = tempfile::Builder::new()
-        .prefix(".iemlab-")
-        .suffix(&format!(".{ext}"))
-        .tempfile_in(&dir)
+    let temp = temp_beside(path, &ext)
         .map_err(|e| fail(e.to_string()))?
         .into_temp_path();
     if ext == "svg" {
@@ -100,23 +94,9 @@ pub fn draw(plot: &FitPlot, path: &Path, force: bool) -> Result<(), PlotError> {
         paint(plot, &root).map_err(fail)?;
         root.present().map_err(|e| fail(e.to_string()))?;
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    let persisted = if force {
-        temp.persist(path)
-    } else {
-        temp.persist_noclobber(path)
-    };
-    persisted.map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            PlotError::Exists(path.to_path_buf())
-        } else {
-            fail(e.error.to_string())
-        }
+    persist_new(temp, path, force).map_err(|e| match e {
+        Persist::Exists => PlotError::Exists(path.to_path_buf()),
+        Persist::Io(e) => fail(e.to_string()),
     })
 }
 
