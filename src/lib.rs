@@ -11,6 +11,8 @@ pub mod cli;
 pub mod decode;
 pub mod dsp;
 pub mod engine;
+pub mod fit;
+pub mod fr;
 pub mod material;
 pub mod playlist;
 pub mod preset;

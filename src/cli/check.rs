@@ -1,4 +1,5 @@
-//! `iemlab check`: validates files and lists every problem.
+//! `iemlab check`: validates EQ profiles (.toml) and FR measurements (.csv/.txt) and lists
+//! every problem.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -33,12 +34,16 @@ pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 /// Validates one file; Ok carries a one-line description, Err every problem.
 fn check_file(path: &Path, rate: u32) -> Result<String, String> {
-    let is_toml = path
+    let ext = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if !is_toml {
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ext == "csv" || ext == "txt" {
+        return check_fr(path);
+    }
+    if ext != "toml" {
         return Err(format!(
-            "{}: cannot check this kind of file (expected an EQ profile or playlist, .toml)",
+            "{}: cannot check this kind of file (expected an EQ profile or playlist, .toml, or an FR measurement, .csv/.txt)",
             path.display()
         ));
     }
@@ -112,4 +117,32 @@ fn check_playlist(path: &Path) -> Result<String, String> {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Validates an FR measurement or target file.
+fn check_fr(path: &Path) -> Result<String, String> {
+    let curve = crate::fr::FrCurve::load(path).map_err(|e| e.to_string())?;
+    let (lo, hi) = curve.span_hz();
+    let (min, max) = curve
+        .db
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let mut line = format!(
+        "FR measurement '{}', {} points, {} Hz to {} Hz, levels {min:.1} to {max:.1} dB",
+        curve.name,
+        curve.db.len(),
+        trim_hz(lo),
+        trim_hz(hi)
+    );
+    if lo > 25.0 || hi < 18_000.0 {
+        line.push_str("; note: does not cover 20 Hz–20 kHz, the ends are held flat when fitting");
+    }
+    Ok(line)
+}
+
+fn trim_hz(f: f64) -> String {
+    let s = format!("{f:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

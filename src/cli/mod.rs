@@ -7,8 +7,10 @@ mod config;
 mod demo;
 mod devices;
 mod export;
+mod fit;
 mod import;
 mod play;
+mod plot;
 mod render;
 mod report;
 mod session;
@@ -38,7 +40,7 @@ pub struct Cli {
 enum Command {
     /// Render a track through an EQ profile to a WAV file (decode, resample, EQ).
     Render(RenderArgs),
-    /// Validate EQ profiles; lists every problem with file, line and field.
+    /// Validate EQ profiles and playlists (.toml) and FR measurements (.csv/.txt); lists every problem with file and line.
     Check(CheckArgs),
     /// Synthesise built-in test material and render it through shipped profiles.
     Demo(DemoArgs),
@@ -54,6 +56,10 @@ enum Command {
     Export(export::ExportArgs),
     /// Import an Equalizer APO, AutoEQ or CamillaDSP preset as a profile.
     Import(import::ImportArgs),
+    /// Fit an EQ profile that turns a measured FR into a target (or another IEM's FR).
+    Fit(fit::FitArgs),
+    /// Draw measured FR, target, EQ response and equalised result as SVG or PNG.
+    Plot(plot::PlotArgs),
 }
 
 /// Arguments of `iemlab play`.
@@ -310,6 +316,8 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
+        Command::Fit(args) => fit::run(args),
+        Command::Plot(args) => plot::run(args),
     };
     match result {
         Ok(code) => code,
@@ -339,6 +347,9 @@ pub(crate) fn error_text(err: &anyhow::Error) -> String {
 /// 2 when the user's input is at fault (bad file, bad value, refusing to overwrite), else 1.
 fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if let Some(code) = fit::exit_code(cause) {
+            return code;
+        }
         if cause.is::<ProfileError>()
             || cause.is::<DecodeError>()
             || cause.is::<UsageError>()

@@ -1,0 +1,341 @@
+//! `iemlab fit`: an EQ profile from a measured FR and a target (or another IEM's FR), for one
+//! measurement or, in batch, for every measurement in a folder (in parallel).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use super::UsageError;
+use super::plot::{CurveArgs, FrPrep, fit_plot};
+use crate::fit::save::{SaveError, profile_toml, write_new};
+use crate::fit::{Correction, CorrectionOptions, EqLayout, FitError, Fitted, correction, fit};
+use crate::fr::plot::PlotError;
+use crate::fr::{FrCurve, FrError, LogGrid, TargetAdjust, target};
+use crate::preset::{DeviceSpec, EqShape, device};
+
+/// Arguments of `iemlab fit`.
+#[derive(clap::Args, Debug)]
+pub(super) struct FitArgs {
+    /// Measured FR of your IEM (AutoEQ CSV, squig.link .txt or REW export). Give it twice
+    /// (left and right) to fit their average; give a folder to fit every file in it.
+    #[arg(long, required = true, value_name = "FILE|DIR")]
+    fr: Vec<PathBuf>,
+    /// Target: a built-in id (harman-ie-2019, harman-ie-2019-no-bass, harman-ie-2016,
+    /// diffuse-field, free-field, ief-iem, iegems) or any FR file.
+    #[arg(
+        long,
+        value_name = "ID|FILE",
+        default_value = "harman-ie-2019",
+        conflicts_with = "simulate"
+    )]
+    target: String,
+    /// Sound like another IEM: fit its FR minus yours instead of a target (repeat for L/R).
+    #[arg(long, value_name = "OTHER_FR")]
+    simulate: Vec<PathBuf>,
+    /// Number of parametric bands (a low shelf, peaking bands and a high shelf).
+    #[arg(long, value_name = "N", conflicts_with = "graphic",
+          value_parser = clap::value_parser!(u16).range(1..=32))]
+    peq: Option<u16>,
+    /// Fit the ISO 10-band graphic EQ instead (gains solved jointly).
+    #[arg(long)]
+    graphic: bool,
+    /// Largest boost the EQ may apply (dB).
+    #[arg(long, value_name = "DB", default_value_t = crate::fit::correction::DEFAULT_MAX_GAIN_DB)]
+    max_gain: f64,
+    /// Playback sample rate the filters are designed for (Hz).
+    #[arg(long, value_name = "HZ", default_value_t = 48_000,
+          value_parser = clap::value_parser!(u32).range(8000..=768_000))]
+    fs: u32,
+    /// Fit exactly what this device or app holds (qudelix, rockbox, graphic10, apo, ...).
+    #[arg(long, value_name = "ID")]
+    device: Option<String>,
+    #[command(flatten)]
+    curves: CurveArgs,
+    /// Profile name (default: from the measurement and target).
+    #[arg(long)]
+    name: Option<String>,
+    /// Output profile (.toml), or a folder when --fr is a folder.
+    #[arg(short, long, value_name = "OUT.toml|DIR")]
+    output: PathBuf,
+    /// Also draw the fit next to the profile (same name, .png).
+    #[arg(long)]
+    plot: bool,
+    /// Overwrite existing outputs.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Exit codes of this command's errors: 2 for bad input or requests, 1 for failures to write.
+pub(super) fn exit_code(cause: &(dyn std::error::Error + 'static)) -> Option<u8> {
+    if cause.is::<FrError>() || cause.is::<FitError>() {
+        return Some(2);
+    }
+    if let Some(e) = cause.downcast_ref::<SaveError>() {
+        return Some(if matches!(e, SaveError::Exists(_)) {
+            2
+        } else {
+            1
+        });
+    }
+    if let Some(e) = cause.downcast_ref::<PlotError>() {
+        return Some(if matches!(e, PlotError::Draw { .. }) {
+            1
+        } else {
+            2
+        });
+    }
+    None
+}
+
+/// Everything about a fit except which measurement it is for.
+struct Plan<'a> {
+    args: &'a FitArgs,
+    device: Option<&'static DeviceSpec>,
+    reference: FrCurve,
+    opts: CorrectionOptions,
+    simulate: bool,
+}
+
+pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
+    if !(args.max_gain.is_finite() && (0.0..=crate::preset::MAX_GAIN_DB).contains(&args.max_gain)) {
+        return Err(UsageError(format!(
+            "--max-gain {} must be between 0 and {} dB",
+            args.max_gain,
+            crate::preset::MAX_GAIN_DB
+        ))
+        .into());
+    }
+    let device = match &args.device {
+        Some(id) => Some(device::find(id).ok_or_else(|| {
+            UsageError(format!(
+                "unknown device '{id}'; known: {}",
+                device::ids().join(", ")
+            ))
+        })?),
+        None => None,
+    };
+    if let (Some(d), true) = (device, args.graphic)
+        && !matches!(d.layout, crate::preset::Layout::Graphic { .. })
+    {
+        return Err(UsageError(format!(
+            "--graphic and --device {}: {} is not a graphic EQ (drop --graphic)",
+            d.id, d.name
+        ))
+        .into());
+    }
+    let simulate = !args.simulate.is_empty();
+    let reference = if simulate {
+        let curves = args
+            .simulate
+            .iter()
+            .map(|p| FrCurve::load(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let name = curves[0].name.clone();
+        crate::fr::average(&curves, &LogGrid::STANDARD, &side_less(&name))?
+    } else {
+        let adjust = TargetAdjust {
+            tilt_db_per_octave: args.curves.tilt,
+            bass_shelf_db: args.curves.bass_shelf,
+        };
+        adjust.apply(target::resolve(&args.target)?)
+    };
+    let plan = Plan {
+        args: &args,
+        device,
+        reference,
+        opts: CorrectionOptions {
+            grid: LogGrid::STANDARD,
+            smoothing: args.curves.smooth,
+            normalise: args.curves.normalize,
+            max_gain_db: args.max_gain,
+        },
+        simulate,
+    };
+    if args.fr.len() == 1 && args.fr[0].is_dir() {
+        return run_batch(&plan, &args.fr[0]);
+    }
+    let curves = args
+        .fr
+        .iter()
+        .map(|p| FrCurve::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let name = if curves.len() > 1 {
+        side_less(&curves[0].name)
+    } else {
+        curves[0].name.clone()
+    };
+    let measured = crate::fr::average(&curves, &LogGrid::STANDARD, &name)?;
+    let (c, fitted) = fit_one(&plan, &measured)?;
+    save(&plan, &c, &fitted, &args.output)?;
+    println!("{}", summary(&plan, &c, &fitted, &args.output));
+    println!("{}", fitted.report.line());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "Crimson L" → "Crimson" (the name of an L/R average).
+fn side_less(name: &str) -> String {
+    let trimmed = name
+        .strip_suffix(" L")
+        .or_else(|| name.strip_suffix(" R"))
+        .or_else(|| name.strip_suffix("_L"))
+        .or_else(|| name.strip_suffix("_R"))
+        .unwrap_or(name);
+    trimmed.to_string()
+}
+
+fn layout<'a>(plan: &'a Plan<'_>) -> EqLayout<'a> {
+    let count = plan.args.peq.map(usize::from);
+    match (plan.device, plan.args.graphic) {
+        (Some(d), _) => EqLayout::Device(d, count),
+        (None, true) => EqLayout::Graphic,
+        (None, false) => EqLayout::Parametric(count.unwrap_or(10)),
+    }
+}
+
+fn fit_one(plan: &Plan<'_>, measured: &FrCurve) -> anyhow::Result<(Correction, Fitted)> {
+    let c = correction(measured, &plan.reference, &plan.opts);
+    let name = plan.args.name.clone().unwrap_or_else(|| {
+        let what = if plan.simulate { "as" } else { "to" };
+        format!("{} {what} {}", measured.name, plan.reference.name)
+    });
+    let fitted = fit(&c.goal, layout(plan), plan.args.fs, &name)
+        .with_context(|| format!("fitting {}", measured.name))?;
+    Ok((c, fitted))
+}
+
+fn describe(plan: &Plan<'_>, fitted: &Fitted) -> String {
+    let shape = match &fitted.profile.shape {
+        EqShape::Graphic(_) => "10-band graphic EQ".to_string(),
+        EqShape::Parametric(b) => format!("{} parametric bands", b.len()),
+    };
+    let device = plan
+        .device
+        .map(|d| format!(" for {}", d.name))
+        .unwrap_or_default();
+    format!(
+        "{shape}{device}, fitted by iemlab at {} Hz, {}, max boost {} dB",
+        plan.args.fs, plan.opts.smoothing, plan.opts.max_gain_db
+    )
+}
+
+fn save(plan: &Plan<'_>, c: &Correction, fitted: &Fitted, out: &Path) -> anyhow::Result<()> {
+    let text = profile_toml(&fitted.profile, Some(&describe(plan, fitted)));
+    if plan.args.plot {
+        // Refuse before writing anything if either output exists.
+        let png = out.with_extension("png");
+        if !plan.args.force && png.exists() {
+            return Err(PlotError::Exists(png).into());
+        }
+    }
+    write_new(out, &text, plan.args.force)?;
+    if plan.args.plot {
+        let png = out.with_extension("png");
+        let prep = FrPrep {
+            measured: c.measured.clone(),
+            reference: Some(c.reference.clone()),
+        };
+        let subtitle = format!(
+            "{}; {}, levelled at {}",
+            fitted.report.line(),
+            plan.opts.smoothing,
+            super::plot::level_text(plan.opts.normalise)
+        );
+        let picture = fit_plot(&prep, Some(&fitted.profile), plan.args.fs, subtitle);
+        crate::fr::plot::draw(&picture, &png, plan.args.force)?;
+    }
+    Ok(())
+}
+
+fn summary(plan: &Plan<'_>, c: &Correction, fitted: &Fitted, out: &Path) -> String {
+    let mut line = format!(
+        "wrote {}: {}, preamp {:+.1} dB ({} → {})",
+        out.display(),
+        describe(plan, fitted),
+        fitted.profile.preamp_db,
+        c.measured.name,
+        c.reference.name
+    );
+    if plan.args.plot {
+        line.push_str(&format!("; plot {}", out.with_extension("png").display()));
+    }
+    line
+}
+
+/// Fits every .txt/.csv measurement in `dir` in parallel, one profile per file in the output
+/// folder, with a progress bar; a bad file is reported and the rest still fitted.
+fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("csv"))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(UsageError(format!(
+            "{}: no .txt or .csv measurements in this folder",
+            dir.display()
+        ))
+        .into());
+    }
+    let out_dir = &plan.args.output;
+    if out_dir.extension().is_some_and(|e| e == "toml") {
+        return Err(UsageError(format!(
+            "--fr {} is a folder, so -o must be a folder, not {}",
+            dir.display(),
+            out_dir.display()
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("{}: cannot create folder", out_dir.display()))?;
+    let bar = ProgressBar::new(files.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} fitted, {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let results: Vec<(PathBuf, anyhow::Result<String>)> = files
+        .par_iter()
+        .map(|file| {
+            let result = (|| {
+                let measured = FrCurve::load(file)?;
+                let (c, fitted) = fit_one(plan, &measured)?;
+                let out = out_dir.join(format!("{}.toml", measured.name));
+                save(plan, &c, &fitted, &out)?;
+                Ok(format!("{}: {}", out.display(), fitted.report.line()))
+            })();
+            bar.inc(1);
+            (file.clone(), result)
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut failed = 0;
+    let mut worst = 0;
+    for (file, result) in &results {
+        match result {
+            Ok(line) => println!("ok    {line}"),
+            Err(e) => {
+                failed += 1;
+                worst = worst.max(super::exit_code(e));
+                eprintln!("error: {}: {}", file.display(), super::error_text(e));
+            }
+        }
+    }
+    println!(
+        "fitted {} of {} measurements into {}",
+        results.len() - failed,
+        results.len(),
+        out_dir.display()
+    );
+    Ok(if failed > 0 {
+        ExitCode::from(worst.max(1))
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,176 @@
+//! `iemlab plot`: measured FR, target, EQ response and equalised result in one picture; also
+//! the picture `iemlab fit --plot` writes next to a profile.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::render::load_profile;
+use crate::fit::correction::{CorrectionOptions, prepare};
+use crate::fr::plot::{FitPlot, draw};
+use crate::fr::{FrCurve, LogGrid, TargetAdjust, target};
+use crate::preset::EqProfile;
+
+/// Arguments of `iemlab plot`.
+#[derive(clap::Args, Debug)]
+pub(super) struct PlotArgs {
+    /// Measured FR (repeat for left and right to draw their average).
+    #[arg(long, required = true, value_name = "FILE")]
+    fr: Vec<PathBuf>,
+    /// Target to draw: a built-in id or an FR file.
+    #[arg(long, value_name = "ID|FILE")]
+    target: Option<String>,
+    /// EQ profile whose response and result to draw.
+    #[arg(long, value_name = "PROFILE.toml")]
+    eq: Option<String>,
+    #[command(flatten)]
+    curves: CurveArgs,
+    /// Sample rate the EQ runs at (its response near Nyquist depends on it).
+    #[arg(long, value_name = "HZ", default_value_t = 48_000,
+          value_parser = clap::value_parser!(u32).range(8000..=768_000))]
+    fs: u32,
+    /// Output picture (.svg or .png).
+    #[arg(short, long, value_name = "OUT.svg|png")]
+    output: PathBuf,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+/// How measurement and target are prepared: shared by `fit` and `plot`, so a plot shows the
+/// curves exactly as the fit saw them.
+#[derive(clap::Args, Debug)]
+pub(super) struct CurveArgs {
+    /// Tilt added to the target (dB per octave around 1 kHz; negative is darker).
+    #[arg(
+        long,
+        value_name = "DB/OCT",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub tilt: f64,
+    /// Bass shelf added to the target (dB at 105 Hz, Q 0.7; negative removes bass).
+    #[arg(
+        long,
+        value_name = "DB",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub bass_shelf: f64,
+    /// Smoothing of measurement and target: none, 1/3, 1/6, 1/12, 1/24 or psy.
+    #[arg(long, value_name = "1/N", default_value = "1/12")]
+    pub smooth: crate::fr::Smoothing,
+    /// Level curves at this frequency (e.g. 1000) or by their mean over a band (e.g. 300-3000).
+    #[arg(long, value_name = "HZ|LO-HI", default_value = "1000")]
+    pub normalize: crate::fr::Normalise,
+}
+
+/// Prepared curves to draw.
+pub(super) struct FrPrep {
+    /// The measurement, levelled and smoothed.
+    pub measured: FrCurve,
+    /// The target or simulated IEM, levelled and smoothed.
+    pub reference: Option<FrCurve>,
+}
+
+/// The picture of a measurement, its reference and (optionally) an EQ at `rate`.
+pub(super) fn fit_plot(
+    prep: &FrPrep,
+    profile: Option<&EqProfile>,
+    rate: u32,
+    subtitle: String,
+) -> FitPlot {
+    let freqs = &prep.measured.freqs_hz;
+    let eq_db: Option<Vec<f64>> = profile.and_then(|p| {
+        let chain = p.chain(rate).ok()?;
+        Some(
+            freqs
+                .iter()
+                .map(|&f| {
+                    if f < 0.5 * f64::from(rate) {
+                        chain.response_db(f) - p.preamp_db
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+        )
+    });
+    let eq = eq_db.as_ref().zip(profile).map(|(db, p)| FrCurve {
+        name: format!("{} (preamp {:+.1} dB not shown)", p.name, p.preamp_db),
+        freqs_hz: freqs.clone(),
+        db: db.clone(),
+    });
+    let result = eq_db.as_ref().map(|db| FrCurve {
+        name: String::new(),
+        freqs_hz: freqs.clone(),
+        db: prep
+            .measured
+            .db
+            .iter()
+            .zip(db)
+            .map(|(m, e)| m + e)
+            .collect(),
+    });
+    let title = match &prep.reference {
+        Some(r) => format!("{} vs {}", prep.measured.name, r.name),
+        None => prep.measured.name.clone(),
+    };
+    FitPlot {
+        title,
+        subtitle,
+        measured: Some(prep.measured.clone()),
+        target: prep.reference.clone(),
+        eq,
+        result,
+    }
+}
+
+pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
+    let curves = args
+        .fr
+        .iter()
+        .map(|p| FrCurve::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let name = curves[0].name.clone();
+    let measured = crate::fr::average(&curves, &LogGrid::STANDARD, &name)?;
+    let opts = CorrectionOptions {
+        smoothing: args.curves.smooth,
+        normalise: args.curves.normalize,
+        ..CorrectionOptions::default()
+    };
+    let reference = match &args.target {
+        Some(t) => {
+            let adjust = TargetAdjust {
+                tilt_db_per_octave: args.curves.tilt,
+                bass_shelf_db: args.curves.bass_shelf,
+            };
+            Some(prepare(&adjust.apply(target::resolve(t)?), &opts))
+        }
+        None => None,
+    };
+    let profile = match &args.eq {
+        Some(spec) => Some(load_profile(spec, args.fs)?),
+        None => None,
+    };
+    let prep = FrPrep {
+        measured: prepare(&measured, &opts),
+        reference,
+    };
+    let subtitle = format!(
+        "{}, levelled at {}",
+        args.curves.smooth,
+        level_text(args.curves.normalize)
+    );
+    let picture = fit_plot(&prep, profile.as_ref(), args.fs, subtitle);
+    draw(&picture, &args.output, args.force)?;
+    println!("wrote {}: {}", args.output.display(), picture.title);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "1 kHz" or "the 300–3000 Hz mean".
+pub(super) fn level_text(n: crate::fr::Normalise) -> String {
+    match n {
+        crate::fr::Normalise::At(f) => format!("{f} Hz"),
+        crate::fr::Normalise::Mean(lo, hi) => format!("the {lo}–{hi} Hz mean"),
+    }
+}

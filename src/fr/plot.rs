@@ -1,0 +1,286 @@
+//! The picture a reviewer puts in a review: measured FR, target, EQ response and the
+//! equalised result on a log-frequency axis with a labelled dB grid, as SVG or PNG.
+//!
+//! Text is drawn with DejaVu Sans built into the binary (plotters' `ab_glyph` backend), so
+//! plotting needs no system fonts, fontconfig or freetype.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+use super::FrCurve;
+use crate::fit::save::{Persist, persist_new, temp_beside};
+
+/// Why a plot could not be drawn or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// The file name does not end in .svg or .png.
+    #[error("{0}: plot files end in .svg or .png")]
+    Format(PathBuf),
+    /// The destination exists and overwriting was not asked for.
+    #[error("{0}: already exists (use --force to overwrite)")]
+    Exists(PathBuf),
+    /// Drawing or writing failed.
+    #[error("{path}: cannot draw: {message}", path = .path.display())]
+    Draw {
+        /// Destination.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// What to draw; every curve is optional.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FitPlot {
+    /// Title above the graph.
+    pub title: String,
+    /// Second line under the title (fit settings, errors).
+    pub subtitle: String,
+    /// The measurement (levelled).
+    pub measured: Option<FrCurve>,
+    /// The target or the simulated IEM (levelled).
+    pub target: Option<FrCurve>,
+    /// The EQ's response, preamp included.
+    pub eq: Option<FrCurve>,
+    /// Measurement plus EQ.
+    pub result: Option<FrCurve>,
+}
+
+static FONT: Once = Once::new();
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+fn register() {
+    FONT.call_once(|| {
+        // The font is built in and known to be valid; if registration ever failed, text
+        // would be missing but the curves still drawn.
+        let _ = register_font("sans-serif", FontStyle::Normal, FONT_BYTES);
+    });
+}
+
+/// Image size in pixels.
+const SIZE: (u32, u32) = (1400, 800);
+
+/// Draws `plot` to `path` (.svg or .png), via a temp file renamed into place; refuses an
+/// existing file unless `force`.
+pub fn draw(plot: &FitPlot, path: &Path, force: bool) -> Result<(), PlotError> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ext != "svg" && ext != "png" {
+        return Err(PlotError::Format(path.to_path_buf()));
+    }
+    if !force && path.exists() {
+        return Err(PlotError::Exists(path.to_path_buf()));
+    }
+    register();
+    let fail = |message: String| PlotError::Draw {
+        path: path.to_path_buf(),
+        message,
+    };
+    let temp = temp_beside(path, &ext)
+        .map_err(|e| fail(e.to_string()))?
+        .into_temp_path();
+    if ext == "svg" {
+        let root = SVGBackend::new(&temp, SIZE).into_drawing_area();
+        paint(plot, &root).map_err(fail)?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    } else {
+        let root = BitMapBackend::new(&temp, SIZE).into_drawing_area();
+        paint(plot, &root).map_err(fail)?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    persist_new(temp, path, force).map_err(|e| match e {
+        Persist::Exists => PlotError::Exists(path.to_path_buf()),
+        Persist::Io(e) => fail(e.to_string()),
+    })
+}
+
+/// Labelled frequencies on the x axis (a grid line at each).
+const X_TICKS: [f64; 15] = [
+    20.0, 30.0, 50.0, 100.0, 200.0, 300.0, 500.0, 1000.0, 2000.0, 3000.0, 5000.0, 7000.0, 10_000.0,
+    15_000.0, 20_000.0,
+];
+
+/// "20", "500", "1k", "12.5k".
+fn hz_label(f: f64) -> String {
+    if f >= 1000.0 {
+        let k = f / 1000.0;
+        if (k - k.round()).abs() < 1e-6 {
+            format!("{}k", k.round())
+        } else {
+            format!("{k:.1}k")
+        }
+    } else {
+        format!("{}", f.round())
+    }
+}
+
+/// The dB range to show: every curve's 20 Hz–20 kHz span, padded, in 5 dB steps.
+fn y_range(curves: &[&FrCurve]) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for c in curves {
+        for (f, v) in c.freqs_hz.iter().zip(&c.db) {
+            if (20.0..=20_000.0).contains(f) {
+                lo = lo.min(*v);
+                hi = hi.max(*v);
+            }
+        }
+    }
+    if !lo.is_finite() {
+        return (-20.0, 20.0);
+    }
+    let lo = ((lo - 3.0) / 5.0).floor() * 5.0;
+    let hi = ((hi + 3.0) / 5.0).ceil() * 5.0;
+    (lo.max(-60.0), hi.min(60.0).max(lo.max(-60.0) + 10.0))
+}
+
+fn paint<DB: DrawingBackend>(plot: &FitPlot, root: &DrawingArea<DB, Shift>) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let e = |err: DrawingAreaErrorKind<DB::ErrorType>| err.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let (title_area, chart_area) = root.split_vertically(90);
+    title_area
+        .draw_text(
+            &plot.title,
+            &("sans-serif", 30).into_font().color(&BLACK),
+            (70, 14),
+        )
+        .map_err(e)?;
+    title_area
+        .draw_text(
+            &plot.subtitle,
+            &("sans-serif", 18).into_font().color(&RGBColor(90, 90, 90)),
+            (70, 56),
+        )
+        .map_err(e)?;
+    let curves: Vec<&FrCurve> = [&plot.measured, &plot.target, &plot.eq, &plot.result]
+        .into_iter()
+        .flatten()
+        .collect();
+    let (ylo, yhi) = y_range(&curves);
+    let mut chart = ChartBuilder::on(&chart_area)
+        .margin_left(20)
+        .margin_right(40)
+        .margin_bottom(20)
+        .x_label_area_size(55)
+        .y_label_area_size(70)
+        .build_cartesian_2d(
+            (20f64..20_000f64)
+                .log_scale()
+                .with_key_points(X_TICKS.to_vec()),
+            ylo..yhi,
+        )
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc("Frequency (Hz)")
+        .y_desc("Level (dB)")
+        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", 17))
+        .x_labels(X_TICKS.len())
+        .x_label_formatter(&|f| hz_label(*f))
+        .x_max_light_lines(0)
+        .y_labels(((yhi - ylo) / 5.0) as usize + 1)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .bold_line_style(RGBColor(200, 200, 200))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(e)?;
+    // 0 dB reference line.
+    chart
+        .draw_series(LineSeries::new(
+            [(20.0, 0.0), (20_000.0, 0.0)],
+            RGBColor(120, 120, 120).stroke_width(1),
+        ))
+        .map_err(e)?;
+    let series = [
+        (&plot.target, "Target", RGBColor(150, 150, 150), 4),
+        (&plot.measured, "Measured", RGBColor(31, 119, 180), 2),
+        (&plot.eq, "EQ", RGBColor(44, 160, 44), 2),
+        (&plot.result, "Equalised", RGBColor(214, 39, 40), 3),
+    ];
+    for (curve, default_label, color, width) in series {
+        let Some(curve) = curve else { continue };
+        let label = if curve.name.is_empty() {
+            default_label.to_string()
+        } else {
+            format!("{default_label}: {}", curve.name)
+        };
+        let style = color.stroke_width(width);
+        chart
+            .draw_series(LineSeries::new(
+                curve
+                    .freqs_hz
+                    .iter()
+                    .zip(&curve.db)
+                    .filter(|(f, _)| (20.0..=20_000.0).contains(*f))
+                    .map(|(f, v)| (*f, v.clamp(ylo, yhi))),
+                style,
+            ))
+            .map_err(e)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 30, y)], style));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .label_font(("sans-serif", 18))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fr::LogGrid;
+
+    fn curve(name: &str, f: impl Fn(f64) -> f64) -> FrCurve {
+        let freqs = LogGrid::new(20.0, 20_000.0, 12).freqs();
+        let db = freqs.iter().map(|&x| f(x)).collect();
+        FrCurve {
+            name: name.into(),
+            freqs_hz: freqs,
+            db,
+        }
+    }
+
+    #[test]
+    fn draws_svg_and_png_and_refuses_other_names_and_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let plot = FitPlot {
+            title: "Test".into(),
+            subtitle: "sub".into(),
+            measured: Some(curve("m", |f| (f / 1000.0).log2())),
+            target: Some(curve("t", |_| 0.0)),
+            eq: None,
+            result: None,
+        };
+        let svg = dir.path().join("a.svg");
+        draw(&plot, &svg, false).unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        assert!(text.contains("<svg") && text.contains("Frequency (Hz)") && text.contains("1k"));
+        let png = dir.path().join("a.png");
+        draw(&plot, &png, false).unwrap();
+        assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+        assert!(matches!(
+            draw(&plot, &png, false),
+            Err(PlotError::Exists(_))
+        ));
+        assert!(draw(&plot, &png, true).is_ok());
+        assert!(matches!(
+            draw(&plot, &dir.path().join("a.jpg"), false),
+            Err(PlotError::Format(_))
+        ));
+        assert_eq!(hz_label(12_500.0), "12.5k");
+    }
+}

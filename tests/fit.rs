@@ -1,0 +1,298 @@
+//! `iemlab fit`, `iemlab plot` and `iemlab check` on FR files, end to end on real
+//! measurements (REW exports from the reviewer's database, an AutoEQ-layout CSV and a
+//! full-resolution REW excerpt).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use iemlab::fr::FrCurve;
+use iemlab::preset::{EqProfile, EqShape, device};
+use predicates::prelude::*;
+
+fn iemlab() -> Command {
+    Command::cargo_bin("iemlab").unwrap()
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn fixture(name: &str) -> PathBuf {
+    repo(&format!("tests/data/fr/{name}"))
+}
+
+#[test]
+fn every_fr_fixture_and_shipped_curve_parses() {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ["tests/data/fr", "presets/fr", "presets/targets"] {
+        for entry in std::fs::read_dir(repo(dir)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    assert!(files.len() >= 15);
+    for file in &files {
+        let c = FrCurve::load(file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            c.db.len() > 100,
+            "{}: {} points",
+            file.display(),
+            c.db.len()
+        );
+        let (lo, hi) = c.span_hz();
+        assert!(lo <= 21.0 && hi >= 19_000.0, "{}", file.display());
+    }
+    // The full-resolution excerpt keeps REW's linear 0.366 Hz × 25 steps and its phase column.
+    let cantor = FrCurve::load(&fixture("Cantor L excerpt.txt")).unwrap();
+    assert!((cantor.freqs_hz[1] - cantor.freqs_hz[0] - 9.155).abs() < 0.01);
+    // AutoEQ CSV: the `raw` column is read, the others ignored.
+    let csv = FrCurve::load(&fixture("crimson-autoeq.csv")).unwrap();
+    let rew = FrCurve::load(&fixture("Crimson L.txt")).unwrap();
+    assert!((csv.level_at(1000.0) - (rew.level_at(1000.0) - 75.0)).abs() < 0.05);
+}
+
+#[test]
+fn check_validates_fr_files_and_names_the_bad_line() {
+    iemlab()
+        .arg("check")
+        .arg(fixture("Crimson L.txt"))
+        .arg(fixture("crimson-autoeq.csv"))
+        .arg(repo("presets/eq/bass-boost.toml"))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("FR measurement 'Crimson L', 688 points")
+                .and(predicate::str::contains("EQ profile 'Bass boost")),
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(fixture("Crimson L.txt")).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    // Line 20 of the file is a data row; break it in the ways real files break.
+    let cases = [
+        (
+            "nan.txt",
+            "20.0 NaN 1.0",
+            "20: level 'NaN' is not a finite number",
+        ),
+        (
+            "text.txt",
+            "20.0 abc 1.0",
+            "20: level 'abc' is not a number",
+        ),
+        ("dup.txt", lines[18], "20: frequency"),
+        ("short.txt", "20.0", "20: '20.0' has 1 column"),
+    ];
+    for (name, row, message) in cases {
+        let mut broken = lines.clone();
+        broken[19] = row;
+        let path = dir.path().join(name);
+        std::fs::write(&path, broken.join("\n")).unwrap();
+        iemlab()
+            .arg("check")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("{name}:{message}")));
+    }
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "frequency,raw\n").unwrap();
+    iemlab()
+        .arg("check")
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("empty.csv: no data rows"));
+}
+
+#[test]
+fn fit_writes_a_profile_that_check_and_render_accept() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("crimson.toml");
+    iemlab()
+        .args(["fit", "--fr"])
+        .arg(fixture("Crimson L.txt"))
+        .args(["--target", "Harman IE 2019 v2", "--peq", "10", "-o"])
+        .arg(&out)
+        .arg("--plot")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("10 parametric bands")
+                .and(predicate::str::contains("fit error 20 Hz–10 kHz")),
+        );
+    let profile = EqProfile::load(&out, 48_000).unwrap();
+    assert_eq!(profile.bands().len(), 10);
+    // The preamp keeps the EQ from boosting above 0 dB.
+    assert!(profile.max_gain_db(48_000).unwrap() <= 0.01);
+    assert!(
+        std::fs::read(out.with_extension("png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
+    iemlab().arg("check").arg(&out).assert().success();
+    let wav = dir.path().join("out.wav");
+    iemlab()
+        .arg("render")
+        .arg(repo("tests/data/s16-44k.wav"))
+        .arg("--eq")
+        .arg(&out)
+        .arg("-o")
+        .arg(&wav)
+        .assert()
+        .success();
+    // Never overwrites without --force, and leaves the file alone.
+    let before = std::fs::read(&out).unwrap();
+    iemlab()
+        .args(["fit", "--fr"])
+        .arg(fixture("P8 L.txt"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists (use --force"));
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+}
+
+#[test]
+fn graphic_and_device_fits_hold_what_they_promise() {
+    let dir = tempfile::tempdir().unwrap();
+    let graphic = dir.path().join("g.toml");
+    iemlab()
+        .args(["fit", "--graphic", "--fr"])
+        .arg(fixture("crimson-autoeq.csv"))
+        .arg("-o")
+        .arg(&graphic)
+        .assert()
+        .success();
+    let p = EqProfile::load(&graphic, 48_000).unwrap();
+    let EqShape::Graphic(gains) = p.shape else {
+        panic!("graphic expected")
+    };
+    assert!(gains.iter().all(|g| g.abs() <= 12.0));
+    for id in ["qudelix", "rockbox"] {
+        let out = dir.path().join(format!("{id}.toml"));
+        iemlab()
+            .args(["fit", "--device", id, "--fs", "44100", "--fr"])
+            .arg(fixture("P8 L.txt"))
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        let d = device::find(id).unwrap();
+        let bands = EqProfile::load(&out, 44_100).unwrap().bands();
+        assert!(d.check_kinds(&bands).is_ok(), "{id}");
+        assert!(bands.iter().all(|b| d.holds(b)), "{id}: {bands:?}");
+    }
+    iemlab()
+        .args(["fit", "--device", "nonesuch", "--fr"])
+        .arg(fixture("P8 L.txt"))
+        .arg("-o")
+        .arg(dir.path().join("x.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown device 'nonesuch'"));
+}
+
+#[test]
+fn simulation_and_left_right_average_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("as-p8.toml");
+    iemlab()
+        .args(["fit", "--fr"])
+        .arg(repo("presets/fr/Crimson L.txt"))
+        .arg("--fr")
+        .arg(repo("presets/fr/Crimson R.txt"))
+        .arg("--simulate")
+        .arg(repo("presets/fr/P8 L.txt"))
+        .arg("--simulate")
+        .arg(repo("presets/fr/P8 R.txt"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(Crimson → P8)"));
+    assert_eq!(EqProfile::load(&out, 48_000).unwrap().name, "Crimson as P8");
+}
+
+#[test]
+fn bad_inputs_exit_2_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "20 70\n30 71\n25 72\n").unwrap();
+    iemlab()
+        .args(["fit", "--fr"])
+        .arg(&bad)
+        .arg("-o")
+        .arg(dir.path().join("o.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.txt:3: frequency 25 Hz is below 30 Hz",
+        ));
+    iemlab()
+        .args(["fit", "--target", "harman-2099", "--fr"])
+        .arg(fixture("P8 L.txt"))
+        .arg("-o")
+        .arg(dir.path().join("o.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown target 'harman-2099'"));
+    assert!(!dir.path().join("o.toml").exists());
+}
+
+#[test]
+fn batch_fits_a_folder_and_reports_the_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    for name in ["Crimson L.txt", "P8 L.txt"] {
+        std::fs::copy(fixture(name), input.join(name)).unwrap();
+    }
+    std::fs::write(input.join("broken.csv"), "frequency,raw\n20,1\n20,2\n").unwrap();
+    let out = dir.path().join("out");
+    iemlab()
+        .args(["fit", "--fr"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("fitted 2 of 3 measurements"))
+        .stderr(predicate::str::contains(
+            "broken.csv:3: frequency 20 Hz repeats line 2",
+        ));
+    for name in ["Crimson L.toml", "P8 L.toml"] {
+        assert!(EqProfile::load(&out.join(name), 48_000).is_ok(), "{name}");
+    }
+}
+
+#[test]
+fn plot_draws_measurement_target_and_eq() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("fit.svg");
+    iemlab()
+        .args(["plot", "--fr"])
+        .arg(fixture("Crimson L.txt"))
+        .args(["--target", "harman-ie-2019", "--eq"])
+        .arg(repo("presets/eq/bass-boost.toml"))
+        .arg("-o")
+        .arg(&svg)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for label in [
+        "Target: Harman in-ear 2019",
+        "Measured: Crimson L",
+        "Equalised",
+        "Frequency (Hz)",
+    ] {
+        assert!(text.contains(label), "{label}");
+    }
+    iemlab()
+        .args(["plot", "--fr"])
+        .arg(fixture("Crimson L.txt"))
+        .arg("-o")
+        .arg(dir.path().join("fit.jpg"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("plot files end in .svg or .png"));
+}
