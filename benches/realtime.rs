@@ -46,7 +46,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-fn callback_times(frames: usize, calls: usize) {
+fn callback_times(frames: usize, calls: usize, profiles: usize) {
     let (mut ring, ring_rx) = RingBuffer::<f32>::new(1 << 20);
     let (mut marks, marks_rx) = RingBuffer::<Mark>::new(16);
     let (mut commands, cmd_rx) = RingBuffer::<Command>::new(16);
@@ -64,7 +64,8 @@ fn callback_times(frames: usize, calls: usize) {
     );
     let a = profile("bench-10-band.toml");
     let b = profile("v-shape-graphic.toml");
-    for (slot, p) in [(0, &a), (1, &b)] {
+    let loaded = [(0, &a), (1, &b), (2, &a), (3, &b)];
+    for (slot, p) in loaded.into_iter().take(profiles) {
         let chain = Box::new(p.chain(RATE).expect("chain"));
         let _ = commands.push(Command::Load {
             slot,
@@ -90,10 +91,18 @@ fn callback_times(frames: usize, calls: usize) {
         (state as f32 / u32::MAX as f32 - 0.5) * 0.5
     };
     let mut buf = vec![0.0f32; frames * 2];
+    // Warm-up: caches, branch predictors and page mappings settle as in steady playback.
+    let capacity = ring.buffer().capacity();
+    for _ in 0..1000 {
+        while capacity - ring.slots() < frames * 8 {
+            let _ = ring.push(noise());
+        }
+        callback.process(&mut buf);
+        while events_rx.pop().is_ok() {}
+    }
     let mut times = Vec::with_capacity(calls);
     let mut cpu = Vec::with_capacity(calls);
     for i in 0..calls {
-        let capacity = ring.buffer().capacity();
         while capacity - ring.slots() < frames * 8 {
             let _ = ring.push(noise());
         }
@@ -120,7 +129,7 @@ fn callback_times(frames: usize, calls: usize) {
         times[times.len() - 1],
     );
     println!(
-        "callback {frames:>4} frames ({:>6.2} ms period): median {:>7.2} µs ({:.2} %), p99.9 {:>7.2} µs ({:.2} %), worst {:>7.2} µs ({:.2} %), {calls} calls, underruns {}",
+        "callback, {profiles} profiles, {frames:>4} frames ({:>6.2} ms period): median {:>7.2} µs ({:.2} %), p99.9 {:>7.2} µs ({:.2} %), worst {:>7.2} µs ({:.2} %), {calls} calls, underruns {}",
         period.as_secs_f64() * 1e3,
         med.as_secs_f64() * 1e6,
         share(med),
@@ -136,6 +145,61 @@ fn callback_times(frames: usize, calls: usize) {
         percentile(&cpu, 0.999).as_secs_f64() * 1e6,
         cpu[cpu.len() - 1].as_secs_f64() * 1e6,
         share(cpu[cpu.len() - 1])
+    );
+}
+
+/// Time from a switch command entering the queue to the first output frame of the new
+/// profile, through the null sink in real time at `frames`-frame buffers: the callback picks
+/// the command up at its next buffer, so this is up to one buffer period.
+fn switch_latency(frames: usize) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    let flac = dir.join("material.flac");
+    if !flac.exists() {
+        return;
+    }
+    let prepared = Prepared::new(
+        &Output::Null,
+        RATE,
+        Some(frames as u32),
+        Pace::RealTime,
+        false,
+    )
+    .expect("null sink");
+    let (mut player, callback) = engine::start(
+        EngineConfig::new(RATE),
+        vec![TrackSource::new(Some(flac.clone()))],
+    );
+    player
+        .load(0, Some(&profile("bench-10-band.toml")), 0.0)
+        .expect("load");
+    player
+        .load(1, Some(&profile("v-shape-graphic.toml")), 0.0)
+        .expect("load");
+    let status = Arc::clone(player.status());
+    let running = prepared
+        .start(callback, Arc::clone(&status))
+        .expect("start");
+    std::thread::sleep(Duration::from_millis(100));
+    let mut times = Vec::new();
+    for k in 0..60 {
+        let slot = (k + 1) % 2;
+        // Land at a random point of the buffer period.
+        std::thread::sleep(Duration::from_micros(3_000 + (k as u64 * 7_919) % 5_000));
+        let t = Instant::now();
+        player.select(slot, 5.0);
+        while status.active_slot.load(Ordering::Acquire) != slot {
+            std::hint::spin_loop();
+        }
+        times.push(t.elapsed());
+    }
+    player.stop();
+    let _ = running.finish();
+    times.sort();
+    let period = frames as f64 / f64::from(RATE) * 1e3;
+    println!(
+        "switch command to first switched frame, {frames:>4}-frame buffers ({period:.2} ms period): median {:.2} ms, worst {:.2} ms",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        times[times.len() - 1].as_secs_f64() * 1e3
     );
 }
 
@@ -193,8 +257,15 @@ fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs this too, briefly.
     let quick = !std::env::args().any(|a| a == "--bench");
     let calls = if quick { 200 } else { 40_000 };
-    for frames in [64, 256, 1024] {
-        callback_times(frames, calls);
+    for profiles in [2, 4] {
+        for frames in [64, 256, 1024] {
+            callback_times(frames, calls, profiles);
+        }
+    }
+    if !quick {
+        for frames in [64, 256, 1024] {
+            switch_latency(frames);
+        }
     }
     if quick {
         return;

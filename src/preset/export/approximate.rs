@@ -66,6 +66,25 @@ pub fn curve_db(nodes: &[(f64, f64)], freq_hz: f64) -> f64 {
     nodes[nodes.len() - 1].1
 }
 
+/// `profile` refitted by [`crate::fit::refit`] into slots the device holds, and its preamp;
+/// None when the fitter cannot (the drop-and-refit result stands then).
+fn refit_for(
+    profile: &EqProfile,
+    device: &DeviceSpec,
+    sample_rate: u32,
+) -> Option<(Vec<Option<BandSpec>>, f64)> {
+    let fitted = crate::fit::refit(profile, device, sample_rate).ok()?;
+    let bands = fitted.bands();
+    let Layout::Parametric { slots } = device.layout else {
+        return None;
+    };
+    // The fitter fills slots in order with kinds each slot allows.
+    device.check_kinds(&bands).ok()?;
+    let mut out: Vec<Option<BandSpec>> = bands.into_iter().map(Some).collect();
+    out.resize(slots.len(), None);
+    Some((out, device.preamp_db.snap(fitted.preamp_db)))
+}
+
 /// The closest settings `device` holds for `profile`, plus a line for everything that had
 /// to change. Values are snapped to the device's ranges and steps; bands are put in slots
 /// that take their kind; a graphic layout gets least-squares gains; a curve layout gets the
@@ -125,6 +144,36 @@ pub fn approximate(
         }
         Layout::Parametric { slots } => {
             held.slots = parametric(profile, device, slots, rate, &mut notes);
+            // Bands the slots cannot take as they stand (too many, or of kinds a slot
+            // refuses): the slotting above had to drop or move some.
+            if device.check_kinds(&profile.bands()).is_err() {
+                // Dropping bands is one answer; fitting a fresh set of bands that the
+                // device holds to the whole response (the same optimiser as `iemlab fit
+                // --device`) is another. Keep whichever lands closer.
+                if let Some((refitted, preamp)) = refit_for(profile, device, sample_rate) {
+                    let candidate = Held {
+                        name: held.name.clone(),
+                        preamp_db: preamp,
+                        slots: refitted,
+                        curve: Vec::new(),
+                    };
+                    let worst = |h: &Held| {
+                        super::deviation(profile, h, sample_rate).map_or(f64::INFINITY, |d| d.0)
+                    };
+                    if worst(&candidate) < worst(&held) {
+                        // The drop-path notes describe settings that are not written.
+                        notes.clear();
+                        notes.push(format!(
+                            "bands refitted by the fitter to {} slots ({:.2} dB worst instead of {:.2} dB by dropping bands)",
+                            candidate.bands().len(),
+                            worst(&candidate),
+                            worst(&held)
+                        ));
+                        held = candidate;
+                        return (held, notes);
+                    }
+                }
+            }
         }
     }
     if held.preamp_db != profile.preamp_db {
@@ -160,13 +209,9 @@ fn parametric(
         }
         ok
     });
-    // ==== THE fit::refit CALL SITE ====================================================
     // Over capacity (more bands of some kind than slots for it), bands are dropped here,
-    // weakest first, and `refit_remaining` below re-sets the survivors' gains. When the
-    // `fit` branch lands: if `assign(&bands, slots)` leaves a band unplaced, set
-    // `bands = crate::fit::refit(profile, device, sample_rate)?.bands()` instead (a profile
-    // the device holds exactly, fitted to this one's response), note it, and skip
-    // `refit_remaining`; everything after (slotting, snapping) then changes nothing.
+    // weakest first, and `refit_remaining` below re-sets the survivors' gains; `approximate`
+    // then also tries `crate::fit::refit` and keeps whichever is closer.
     let assigned = reduce_to_capacity(&mut bands, device, slots, rate, notes);
     let dropped = bands.len() < before;
 
