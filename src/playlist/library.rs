@@ -229,7 +229,7 @@ impl Library {
                     score: by_name.max(by_tags),
                 }
             })
-            .filter(|c| c.score > 0.6)
+            .filter(|c| c.score > 0.7)
             .collect();
         scored.sort_by(|a, b| b.score.total_cmp(&a.score));
         scored.truncate(3);
