@@ -107,6 +107,9 @@ struct SessionArgs {
     /// Let `--device wav:OUT.wav` (and an ABX log) replace an existing file.
     #[arg(long)]
     force: bool,
+    /// Test hook: make a null or WAV output fail like an unplugged sound card after SECS.
+    #[arg(long, value_name = "SECS", hide = true)]
+    fail_output_after: Option<f64>,
 }
 
 /// Arguments of `iemlab ab`.

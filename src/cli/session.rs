@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::SessionArgs;
-use super::ui::Ui;
+use super::ui::{Outcome, Ui};
 use crate::decode::AudioFile;
 use crate::engine::{
     self, Callback, EngineConfig, MAX_PROFILES, Output, Pace, Player, Prepared, TrackSource,
@@ -327,6 +327,9 @@ pub(super) struct Session {
     pub rate: u32,
     callback: Option<Callback>,
     prepared: Option<Prepared>,
+    /// What a replacement output is opened with after the first one is lost.
+    buffer: Option<u32>,
+    pace: Pace,
 }
 
 impl Session {
@@ -345,7 +348,8 @@ impl Session {
         } else {
             Pace::RealTime
         };
-        let prepared = Prepared::new(&output, preferred_rate, args.buffer, pace, args.force)?;
+        let prepared = Prepared::new(&output, preferred_rate, args.buffer, pace, args.force)?
+            .fail_after(args.fail_output_after);
         let rate = prepared.rate();
         let mut config = EngineConfig::new(rate);
         config.callback.volume_db = args.volume;
@@ -363,6 +367,8 @@ impl Session {
             rate,
             callback: Some(callback),
             prepared: Some(prepared),
+            buffer: args.buffer,
+            pace,
         }))
     }
 
@@ -373,18 +379,84 @@ impl Session {
             .map_or_else(String::new, Prepared::describe)
     }
 
-    /// Starts the output and runs the session to its end.
+    /// Starts the output and runs the session to its end. If the output is lost (a sound
+    /// card unplugged), the session stops cleanly, says so, and offers to go on where it
+    /// was on another output.
     pub(super) fn run(mut self) -> anyhow::Result<()> {
-        let (Some(prepared), Some(callback)) = (self.prepared.take(), self.callback.take()) else {
+        let (Some(mut prepared), Some(mut callback)) = (self.prepared.take(), self.callback.take())
+        else {
             anyhow::bail!("the session was already run");
         };
         let status = Arc::clone(self.player.status());
         let started = Instant::now();
-        let running = prepared.start(callback, Arc::clone(&status))?;
-        let result = self.ui.run(&mut self.player, &running, &status, started);
-        self.player.stop();
-        let report = running.finish()?;
-        self.ui.finish(&status, report.as_ref().map(|r| r.frames));
-        result
+        loop {
+            let running = prepared.start(callback, Arc::clone(&status))?;
+            let outcome = self.ui.run(&mut self.player, &running, &status, started);
+            let Ok(Outcome::OutputLost(fault)) = outcome else {
+                self.player.stop();
+                let report = running.finish()?;
+                self.ui.finish(&status, report.as_ref().map(|r| r.frames));
+                return outcome.map(|_| ());
+            };
+            let (back, report) = running.stop();
+            let (track, seconds) = self.player.position();
+            self.ui.line(&format!(
+                "output lost at {} {}: {fault}",
+                self.ui.queue.short_heading(track),
+                format_time(seconds)
+            ));
+            if let Err(e) = report {
+                self.ui
+                    .line(&format!("output: {}", super::error_text(&e.into())));
+            }
+            let next = match back {
+                Some(back) => self.replacement_output()?.map(|p| (p, back)),
+                None => None,
+            };
+            let Some((next, back)) = next else {
+                self.player.stop();
+                self.ui.finish(&status, None);
+                return Err(OutputLost(fault.message).into());
+            };
+            self.ui.line(&format!("going on with {}", next.describe()));
+            prepared = next;
+            callback = back;
+        }
+    }
+
+    /// Asks which output to go on with after the first was lost: the default device, one
+    /// from the list, `null`, or `wav:PATH`. None when the user declines (or input ends).
+    fn replacement_output(&mut self) -> anyhow::Result<Option<Prepared>> {
+        let devices = crate::engine::device::list();
+        for d in &devices {
+            let default = if d.is_default { " (default)" } else { "" };
+            self.ui.line(&format!("  {}: {}{default}", d.index, d.name));
+        }
+        loop {
+            let Some(answer) = self.ui.ask(
+                "continue on: Enter = default device, a device number or name, null, wav:FILE, or q to stop: ",
+            ) else {
+                return Ok(None);
+            };
+            if answer == "q" || answer == "quit" {
+                return Ok(None);
+            }
+            let output = Output::parse(Some(&answer));
+            match Prepared::new(&output, self.rate, self.buffer, self.pace, false) {
+                Ok(p) if p.rate() == self.rate => return Ok(Some(p)),
+                Ok(p) => self.ui.line(&format!(
+                    "{} runs at {} Hz but this session plays at {} Hz: choose another output",
+                    p.describe(),
+                    p.rate(),
+                    self.rate
+                )),
+                Err(e) => self.ui.line(&super::error_text(&e.into())),
+            }
+        }
     }
 }
+
+/// The output stopped and the session was not moved to another one.
+#[derive(Debug, thiserror::Error)]
+#[error("playback stopped: {0}")]
+pub(super) struct OutputLost(String);

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use super::ab::AbState;
 use super::session::Queue;
-use crate::engine::{Event, FeederEvent, Player, PlayerEvent, Running, Status, Transport};
+use crate::engine::{
+    Event, FeederEvent, Player, PlayerEvent, Running, Status, StreamFault, Transport,
+};
 use crate::timecode::format_time;
 
 /// What the user asked for.
@@ -26,6 +28,14 @@ pub(super) enum Input {
     Toggle,
     /// Open the note prompt (terminal) or add this note (stdin line "note: …").
     Note(Option<String>),
+}
+
+/// How a session's event loop ended.
+pub(super) enum Outcome {
+    /// The playlist ended, the user quit or the A/B session is done.
+    Done,
+    /// The output stopped for good (a sound card unplugged); the session can go on elsewhere.
+    OutputLost(StreamFault),
 }
 
 /// The terminal side of a listening session.
@@ -86,14 +96,37 @@ impl Ui {
         }
     }
 
-    /// Runs until the playlist ends, the user quits or the A/B session is done.
+    /// Asks a question and reads one answer line (from the terminal, or the next stdin line
+    /// when not on one); None when input has ended.
+    pub(super) fn ask(&mut self, prompt: &str) -> Option<String> {
+        use std::io::Write;
+        print!("{prompt}");
+        let _ = std::io::stdout().flush();
+        let answer = match &self.stdin {
+            Some(lines) => lines.recv().ok(),
+            None => {
+                let mut line = String::new();
+                match std::io::stdin().read_line(&mut line) {
+                    Ok(0) | Err(_) => None,
+                    Ok(_) => Some(line),
+                }
+            }
+        };
+        if answer.is_none() {
+            println!();
+        }
+        answer.map(|a| a.trim().to_string())
+    }
+
+    /// Runs until the playlist ends, the user quits, the A/B session is done or the output
+    /// is lost.
     pub(super) fn run(
         &mut self,
         player: &mut Player,
         running: &Running,
         status: &Status,
         started: Instant,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Outcome> {
         if self.tty {
             self.raw = crossterm::terminal::enable_raw_mode().is_ok();
         }
@@ -103,7 +136,7 @@ impl Ui {
                 None => "keys: space pause · n/p next/previous · ←/→ seek 5 s · 1–9 cue · l loop · +/- volume · q quit".into(),
             };
             self.line(&keys);
-        } else {
+        } else if self.stdin.is_none() {
             self.stdin = Some(stdin_lines());
         }
         let outcome = self.event_loop(player, running, status, started);
@@ -120,20 +153,27 @@ impl Ui {
         running: &Running,
         status: &Status,
         started: Instant,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Outcome> {
         loop {
             for event in player.poll() {
                 self.on_event(event, player, started);
             }
-            if let Some(err) = running.device_error() {
-                self.line(&format!("output device error: {err}"));
+            if let Some(fault) = running.device_error() {
+                if fault.fatal {
+                    return Ok(Outcome::OutputLost(fault));
+                }
+                self.line(&format!("output device: {fault}"));
             }
             let done = self.ab.as_ref().is_some_and(AbState::finished);
             if running.is_done(status) || done {
                 for event in player.poll() {
                     self.on_event(event, player, started);
                 }
-                return Ok(());
+                // A sink that stopped because it failed says so just before it ends.
+                if let Some(fault) = running.device_error().filter(|f| f.fatal) {
+                    return Ok(Outcome::OutputLost(fault));
+                }
+                return Ok(Outcome::Done);
             }
             if let Some(mut ab) = self.ab.take() {
                 ab.tick(self, player, status);
@@ -159,7 +199,7 @@ impl Ui {
             if let Some(input) = input
                 && !self.on_input(input, player, status)
             {
-                return Ok(());
+                return Ok(Outcome::Done);
             }
         }
     }
@@ -468,7 +508,19 @@ fn parse_line(line: &str, ab: bool) -> Option<Input> {
         "space" | " " => Some(if ab { Input::Toggle } else { Input::Pause }),
         "left" => Some(Input::Seek(-5.0)),
         "right" => Some(Input::Seek(5.0)),
-        _ => t.chars().next().and_then(|c| key_input(c, ab)),
+        "quit" => Some(Input::Quit),
+        "next" => Some(Input::Next),
+        "previous" => Some(Input::Previous),
+        "pause" => Some(Input::Pause),
+        // One key per line; any other word is not a command (it never acts on its first
+        // letter: "null" is not "n").
+        _ => {
+            let mut chars = t.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => key_input(c, ab),
+                _ => None,
+            }
+        }
     }
 }
 

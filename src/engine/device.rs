@@ -8,6 +8,7 @@ use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{BufferSize, FromSample, SampleFormat, SizedSample, StreamConfig, SupportedBufferSize};
 
 use super::callback::Callback;
+use super::output::StreamFault;
 
 /// Why no device could be opened.
 #[derive(Debug, thiserror::Error)]
@@ -271,14 +272,45 @@ const SCRATCH_FRAMES: usize = 8192;
 
 /// A running output stream. Dropping it stops playback.
 pub struct Playing {
-    _stream: cpal::Stream,
+    stream: cpal::Stream,
     /// Stream errors reported by the host (device gone, xruns).
-    pub errors: mpsc::Receiver<String>,
+    pub errors: mpsc::Receiver<StreamFault>,
+    returned: mpsc::Receiver<Callback>,
+}
+
+impl Playing {
+    /// Stops the stream and returns the callback it was running.
+    pub fn stop(self) -> Option<Callback> {
+        drop(self.stream);
+        self.returned
+            .recv_timeout(std::time::Duration::from_secs(2))
+            .ok()
+    }
+}
+
+/// Owns the callback inside cpal's data closure and sends it back when the closure is
+/// dropped (when the stream is torn down, never on the audio path).
+struct HandBack {
+    callback: Option<Callback>,
+    to: mpsc::Sender<Callback>,
+}
+
+impl Drop for HandBack {
+    fn drop(&mut self) {
+        if let Some(callback) = self.callback.take() {
+            let _ = self.to.send(callback);
+        }
+    }
 }
 
 /// Starts `callback` on the device.
 pub fn play(open: OpenDevice, callback: Callback) -> Result<Playing, DeviceError> {
     let (tx, errors) = mpsc::channel();
+    let (back_tx, returned) = mpsc::channel();
+    let callback = HandBack {
+        callback: Some(callback),
+        to: back_tx,
+    };
     let channels = usize::from(open.config.channels).max(1);
     let name = open.name.clone();
     let stream = match open.format {
@@ -302,16 +334,17 @@ pub fn play(open: OpenDevice, callback: Callback) -> Result<Playing, DeviceError
         message: e.to_string(),
     })?;
     Ok(Playing {
-        _stream: stream,
+        stream,
         errors,
+        returned,
     })
 }
 
 fn build<T>(
     open: &OpenDevice,
-    mut callback: Callback,
+    mut callback: HandBack,
     channels: usize,
-    errors: mpsc::Sender<String>,
+    errors: mpsc::Sender<StreamFault>,
 ) -> Result<cpal::Stream, cpal::Error>
 where
     T: SizedSample + FromSample<f32> + Send + 'static,
@@ -320,6 +353,9 @@ where
     open.device.build_output_stream(
         open.config,
         move |data: &mut [T], _: &cpal::OutputCallbackInfo| {
+            let Some(callback) = callback.callback.as_mut() else {
+                return;
+            };
             for block in data.chunks_mut(SCRATCH_FRAMES * channels) {
                 let frames = block.len() / channels;
                 let stereo = &mut scratch[..frames * 2];
@@ -328,7 +364,7 @@ where
             }
         },
         move |err| {
-            let _ = errors.send(err.to_string());
+            let _ = errors.send(StreamFault::from_cpal(&err));
         },
         None,
     )

@@ -433,7 +433,13 @@ impl Feeder {
             }
             Ok(0) => {
                 let _ = current.resampler.finish(&mut self.pending);
+                let early = ended_early(&current.file);
+                let index = current.index;
                 self.current = None;
+                if let Some(reason) = early {
+                    self.send(FeederEvent::Skipped { index, reason });
+                    self.mark(MarkKind::Skipped { index });
+                }
             }
             Ok(_) => {
                 if let Err(e) = current.resampler.process(&self.decoded, &mut self.pending) {
@@ -466,6 +472,26 @@ fn loop_frames(track: &TrackSource, source_rate: u32) -> Option<(u64, u64)> {
     let rate = f64::from(source_rate);
     let (a, b) = ((from * rate).round() as u64, (to * rate).round() as u64);
     (b > a).then_some((a, b))
+}
+
+/// Why a track that just ended ended before its length as opened, if it did: the file
+/// was truncated or rewritten while playing. (A file deleted while playing still plays to
+/// its end: the open handle keeps its data.)
+fn ended_early(file: &AudioFile) -> Option<String> {
+    let info = file.info();
+    let length = info.frames?;
+    let at = file.position();
+    // A few milliseconds of slack for containers whose stated length is approximate.
+    let slack = u64::from(info.sample_rate / 100);
+    (at + slack < length).then(|| {
+        let rate = f64::from(info.sample_rate);
+        format!(
+            "{}: ended at {} of {}: the file was truncated or changed while playing",
+            file.path().display(),
+            crate::timecode::format_time(at as f64 / rate),
+            crate::timecode::format_time(length as f64 / rate)
+        )
+    })
 }
 
 fn describe(e: &DecodeError) -> String {

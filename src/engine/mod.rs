@@ -26,7 +26,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 
 pub use callback::{Callback, CallbackConfig, Command, MAX_PROFILES, Mark, MarkKind};
 pub use feeder::{FeederCommand, FeederEvent, TrackSource};
-pub use output::{OutputError, Prepared, Running};
+pub use output::{OutputError, Prepared, Running, StreamFault};
 pub use sink::{Output, Pace};
 pub use status::{Event, Status, Transport};
 

@@ -20,6 +20,43 @@ pub enum OutputError {
     Wav(#[from] WavError),
 }
 
+/// Something the running output reported: a device that disappeared (fatal: the stream has
+/// stopped and nothing more will be played on it) or a glitch it survived (an xrun).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamFault {
+    /// The stream has stopped for good.
+    pub fatal: bool,
+    /// What the host said.
+    pub message: String,
+}
+
+impl StreamFault {
+    /// Classifies a cpal stream error: xruns, reroutes and a refused real-time priority are
+    /// survivable; anything else (device gone, stream invalidated, backend failure) is not.
+    pub fn from_cpal(error: &cpal::Error) -> StreamFault {
+        use cpal::ErrorKind as K;
+        let fatal = !matches!(error.kind(), K::Xrun | K::DeviceChanged | K::RealtimeDenied);
+        StreamFault {
+            fatal,
+            message: error.to_string(),
+        }
+    }
+
+    /// The fault a timer sink reports when told to fail (see [`Prepared::fail_after`]).
+    pub fn injected() -> StreamFault {
+        StreamFault {
+            fatal: true,
+            message: "the output device is gone (simulated failure)".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for StreamFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// An output chosen and configured, not yet running.
 pub enum Prepared {
     /// A timer thread driving the callback, writing a WAV or nothing.
@@ -32,6 +69,8 @@ pub enum Prepared {
         pace: Pace,
         /// WAV destination.
         wav: Option<WavSink>,
+        /// Simulate a device failure after this many frames.
+        fail_after: Option<u64>,
     },
     /// A sound card.
     Device(OpenDevice),
@@ -55,17 +94,31 @@ impl Prepared {
                 buffer: frames,
                 pace,
                 wav: None,
+                fail_after: None,
             },
             Output::Wav(path) => Prepared::Timer {
                 rate: preferred_rate,
                 buffer: frames,
                 pace,
                 wav: Some(wav_sink(path, preferred_rate, force)?),
+                fail_after: None,
             },
             Output::Device(name) => {
                 Prepared::Device(device::open(name.as_deref(), preferred_rate, buffer)?)
             }
         })
+    }
+
+    /// Makes a null or WAV output fail like a disconnected sound card after `seconds` of
+    /// audio (a test hook for the device-loss path; no effect on a sound card).
+    pub fn fail_after(mut self, seconds: Option<f64>) -> Prepared {
+        if let Prepared::Timer {
+            rate, fail_after, ..
+        } = &mut self
+        {
+            *fail_after = seconds.map(|s| (s.max(0.0) * f64::from(*rate)) as u64);
+        }
+        self
     }
 
     /// The rate the callback must produce.
@@ -103,7 +156,10 @@ impl Prepared {
                 buffer,
                 pace,
                 wav,
-            } => Running::Timer(TimerSink::start(callback, status, rate, buffer, pace, wav)),
+                fail_after,
+            } => Running::Timer(TimerSink::start(
+                callback, status, rate, buffer, pace, wav, fail_after,
+            )),
             Prepared::Device(d) => Running::Device(device::play(d, callback)?),
         })
     }
@@ -127,25 +183,29 @@ impl Running {
         }
     }
 
-    /// A stream error the sound card reported since the last call, if any.
-    pub fn device_error(&self) -> Option<String> {
+    /// A fault the output reported since the last call, if any.
+    pub fn device_error(&self) -> Option<StreamFault> {
         match self {
             Running::Device(p) => p.errors.try_recv().ok(),
-            Running::Timer(_) => None,
+            Running::Timer(t) => t.fault(),
         }
     }
 
     /// Stops and reports (timer sinks finish their WAV file here).
     pub fn finish(self) -> Result<Option<SinkReport>, OutputError> {
+        self.stop().1
+    }
+
+    /// Stops and hands back the callback, with all its state (profiles, position, queued
+    /// audio), so that it can go on on another output; None if it was lost (a panic).
+    pub fn stop(self) -> (Option<Callback>, Result<Option<SinkReport>, OutputError>) {
         match self {
             Running::Timer(t) => {
                 t.stop();
-                Ok(Some(t.join()?))
+                let (callback, report) = t.join();
+                (callback, report.map(Some).map_err(OutputError::from))
             }
-            Running::Device(p) => {
-                drop(p);
-                Ok(None)
-            }
+            Running::Device(p) => (p.stop(), Ok(None)),
         }
     }
 }

@@ -5,10 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::callback::Callback;
+use super::output::StreamFault;
 use super::status::{Status, Transport};
 use crate::render::{WavError, WavFormat, WavSink};
 
@@ -57,16 +59,24 @@ pub struct SinkReport {
     pub clipped_samples: u64,
 }
 
+/// What the sink thread returns: the callback (to run on another output) and its report.
+type SinkResult = (Callback, Result<SinkReport, WavError>);
+
 /// A running timer-driven sink.
 pub struct TimerSink {
     stop: Arc<AtomicBool>,
-    handle: Option<JoinHandle<Result<SinkReport, WavError>>>,
+    handle: Option<JoinHandle<SinkResult>>,
+    faults: mpsc::Receiver<StreamFault>,
 }
 
 impl TimerSink {
     /// Starts a thread that drives `callback` in buffers of `buffer_frames` at `rate`,
     /// writing to `wav` when given, until the playlist ends (and the limiter's tail is out)
     /// or [`TimerSink::stop`] is called.
+    ///
+    /// `fail_after` makes the sink behave like a sound card that disappears after that many
+    /// frames: it reports a fatal [`StreamFault`] through the same path a device's stream
+    /// error takes and stops calling the callback (for testing how sessions survive it).
     pub fn start(
         mut callback: Callback,
         status: Arc<Status>,
@@ -74,65 +84,83 @@ impl TimerSink {
         buffer_frames: usize,
         pace: Pace,
         mut wav: Option<WavSink>,
+        fail_after: Option<u64>,
     ) -> TimerSink {
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = Arc::clone(&stop);
         let buffer_frames = buffer_frames.max(1);
+        let (fault_tx, faults) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("iemlab-sink".into())
             .spawn(move || {
-                let mut buf = vec![0.0f32; buffer_frames * 2];
-                let period = Duration::from_secs_f64(buffer_frames as f64 / f64::from(rate));
-                let started = Instant::now();
-                let mut frames = 0u64;
-                let mut worst = Duration::ZERO;
-                // After the end, a little more output lets the limiter's delay line drain.
-                let mut tail = (rate as usize / 100).div_ceil(buffer_frames) + 1;
-                while !stop_flag.load(Ordering::Relaxed) {
-                    if pace == Pace::Fast {
-                        // As fast as the feeder can decode: wait for a full buffer, as a
-                        // sound card never would, so that --fast runs never underrun.
-                        let wait_until = Instant::now() + Duration::from_secs(5);
-                        while status.queued_frames() < buffer_frames as u64
-                            && !status.feeder_done.load(Ordering::Acquire)
-                            && !stop_flag.load(Ordering::Relaxed)
-                            && Instant::now() < wait_until
-                        {
-                            std::thread::sleep(Duration::from_micros(200));
-                        }
-                    }
-                    let t0 = Instant::now();
-                    callback.process(&mut buf);
-                    worst = worst.max(t0.elapsed());
-                    if let Some(w) = wav.as_mut() {
-                        w.write(&buf)?;
-                    }
-                    frames += buffer_frames as u64;
-                    if status.transport() == Transport::Ended {
-                        if tail == 0 {
+                let result = (|| {
+                    let mut buf = vec![0.0f32; buffer_frames * 2];
+                    let period = Duration::from_secs_f64(buffer_frames as f64 / f64::from(rate));
+                    let started = Instant::now();
+                    let mut frames = 0u64;
+                    let mut worst = Duration::ZERO;
+                    // After the end, a little more output lets the limiter's delay line drain.
+                    let mut tail = (rate as usize / 100).div_ceil(buffer_frames) + 1;
+                    while !stop_flag.load(Ordering::Relaxed) {
+                        if fail_after.is_some_and(|n| frames >= n) {
+                            let _ = fault_tx.send(StreamFault::injected());
                             break;
                         }
-                        tail -= 1;
-                    }
-                    if pace == Pace::RealTime {
-                        let due = started + period * (frames / buffer_frames as u64) as u32;
-                        if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                            std::thread::sleep(wait);
+                        if pace == Pace::Fast {
+                            // As fast as the feeder can decode: wait for a full buffer, as a
+                            // sound card never would, so that --fast runs never underrun.
+                            let wait_until = Instant::now() + Duration::from_secs(5);
+                            while status.queued_frames() < buffer_frames as u64
+                                && !status.feeder_done.load(Ordering::Acquire)
+                                && !stop_flag.load(Ordering::Relaxed)
+                                && Instant::now() < wait_until
+                            {
+                                std::thread::sleep(Duration::from_micros(200));
+                            }
+                        }
+                        let t0 = Instant::now();
+                        callback.process(&mut buf);
+                        worst = worst.max(t0.elapsed());
+                        if let Some(w) = wav.as_mut() {
+                            w.write(&buf)?;
+                        }
+                        frames += buffer_frames as u64;
+                        if status.transport() == Transport::Ended {
+                            if tail == 0 {
+                                break;
+                            }
+                            tail -= 1;
+                        }
+                        if pace == Pace::RealTime {
+                            let due = started + period * (frames / buffer_frames as u64) as u32;
+                            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                                std::thread::sleep(wait);
+                            }
                         }
                     }
-                }
-                let clipped_samples = match wav {
-                    Some(w) => w.finish()?.over,
-                    None => 0,
-                };
-                Ok(SinkReport {
-                    frames,
-                    worst_callback: worst,
-                    clipped_samples,
-                })
+                    let clipped_samples = match wav {
+                        Some(w) => w.finish()?.over,
+                        None => 0,
+                    };
+                    Ok(SinkReport {
+                        frames,
+                        worst_callback: worst,
+                        clipped_samples,
+                    })
+                })();
+                (callback, result)
             })
             .ok();
-        TimerSink { stop, handle }
+        TimerSink {
+            stop,
+            handle,
+            faults,
+        }
+    }
+
+    /// A fault the sink reported since the last call, if any.
+    pub fn fault(&self) -> Option<StreamFault> {
+        self.faults.try_recv().ok()
     }
 
     /// Whether the sink thread has finished.
@@ -145,13 +173,13 @@ impl TimerSink {
         self.stop.store(true, Ordering::Relaxed);
     }
 
-    /// Waits for the thread and returns what it did.
-    pub fn join(mut self) -> Result<SinkReport, WavError> {
-        match self.handle.take() {
-            Some(h) => h
-                .join()
-                .unwrap_or_else(|_| Err(sink_failure("the sink thread panicked"))),
-            None => Err(sink_failure("could not start the sink thread")),
+    /// Waits for the thread and returns the callback (None if the thread did not start or
+    /// panicked) and what the sink did.
+    pub fn join(mut self) -> (Option<Callback>, Result<SinkReport, WavError>) {
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok((callback, result))) => (Some(callback), result),
+            Some(Err(_)) => (None, Err(sink_failure("the sink thread panicked"))),
+            None => (None, Err(sink_failure("could not start the sink thread"))),
         }
     }
 }

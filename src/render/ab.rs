@@ -105,6 +105,7 @@ pub fn render_ab(request: &AbRenderRequest) -> Result<AbRenderSummary, AbRenderE
         buffer: 512,
         pace: Pace::Fast,
         wav: Some(wav),
+        fail_after: None,
     };
     let status = Arc::clone(player.status());
     let running = prepared.start(callback, Arc::clone(&status))?;
