@@ -8,6 +8,7 @@
 
 pub mod ab;
 pub mod cli;
+pub mod contain;
 pub mod decode;
 pub mod dsp;
 pub mod engine;

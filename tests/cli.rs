@@ -415,3 +415,19 @@ fn demo_writes_source_and_three_renders_without_any_files() {
     // Running it again replaces its own files.
     iemlab().args(["demo", "-o"]).arg(&out).assert().success();
 }
+
+#[test]
+fn a_panic_is_reported_as_a_bug_in_one_line_without_a_backtrace() {
+    iemlab()
+        .env("IEMLAB_TEST_PANIC", "1")
+        .env("RUST_BACKTRACE", "1")
+        .args(["check", "x.toml"])
+        .assert()
+        .code(70)
+        .stderr(
+            predicate::str::contains("internal error")
+                .and(predicate::str::contains("bug in iemlab"))
+                .and(predicate::str::contains("backtrace").not())
+                .and(predicate::str::contains("panicked").not()),
+        );
+}

@@ -301,6 +301,50 @@ fn parse_time_arg(s: &str) -> Result<f64, String> {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
+    install_panic_hook();
+    std::panic::catch_unwind(run_cli).unwrap_or(ExitCode::from(PANIC_EXIT))
+}
+
+/// Exit code after an internal error (a panic): distinct from 1 (failure) and 2 (bad input).
+const PANIC_EXIT: u8 = 70;
+
+/// A panic is a bug in iemlab, never the user's doing: say so in one line, with where it
+/// happened, instead of Rust's panic message and backtrace (set IEMLAB_BACKTRACE=1 for one).
+/// The terminal is taken out of raw mode first, so the shell is usable afterwards.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        if crate::contain::is_contained() {
+            return;
+        }
+        let _ = crossterm::terminal::disable_raw_mode();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let thread = std::thread::current()
+            .name()
+            .map(|n| format!(" in thread {n}"))
+            .unwrap_or_default();
+        eprintln!(
+            "\r\ninternal error{thread}: {message}{place}\n\
+             This is a bug in iemlab, not a problem with your files; please report it with the command you ran."
+        );
+        if std::env::var_os("IEMLAB_BACKTRACE").is_some() {
+            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+        }
+    }));
+}
+
+fn run_cli() -> ExitCode {
+    if std::env::var_os("IEMLAB_TEST_PANIC").is_some() {
+        panic!("IEMLAB_TEST_PANIC is set (a test of the panic report)");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

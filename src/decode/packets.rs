@@ -2,7 +2,6 @@
 //! ends (cleanly, cut short, damaged beyond use) or changes (chained Ogg links).
 
 use std::io::ErrorKind;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::errors::Error;
@@ -24,7 +23,7 @@ impl AudioFile {
     /// Reads the next packet; decodes it into `pending` if it is ours, or notes the end.
     pub(super) fn step(&mut self) -> Result<(), DecodeError> {
         self.used = true;
-        let next = catch_unwind(AssertUnwindSafe(|| self.format.next_packet()));
+        let next = crate::contain::contained(|| self.format.next_packet());
         let packet = match next {
             Ok(Ok(Some(packet))) => packet,
             Ok(Ok(None)) => {
@@ -77,7 +76,7 @@ impl AudioFile {
             &mut self.downmix,
             &mut self.scratch,
         );
-        let decoded = catch_unwind(AssertUnwindSafe(|| -> Result<usize, Error> {
+        let decoded = crate::contain::contained(|| -> Result<usize, Error> {
             let buf = decoder.decode(&packet)?;
             let channels = buf.spec().channels();
             if channels.count() != buf.num_planes() {
@@ -93,7 +92,7 @@ impl AudioFile {
             scratch.resize(buf.samples_interleaved(), 0.0);
             buf.copy_to_slice_interleaved(&mut scratch[..]);
             Ok(buf.frames())
-        }));
+        });
         let mut frames = match decoded {
             Ok(Ok(frames)) => i64::try_from(frames).unwrap_or(0),
             Ok(Err(Error::ResetRequired)) => {

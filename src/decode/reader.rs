@@ -1,14 +1,13 @@
 //! Opening a file: probing the container, picking the track, building the decoder, and reading
 //! the few facts symphonia leaves out (MP4 edit lists, chained Ogg, ALAC bit depth).
 //!
-//! Calls into symphonia run under `catch_unwind` (here and in [`super::packets`]): a decoder that
+//! Calls into symphonia run under [`crate::contain::contained`] (here and in [`super::packets`]): a decoder that
 //! panics on hostile input costs a packet (the decoder is rebuilt), a demuxer that panics ends
 //! the stream, and neither takes the program down. (The panic message still reaches stderr
 //! through the panic hook.)
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use symphonia::core::codecs::CodecParameters;
@@ -94,14 +93,14 @@ pub(super) fn open_with(path: &Path, forward_only: bool) -> Result<AudioFile, De
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(&ext.to_ascii_lowercase());
     }
-    let probed = catch_unwind(AssertUnwindSafe(|| {
+    let probed = crate::contain::contained(|| {
         symphonia::default::get_probe().probe(
             &hint,
             mss,
             FormatOptions::default(),
             MetadataOptions::default(),
         )
-    }));
+    });
     let mut format = match probed {
         Ok(Ok(format)) => format,
         Ok(Err(e)) => return Err(unsupported(&e.to_string())),
@@ -234,7 +233,7 @@ fn pick_track(path: &Path, format: &dyn FormatReader) -> Result<Picked, DecodeEr
 
 /// Builds a decoder from the shared registry; a panic in its setup is an error, not a crash.
 pub(super) fn make_decoder(params: &AudioCodecParameters) -> Result<Box<dyn AudioDecoder>, String> {
-    let made = catch_unwind(|| {
+    let made = crate::contain::contained(|| {
         codecs::registry().make_audio_decoder(params, &AudioDecoderOptions::default())
     });
     match made {
@@ -336,9 +335,7 @@ pub(super) fn seek_format(file: &mut AudioFile, ts: i64) -> bool {
         ts: Timestamp::new(ts),
         track_id: file.track_id,
     };
-    let seeked = catch_unwind(AssertUnwindSafe(|| {
-        file.format.seek(SeekMode::Accurate, to)
-    }));
+    let seeked = crate::contain::contained(|| file.format.seek(SeekMode::Accurate, to));
     matches!(seeked, Ok(Ok(_)))
 }
 
