@@ -57,6 +57,9 @@ pub struct SinkReport {
     pub worst_callback: Duration,
     /// The WAV's level statistics, when writing one.
     pub clipped_samples: u64,
+    /// In real time: buffers that started more than a buffer period after they were due
+    /// (where a sound card would have run dry).
+    pub late_buffers: u64,
 }
 
 /// What the sink thread returns: the callback (to run on another output) and its report.
@@ -93,12 +96,22 @@ impl TimerSink {
         let handle = std::thread::Builder::new()
             .name("iemlab-sink".into())
             .spawn(move || {
+                // Like cpal's own audio thread: real-time scheduling when the system allows
+                // it (a sound card does not wait for a busy CPU); otherwise a normal thread.
+                let _priority = (pace == Pace::RealTime).then(|| {
+                    audio_thread_priority::promote_current_thread_to_real_time(
+                        buffer_frames as u32,
+                        rate,
+                    )
+                    .ok()
+                });
                 let result = (|| {
                     let mut buf = vec![0.0f32; buffer_frames * 2];
                     let period = Duration::from_secs_f64(buffer_frames as f64 / f64::from(rate));
                     let started = Instant::now();
                     let mut frames = 0u64;
                     let mut worst = Duration::ZERO;
+                    let mut late_buffers = 0u64;
                     // After the end, a little more output lets the limiter's delay line drain.
                     let mut tail = (rate as usize / 100).div_ceil(buffer_frames) + 1;
                     while !stop_flag.load(Ordering::Relaxed) {
@@ -119,6 +132,11 @@ impl TimerSink {
                             }
                         }
                         let t0 = Instant::now();
+                        // Buffer k is due at k periods; one period later a card runs dry.
+                        let due = period * (frames / buffer_frames as u64 + 1) as u32;
+                        if pace == Pace::RealTime && t0.duration_since(started) > due {
+                            late_buffers += 1;
+                        }
                         callback.process(&mut buf);
                         worst = worst.max(t0.elapsed());
                         if let Some(w) = wav.as_mut() {
@@ -146,6 +164,7 @@ impl TimerSink {
                         frames,
                         worst_callback: worst,
                         clipped_samples,
+                        late_buffers,
                     })
                 })();
                 (callback, result)
