@@ -7,12 +7,14 @@
 //! - L4 [`cli`]: the `iemlab` command line.
 
 pub mod ab;
+pub mod atomic_file;
 pub mod cli;
 pub mod decode;
 pub mod dsp;
 pub mod engine;
 pub mod fit;
 pub mod fr;
+pub mod interrupt;
 pub mod material;
 pub mod playlist;
 pub mod preset;

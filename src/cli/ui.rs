@@ -125,6 +125,15 @@ impl Ui {
             for event in player.poll() {
                 self.on_event(event, player, started);
             }
+            if let Some(signal) = crate::interrupt::requested() {
+                // Notes are already on disk (each is synced as written); the caller stops
+                // the output, which discards an unfinished WAV, and restores the terminal.
+                self.line(&format!(
+                    "interrupted by {}: stopping",
+                    crate::interrupt::signal_name(signal)
+                ));
+                return Ok(());
+            }
             if let Some(err) = running.device_error() {
                 self.line(&format!("output device error: {err}"));
             }
