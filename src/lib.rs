@@ -7,6 +7,7 @@
 //! - L4 [`cli`]: the `iemlab` command line.
 
 pub mod ab;
+pub mod atomic_file;
 pub mod cli;
 pub mod contain;
 pub mod decode;
@@ -14,6 +15,7 @@ pub mod dsp;
 pub mod engine;
 pub mod fit;
 pub mod fr;
+pub mod interrupt;
 pub mod material;
 pub mod playlist;
 pub mod preset;

@@ -95,6 +95,13 @@ pub struct AbxLog {
 }
 
 impl AbxLog {
+    /// The log as the JSON document written to `--abx-log`.
+    pub fn json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
     /// "12/16 correct, p = 0.038: unlikely to be guessing (p < 0.05)".
     pub fn summary(&self) -> String {
         let n = self.trials.len();
@@ -132,6 +139,45 @@ mod tests {
             let got = p_value(k, n);
             assert!((got - want).abs() < 1e-5, "{k}/{n}: {got} vs {want}");
         }
+    }
+
+    #[test]
+    fn an_abx_log_cut_short_by_a_full_disk_leaves_no_file() {
+        use crate::atomic_file::testing::{FailAfter, names};
+        use crate::atomic_file::{SaveError, create, save_via};
+        let trial = Trial {
+            number: 1,
+            answered_after_s: 2.5,
+            track: "t".into(),
+            position: "00:01.000".into(),
+            cue: None,
+            truth: "A".into(),
+            answer: "A".into(),
+            correct: true,
+        };
+        let log = AbxLog {
+            a: "A".into(),
+            b: "B".into(),
+            seed: 7,
+            trials: vec![trial; 8],
+            correct: 8,
+            p_value: p_value(8, 8),
+        };
+        let json = log.json();
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("abx.json");
+        for n in [0, 1, json.len() / 2, json.len() - 1] {
+            let (file, pending) = create(&dest, false).unwrap();
+            let err = save_via(FailAfter::new(file, n), pending, json.as_bytes()).unwrap_err();
+            assert!(matches!(err, SaveError::Io { .. }), "{err}");
+            assert!(err.to_string().contains("No space left on device"), "{err}");
+            assert!(names(dir.path()).is_empty(), "after {n} bytes");
+        }
+        let (file, pending) = create(&dest, false).unwrap();
+        save_via(FailAfter::new(file, json.len()), pending, json.as_bytes()).unwrap();
+        let back: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&dest).unwrap()).unwrap();
+        assert_eq!(back["correct"], 8);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Listening notes: one line each, stamped with where in the playlist it was written, saved
 //! as JSON Lines. Every note is appended and flushed to disk before the next key is read, so
-//! a crash or Ctrl-C loses nothing already written.
+//! a crash or Ctrl-C loses nothing already written; a note that cannot be written whole (disk
+//! full) is cut off again, so the notes before it stay readable.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, Write};
@@ -112,10 +113,34 @@ pub enum NotesError {
     },
 }
 
+/// Where notes are appended: a file, or (in tests) a writer wrapping one.
+pub trait NotesSink: Write {
+    /// Current length in bytes.
+    fn byte_len(&mut self) -> std::io::Result<u64>;
+    /// Cuts the sink back to `len` bytes (to remove a half-written note).
+    fn truncate(&mut self, len: u64) -> std::io::Result<()>;
+    /// Makes sure what was written reached the disk.
+    fn sync(&mut self) -> std::io::Result<()>;
+}
+
+impl NotesSink for File {
+    fn byte_len(&mut self) -> std::io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+
+    fn truncate(&mut self, len: u64) -> std::io::Result<()> {
+        self.set_len(len)
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.sync_data()
+    }
+}
+
 /// An open notes file, appended to one note at a time.
-pub struct NotesFile {
+pub struct NotesFile<W: NotesSink = File> {
     path: PathBuf,
-    file: File,
+    file: W,
 }
 
 impl NotesFile {
@@ -134,24 +159,45 @@ impl NotesFile {
             file,
         })
     }
+}
+
+impl<W: NotesSink> NotesFile<W> {
+    /// Notes appended through `sink`, reported as `path`.
+    pub fn with_sink(path: &Path, sink: W) -> Self {
+        NotesFile {
+            path: path.to_path_buf(),
+            file: sink,
+        }
+    }
 
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Appends `note` as one line and makes sure it reached the disk.
+    /// Appends `note` as one line and makes sure it reached the disk. When that fails (disk
+    /// full), whatever part of the line was written is cut off again, so every earlier note
+    /// stays readable and the next note starts on a fresh line.
     pub fn append(&mut self, note: &Note) -> Result<(), NotesError> {
+        let path = self.path.clone();
         let io = |source| NotesError::Io {
-            path: self.path.clone(),
+            path: path.clone(),
             source,
         };
         let mut line = serde_json::to_string(note).map_err(|e| io(std::io::Error::other(e)))?;
         line.push('\n');
-        // One write call per note: with O_APPEND a line is never interleaved or half-kept
-        // by a later note.
-        self.file.write_all(line.as_bytes()).map_err(io)?;
-        self.file.sync_data().map_err(io)
+        let before = self.file.byte_len().map_err(io)?;
+        // One write call per note: with O_APPEND a line is never interleaved with another.
+        let written = self
+            .file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.flush())
+            .and_then(|()| self.file.sync());
+        if let Err(e) = written {
+            let _ = self.file.truncate(before);
+            return Err(io(e));
+        }
+        Ok(())
     }
 }
 
@@ -239,5 +285,64 @@ mod tests {
         let err = read_notes(&path).unwrap_err().to_string();
         assert!(err.contains("n.jsonl:1: not a note"), "{err}");
         assert!(utc_now().ends_with('Z') && utc_now().len() == 20);
+    }
+
+    impl<W: NotesSink> NotesSink for crate::atomic_file::testing::FailAfter<W> {
+        fn byte_len(&mut self) -> std::io::Result<u64> {
+            self.inner.byte_len()
+        }
+
+        fn truncate(&mut self, len: u64) -> std::io::Result<()> {
+            self.inner.truncate(len)
+        }
+
+        fn sync(&mut self) -> std::io::Result<()> {
+            self.inner.sync()
+        }
+    }
+
+    fn note(text: &str) -> Note {
+        Note {
+            time: "2026-01-01T00:00:00Z".into(),
+            section: String::new(),
+            artist: String::new(),
+            track: "t".into(),
+            link: None,
+            position: "00:01.000".into(),
+            cue: None,
+            profile: "A".into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_full_disk_mid_note_keeps_the_earlier_notes_readable() {
+        use crate::atomic_file::testing::FailAfter;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.jsonl");
+        NotesFile::open(&path)
+            .unwrap()
+            .append(&note("first"))
+            .unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let file = OpenOptions::new().append(true).open(&path).unwrap();
+        let mut notes = NotesFile::with_sink(&path, FailAfter::new(file, 20));
+        let err = notes
+            .append(&note("second, cut short"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("n.jsonl: No space left on device"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        // The disk has room again: the next note lands on its own line.
+        NotesFile::open(&path)
+            .unwrap()
+            .append(&note("third"))
+            .unwrap();
+        let texts: Vec<String> = read_notes(&path)
+            .unwrap()
+            .into_iter()
+            .map(|n| n.text)
+            .collect();
+        assert_eq!(texts, ["first", "third"]);
     }
 }

@@ -506,8 +506,7 @@ impl AbState {
                 trials: abx.trials.clone(),
             };
             ui.line(&format!("ABX result: {}", log.summary()));
-            let json = serde_json::to_string_pretty(&log).unwrap_or_default();
-            match super::write_new_file(&abx.log_path, json.as_bytes(), abx.force) {
+            match crate::atomic_file::save(&abx.log_path, log.json().as_bytes(), abx.force) {
                 Ok(()) => ui.line(&format!("trial log written to {}", abx.log_path.display())),
                 Err(e) => ui.line(&format!("trial log not written: {e:#}")),
             }

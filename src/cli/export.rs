@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::UsageError;
+use crate::atomic_file::save;
 use crate::preset::EqProfile;
 use crate::preset::export::{self, DEFAULT_TOLERANCE_DB, EXPORT_RATE, FORMATS};
-use crate::preset::save::save_text;
 
 /// Arguments of `iemlab export`.
 #[derive(clap::Args, Debug)]
@@ -72,7 +72,7 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     match &args.output {
         None => print!("{}", exported.text),
         Some(dest) => {
-            save_text(dest, &exported.text, args.force)
+            save(dest, exported.text.as_bytes(), args.force)
                 .with_context(|| format!("exporting {}", path.display()))?;
             eprintln!("wrote {} ({})", dest.display(), format.usage);
         }
@@ -87,5 +87,38 @@ fn print_list() {
         println!("{:<12} .{:<4} {}", f.id, f.extension, device.name);
         println!("{:<18} {}", "", export::describe(device));
         println!("{:<18} {}", "", f.usage);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::atomic_file::testing::{FailAfter, names};
+    use crate::atomic_file::{SaveError, create, save_via};
+
+    #[test]
+    fn an_export_cut_short_by_a_full_disk_leaves_the_old_preset() {
+        let profile = EqProfile::parse(
+            include_str!("../../presets/eq/bass-boost.toml"),
+            std::path::Path::new("bass-boost.toml"),
+            EXPORT_RATE,
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("preset.txt");
+        std::fs::write(&dest, "old preset").unwrap();
+        for id in ["apo", "rockbox"] {
+            let format = export::find(id).unwrap();
+            let text = export::export(&profile, format, DEFAULT_TOLERANCE_DB)
+                .unwrap()
+                .text;
+            for n in [0, text.len() / 2, text.len() - 1] {
+                let (file, pending) = create(&dest, true).unwrap();
+                let err = save_via(FailAfter::new(file, n), pending, text.as_bytes()).unwrap_err();
+                assert!(matches!(err, SaveError::Io { .. }), "{id} after {n}: {err}");
+                assert_eq!(std::fs::read_to_string(&dest).unwrap(), "old preset");
+                assert_eq!(names(dir.path()), ["preset.txt"]);
+            }
+        }
     }
 }

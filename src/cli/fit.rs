@@ -10,7 +10,8 @@ use rayon::prelude::*;
 
 use super::UsageError;
 use super::plot::{CurveArgs, FrPrep, fit_plot};
-use crate::fit::save::{SaveError, profile_toml, write_new};
+use crate::atomic_file::{self, SaveError};
+use crate::fit::save::profile_toml;
 use crate::fit::{Correction, CorrectionOptions, EqLayout, FitError, Fitted, correction, fit};
 use crate::fr::plot::PlotError;
 use crate::fr::{FrCurve, FrError, LogGrid, TargetAdjust, target};
@@ -73,18 +74,11 @@ pub(super) fn exit_code(cause: &(dyn std::error::Error + 'static)) -> Option<u8>
     if cause.is::<FrError>() || cause.is::<FitError>() {
         return Some(2);
     }
-    if let Some(e) = cause.downcast_ref::<SaveError>() {
-        return Some(if matches!(e, SaveError::Exists(_)) {
-            2
-        } else {
-            1
-        });
-    }
     if let Some(e) = cause.downcast_ref::<PlotError>() {
-        return Some(if matches!(e, PlotError::Draw { .. }) {
-            1
-        } else {
-            2
+        return Some(match e {
+            PlotError::Save(e) => e.exit_code(),
+            PlotError::Draw { .. } => 1,
+            PlotError::Format(_) => 2,
         });
     }
     None
@@ -223,14 +217,19 @@ fn describe(plan: &Plan<'_>, fitted: &Fitted) -> String {
 
 fn save(plan: &Plan<'_>, c: &Correction, fitted: &Fitted, out: &Path) -> anyhow::Result<()> {
     let text = profile_toml(&fitted.profile, Some(&describe(plan, fitted)));
+    // Both files are written beside their destinations first and put in place together,
+    // so a failure (an existing plot, a full disk) leaves neither.
+    let (mut file, profile) = atomic_file::create(out, plan.args.force)?;
     if plan.args.plot {
-        // Refuse before writing anything if either output exists.
         let png = out.with_extension("png");
-        if !plan.args.force && png.exists() {
-            return Err(PlotError::Exists(png).into());
+        if !plan.args.force && std::fs::symlink_metadata(&png).is_ok() {
+            return Err(SaveError::Exists(png).into());
         }
     }
-    write_new(out, &text, plan.args.force)?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .map_err(|e| SaveError::io(out, "write", e))?;
+    drop(file);
+    let mut plot = None;
     if plan.args.plot {
         let png = out.with_extension("png");
         let prep = FrPrep {
@@ -244,7 +243,15 @@ fn save(plan: &Plan<'_>, c: &Correction, fitted: &Fitted, out: &Path) -> anyhow:
             super::plot::level_text(plan.opts.normalise)
         );
         let picture = fit_plot(&prep, Some(&fitted.profile), plan.args.fs, subtitle);
-        crate::fr::plot::draw(&picture, &png, plan.args.force)?;
+        plot = Some(crate::fr::plot::draw_pending(
+            &picture,
+            &png,
+            plan.args.force,
+        )?);
+    }
+    profile.commit()?;
+    if let Some(plot) = plot {
+        plot.commit()?;
     }
     Ok(())
 }

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use crate::atomic_file::save;
 use crate::preset::import::{import_file, profile_toml};
-use crate::preset::save::save_text;
 
 /// Arguments of `iemlab import`.
 #[derive(clap::Args, Debug)]
@@ -41,7 +41,7 @@ pub(super) fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     match &args.output {
         None => print!("{text}"),
         Some(dest) => {
-            save_text(dest, &text, args.force)
+            save(dest, text.as_bytes(), args.force)
                 .with_context(|| format!("importing {}", args.file.display()))?;
             eprintln!("wrote {}", dest.display());
         }

@@ -21,12 +21,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::atomic_file::SaveError;
 use crate::decode::DecodeError;
 use crate::engine::OutputError;
 use crate::engine::device::DeviceError;
 use crate::playlist::PlaylistError;
 use crate::preset::ProfileError;
-use crate::render::{RenderError, WavError, WavFormat};
+use crate::render::{RenderError, WavFormat};
 
 /// Listening harness for reviewing and tuning in-ear monitors.
 #[derive(Parser, Debug)]
@@ -353,6 +354,18 @@ fn run_cli() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    if let Err(e) = crate::interrupt::install() {
+        eprintln!(
+            "warning: cannot watch for Ctrl-C/SIGTERM ({e}); an interrupted render may leave a .iemlab-*.part file"
+        );
+    }
+    // These stop by themselves at the next block or key poll when a signal arrives (see
+    // `interrupt`); the rest are ended by the signal thread after their temp files are removed.
+    let _cooperating = matches!(
+        cli.command,
+        Command::Render(_) | Command::Demo(_) | Command::Play(_) | Command::Ab(_)
+    )
+    .then(crate::interrupt::cooperate);
     let result = match cli.command {
         Command::Render(args) => render::run(args),
         Command::Check(args) => check::run(args),
@@ -366,11 +379,16 @@ fn run_cli() -> ExitCode {
         Command::Fit(args) => fit::run(args),
         Command::Plot(args) => plot::run(args),
     };
-    match result {
-        Ok(code) => code,
-        Err(err) => {
+    let interrupted = crate::interrupt::requested();
+    match (result, interrupted) {
+        (Ok(code), None) => code,
+        (Ok(_), Some(signal)) => {
+            eprintln!("interrupted by {}", crate::interrupt::signal_name(signal));
+            ExitCode::from(crate::interrupt::exit_code(signal))
+        }
+        (Err(err), interrupted) => {
             eprintln!("error: {}", error_text(&err));
-            ExitCode::from(exit_code(&err))
+            ExitCode::from(interrupted.map_or_else(|| exit_code(&err), crate::interrupt::exit_code))
         }
     }
 }
@@ -394,6 +412,9 @@ pub(crate) fn error_text(err: &anyhow::Error) -> String {
 /// 2 when the user's input is at fault (bad file, bad value, refusing to overwrite), else 1.
 fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if let Some(e) = save_error(cause) {
+            return e.exit_code();
+        }
         if let Some(code) = fit::exit_code(cause) {
             return code;
         }
@@ -410,7 +431,6 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             use crate::render::ab::AbRenderError as E;
             return match e {
                 E::Decode(_) | E::Profile(_) | E::TooMany => 2,
-                E::Output(OutputError::Wav(WavError::Exists(_))) | E::Wav(WavError::Exists(_)) => 2,
                 _ => 1,
             };
         }
@@ -419,25 +439,10 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         {
             return 2;
         }
-        if let Some(e) = cause.downcast_ref::<crate::preset::save::SaveError>() {
-            return if matches!(e, crate::preset::save::SaveError::Exists(_)) {
-                2
-            } else {
-                1
-            };
-        }
         if let Some(e) = cause.downcast_ref::<OutputError>() {
             return match e {
-                OutputError::Wav(WavError::Exists(_))
-                | OutputError::Device(DeviceError::NotFound(_)) => 2,
+                OutputError::Device(DeviceError::NotFound(_)) => 2,
                 _ => 1,
-            };
-        }
-        if let Some(e) = cause.downcast_ref::<WavError>() {
-            return if matches!(e, WavError::Exists(_)) {
-                2
-            } else {
-                1
             };
         }
         if let Some(e) = cause.downcast_ref::<RenderError>() {
@@ -445,7 +450,6 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 RenderError::Decode(_)
                 | RenderError::Profile { .. }
                 | RenderError::Range { .. } => 2,
-                RenderError::Wav(WavError::Exists(_)) => 2,
                 RenderError::Wav(_) | RenderError::Resample(_) => 1,
             };
         }
@@ -453,30 +457,32 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     1
 }
 
-/// Writes `bytes` to `path` through a temp file beside it, so a crash leaves no partial
-/// file; an existing file is kept unless `force` (then replaced in one rename).
-fn write_new_file(path: &std::path::Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
-    use std::io::Write;
-    if path.exists() && !force {
-        return Err(UsageError(format!(
-            "{}: already exists (use --force to overwrite)",
-            path.display()
-        ))
-        .into());
+/// The save error behind `cause`, also when a render, output or plot error wraps it
+/// transparently (and so hides it from the error chain).
+fn save_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a SaveError> {
+    use crate::render::ab::AbRenderError;
+    if let Some(e) = cause.downcast_ref::<SaveError>() {
+        return Some(e);
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    if force {
-        tmp.persist(path)?;
-    } else {
-        tmp.persist_noclobber(path)?;
+    match cause.downcast_ref::<RenderError>() {
+        Some(RenderError::Wav(e)) => return Some(e),
+        Some(_) => return None,
+        None => {}
     }
-    Ok(())
+    match cause.downcast_ref::<AbRenderError>() {
+        Some(AbRenderError::Wav(e) | AbRenderError::Output(OutputError::Wav(e))) => return Some(e),
+        Some(_) => return None,
+        None => {}
+    }
+    match cause.downcast_ref::<crate::fr::plot::PlotError>() {
+        Some(crate::fr::plot::PlotError::Save(e)) => return Some(e),
+        Some(_) => return None,
+        None => {}
+    }
+    match cause.downcast_ref::<OutputError>() {
+        Some(OutputError::Wav(e)) => Some(e),
+        _ => None,
+    }
 }
 
 /// A usage error as an `anyhow::Error` (exit code 2).

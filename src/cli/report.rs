@@ -23,7 +23,7 @@ pub(super) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     match &args.output {
         None => print!("{draft}"),
         Some(path) => {
-            super::write_new_file(path, draft.as_bytes(), args.force)
+            crate::atomic_file::save(path, draft.as_bytes(), args.force)
                 .with_context(|| format!("writing {}", path.display()))?;
             println!(
                 "wrote {} ({} note{})",

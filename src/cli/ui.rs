@@ -158,6 +158,15 @@ impl Ui {
             for event in player.poll() {
                 self.on_event(event, player, started);
             }
+            if let Some(signal) = crate::interrupt::requested() {
+                // Notes are already on disk (each is synced as written); the caller stops
+                // the output, which discards an unfinished WAV, and restores the terminal.
+                self.line(&format!(
+                    "interrupted by {}: stopping",
+                    crate::interrupt::signal_name(signal)
+                ));
+                return Ok(Outcome::Done);
+            }
             if let Some(fault) = running.device_error() {
                 if fault.fatal {
                     return Ok(Outcome::OutputLost(fault));

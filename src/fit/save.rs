@@ -1,26 +1,7 @@
-//! Writing a fitted profile as a normal EQ profile file (`presets/eq/*.toml`, version 1), via
-//! a temp file beside the destination that is renamed into place only when complete.
-
-use std::io::Write;
-use std::path::{Path, PathBuf};
+//! A fitted profile as the text of a normal EQ profile file (`presets/eq/*.toml`, version 1);
+//! [`crate::atomic_file`] writes it.
 
 use crate::preset::{EqProfile, EqShape, PROFILE_VERSION};
-
-/// Why a profile could not be saved.
-#[derive(Debug, thiserror::Error)]
-pub enum SaveError {
-    /// The destination exists and overwriting was not asked for.
-    #[error("{0}: already exists (use --force to overwrite)")]
-    Exists(PathBuf),
-    /// Creating, writing or renaming failed.
-    #[error("{path}: cannot write: {message}", path = .path.display())]
-    Write {
-        /// Destination.
-        path: PathBuf,
-        /// What went wrong.
-        message: String,
-    },
-}
 
 /// A number as a profile shows it: at most 4 decimals, no trailing zeros.
 fn num(v: f64) -> String {
@@ -68,72 +49,11 @@ pub fn profile_toml(profile: &EqProfile, description: Option<&str>) -> String {
     out
 }
 
-/// Writes `text` to `dest` atomically; refuses an existing `dest` unless `force`.
-pub fn write_new(dest: &Path, text: &str, force: bool) -> Result<(), SaveError> {
-    if !force && dest.exists() {
-        return Err(SaveError::Exists(dest.to_path_buf()));
-    }
-    let fail = |e: &dyn std::fmt::Display| SaveError::Write {
-        path: dest.to_path_buf(),
-        message: e.to_string(),
-    };
-    let mut temp = temp_beside(dest, "part").map_err(|e| fail(&e))?;
-    temp.write_all(text.as_bytes()).map_err(|e| fail(&e))?;
-    persist_new(temp.into_temp_path(), dest, force).map_err(|e| match e {
-        Persist::Exists => SaveError::Exists(dest.to_path_buf()),
-        Persist::Io(e) => fail(&e),
-    })
-}
-
-/// A temp file in `dest`'s folder (so the final rename stays on one file system), named
-/// `.iemlab-*.EXT`.
-pub fn temp_beside(dest: &Path, ext: &str) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    tempfile::Builder::new()
-        .prefix(".iemlab-")
-        .suffix(&format!(".{ext}"))
-        .tempfile_in(&dir)
-}
-
-/// Why [`persist_new`] failed.
-#[derive(Debug)]
-pub enum Persist {
-    /// `dest` exists and `force` was not given.
-    Exists,
-    /// Setting permissions or renaming failed.
-    Io(std::io::Error),
-}
-
-/// Moves a finished temp file to `dest` (rw-r--r--); without `force`, an existing `dest`
-/// (even one that appeared meanwhile) is left untouched.
-pub fn persist_new(temp: tempfile::TempPath, dest: &Path, force: bool) -> Result<(), Persist> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o644))
-            .map_err(Persist::Io)?;
-    }
-    let result = if force {
-        temp.persist(dest)
-    } else {
-        temp.persist_noclobber(dest)
-    };
-    result.map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            Persist::Exists
-        } else {
-            Persist::Io(e.error)
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::dsp::{BandSpec, FilterKind};
+    use std::path::Path;
 
     #[test]
     fn saved_profiles_parse_back_identically() {
@@ -160,19 +80,5 @@ mod tests {
         };
         let back = EqProfile::parse(&profile_toml(&g, None), Path::new("g.toml"), 48_000);
         assert_eq!(back.unwrap(), g);
-    }
-
-    #[test]
-    fn refuses_to_overwrite_without_force() {
-        let dir = tempfile::tempdir().unwrap();
-        let dest = dir.path().join("p.toml");
-        write_new(&dest, "a", false).unwrap();
-        assert!(matches!(
-            write_new(&dest, "b", false),
-            Err(SaveError::Exists(_))
-        ));
-        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "a");
-        write_new(&dest, "b", true).unwrap();
-        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "b");
     }
 }

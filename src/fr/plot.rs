@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
 use super::FrCurve;
-use crate::fit::save::{Persist, persist_new, temp_beside};
+use crate::atomic_file::{self, Pending, SaveError};
 
 /// Why a plot could not be drawn or saved.
 #[derive(Debug, thiserror::Error)]
@@ -20,9 +20,9 @@ pub enum PlotError {
     /// The file name does not end in .svg or .png.
     #[error("{0}: plot files end in .svg or .png")]
     Format(PathBuf),
-    /// The destination exists and overwriting was not asked for.
-    #[error("{0}: already exists (use --force to overwrite)")]
-    Exists(PathBuf),
+    /// The file could not be created or put in place (exists, disk full, interrupted).
+    #[error(transparent)]
+    Save(#[from] SaveError),
     /// Drawing or writing failed.
     #[error("{path}: cannot draw: {message}", path = .path.display())]
     Draw {
@@ -67,6 +67,13 @@ const SIZE: (u32, u32) = (1400, 800);
 /// Draws `plot` to `path` (.svg or .png), via a temp file renamed into place; refuses an
 /// existing file unless `force`.
 pub fn draw(plot: &FitPlot, path: &Path, force: bool) -> Result<(), PlotError> {
+    draw_pending(plot, path, force)?.commit()?;
+    Ok(())
+}
+
+/// Draws `plot` into a temp file beside `path` and returns it unfinished, so a caller
+/// writing several files can put them all in place only when all are drawn.
+pub fn draw_pending(plot: &FitPlot, path: &Path, force: bool) -> Result<Pending, PlotError> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -74,30 +81,25 @@ pub fn draw(plot: &FitPlot, path: &Path, force: bool) -> Result<(), PlotError> {
     if ext != "svg" && ext != "png" {
         return Err(PlotError::Format(path.to_path_buf()));
     }
-    if !force && path.exists() {
-        return Err(PlotError::Exists(path.to_path_buf()));
-    }
     register();
     let fail = |message: String| PlotError::Draw {
         path: path.to_path_buf(),
         message,
     };
-    let temp = temp_beside(path, &ext)
-        .map_err(|e| fail(e.to_string()))?
-        .into_temp_path();
+    // plotters opens the file by name, so only the temp file's path is used.
+    let (file, pending) = atomic_file::create(path, force)?;
+    drop(file);
+    let target = pending.write_path().to_path_buf();
     if ext == "svg" {
-        let root = SVGBackend::new(&temp, SIZE).into_drawing_area();
+        let root = SVGBackend::new(&target, SIZE).into_drawing_area();
         paint(plot, &root).map_err(fail)?;
         root.present().map_err(|e| fail(e.to_string()))?;
     } else {
-        let root = BitMapBackend::new(&temp, SIZE).into_drawing_area();
+        let root = BitMapBackend::new(&target, SIZE).into_drawing_area();
         paint(plot, &root).map_err(fail)?;
         root.present().map_err(|e| fail(e.to_string()))?;
     }
-    persist_new(temp, path, force).map_err(|e| match e {
-        Persist::Exists => PlotError::Exists(path.to_path_buf()),
-        Persist::Io(e) => fail(e.to_string()),
-    })
+    Ok(pending)
 }
 
 /// Labelled frequencies on the x axis (a grid line at each).
@@ -274,7 +276,7 @@ mod tests {
         assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
         assert!(matches!(
             draw(&plot, &png, false),
-            Err(PlotError::Exists(_))
+            Err(PlotError::Save(SaveError::Exists(_)))
         ));
         assert!(draw(&plot, &png, true).is_ok());
         assert!(matches!(

@@ -9,4 +9,3 @@ pub use profile::{
 };
 pub mod export;
 pub mod import;
-pub mod save;

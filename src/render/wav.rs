@@ -1,9 +1,12 @@
 //! WAV output that never leaves a partial file or overwrites one by accident: samples go to
-//! a temp file beside the destination, which is renamed into place only when complete.
+//! a temp file beside the destination ([`crate::atomic_file`]), which is renamed into place
+//! only when complete.
 
 use std::fs::File;
-use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::io::{BufWriter, Seek, Write};
+use std::path::Path;
+
+use crate::atomic_file::{self, Pending, SaveError};
 
 /// Sample format of a written WAV file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -14,21 +17,8 @@ pub enum WavFormat {
     F32,
 }
 
-/// Why a WAV file could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum WavError {
-    /// The destination exists and overwriting was not asked for.
-    #[error("{0}: already exists (use --force to overwrite)")]
-    Exists(PathBuf),
-    /// Creating, writing or renaming failed.
-    #[error("{path}: cannot write: {message}", path = .path.display())]
-    Write {
-        /// Destination path.
-        path: PathBuf,
-        /// What went wrong.
-        message: String,
-    },
-}
+/// Why a WAV file could not be written: the same as any other saved file.
+pub type WavError = SaveError;
 
 /// Peak and clipping statistics of everything written.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -47,13 +37,12 @@ impl LevelStats {
 }
 
 /// A WAV file being written to a temp file next to its destination; dropped without
-/// [`WavSink::finish`], the temp file is deleted.
-pub struct WavSink {
-    dest: PathBuf,
-    force: bool,
+/// [`WavSink::finish`], the temp file is deleted. `W` is where the bytes go: the temp file
+/// itself, or (in tests) a writer wrapping it.
+pub struct WavSink<W: Write + Seek = File> {
     format: WavFormat,
-    writer: hound::WavWriter<BufWriter<File>>,
-    temp: tempfile::TempPath,
+    writer: hound::WavWriter<BufWriter<W>>,
+    pending: Pending,
     stats: LevelStats,
     frames: u64,
 }
@@ -70,15 +59,26 @@ impl WavSink {
         format: WavFormat,
         force: bool,
     ) -> Result<Self, WavError> {
-        if !force && dest.exists() {
-            return Err(WavError::Exists(dest.to_path_buf()));
+        let (mut file, pending) = atomic_file::create(dest, force)?;
+        if pending.is_direct() && !atomic_file::seekable(&mut file) {
+            return Err(SaveError::NotAFile {
+                path: dest.to_path_buf(),
+                what: "is a pipe; a WAV file needs a real file (its header is rewritten at the end)",
+            });
         }
-        let fail = |e: &dyn std::fmt::Display| WavError::Write {
-            path: dest.to_path_buf(),
-            message: e.to_string(),
-        };
-        let named = crate::preset::save::temp_beside(dest, ".wav.part").map_err(|e| fail(&e))?;
-        let (file, temp) = named.into_parts();
+        WavSink::new(file, pending, rate, format)
+    }
+}
+
+impl<W: Write + Seek> WavSink<W> {
+    /// Starts a stereo WAV at `rate` Hz written through `writer`, put in place by `pending`
+    /// (both from [`atomic_file::create`]).
+    pub fn new(
+        writer: W,
+        pending: Pending,
+        rate: u32,
+        format: WavFormat,
+    ) -> Result<Self, WavError> {
         let spec = match format {
             WavFormat::S24 => hound::WavSpec {
                 channels: 2,
@@ -93,21 +93,26 @@ impl WavSink {
                 sample_format: hound::SampleFormat::Float,
             },
         };
-        let writer = hound::WavWriter::new(BufWriter::with_capacity(1 << 16, file), spec)
-            .map_err(|e| fail(&e))?;
+        let writer = hound::WavWriter::new(BufWriter::with_capacity(1 << 16, writer), spec)
+            .map_err(|e| hound_error(pending.dest(), e))?;
         Ok(WavSink {
-            dest: dest.to_path_buf(),
-            force,
             format,
             writer,
-            temp,
+            pending,
             stats: LevelStats::default(),
             frames: 0,
         })
     }
 
-    /// Appends interleaved stereo samples.
+    /// Appends interleaved stereo samples. After SIGINT/SIGTERM this fails with
+    /// `Interrupted`, so every render stops at the next block.
     pub fn write(&mut self, samples: &[f32]) -> Result<(), WavError> {
+        if let Some(signal) = crate::interrupt::requested() {
+            return Err(SaveError::Interrupted {
+                path: self.pending.dest().to_path_buf(),
+                signal,
+            });
+        }
         let mut peak = self.stats.peak;
         let mut over = 0u64;
         for &s in samples {
@@ -127,7 +132,7 @@ impl WavSink {
                 .iter()
                 .try_for_each(|&s| self.writer.write_sample(s)),
         };
-        result.map_err(|e| self.error(&e))
+        result.map_err(|e| hound_error(self.pending.dest(), e))
     }
 
     /// Level statistics so far.
@@ -143,26 +148,88 @@ impl WavSink {
     /// Completes the file and moves it into place. Without `force`, an existing destination
     /// (even one that appeared while rendering) is left untouched.
     pub fn finish(self) -> Result<LevelStats, WavError> {
-        let dest = self.dest.clone();
-        let fail = |e: &dyn std::fmt::Display| WavError::Write {
-            path: dest.clone(),
-            message: e.to_string(),
-        };
-        self.writer.finalize().map_err(|e| fail(&e))?;
-        crate::preset::save::persist(self.temp, &dest, self.force).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                WavError::Exists(dest.clone())
-            } else {
-                fail(&e)
-            }
-        })?;
-        Ok(self.stats)
+        let WavSink {
+            writer,
+            pending,
+            stats,
+            ..
+        } = self;
+        writer
+            .finalize()
+            .map_err(|e| hound_error(pending.dest(), e))?;
+        pending.commit()?;
+        Ok(stats)
+    }
+}
+
+/// hound's error as a save error, keeping the system's error (disk full) when there is one.
+fn hound_error(dest: &Path, e: hound::Error) -> SaveError {
+    match e {
+        hound::Error::IoError(e) => SaveError::io(dest, "write", e),
+        other => SaveError::Write {
+            path: dest.to_path_buf(),
+            message: other.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::atomic_file::testing::{FailAfter, names};
+
+    /// Writes `frames` of a sine through a sink that fails after `limit` bytes, into `dest`
+    /// (which holds "old" already); returns the error.
+    fn render_failing(dest: &Path, frames: usize, limit: usize) -> SaveError {
+        let (file, pending) = atomic_file::create(dest, true).unwrap();
+        let temp = pending.write_path().to_path_buf();
+        let mut sink =
+            WavSink::new(FailAfter::new(file, limit), pending, 48_000, WavFormat::S24).unwrap();
+        let samples: Vec<f32> = (0..frames * 2)
+            .map(|i| (i as f32 * 0.01).sin() * 0.5)
+            .collect();
+        let result = samples
+            .chunks(4096)
+            .try_for_each(|block| sink.write(block))
+            .and_then(|()| sink.finish().map(|_| ()));
+        assert!(!temp.exists(), "temp file left behind");
+        result.unwrap_err()
     }
 
-    fn error(&self, e: &dyn std::fmt::Display) -> WavError {
-        WavError::Write {
-            path: self.dest.clone(),
-            message: e.to_string(),
+    #[test]
+    fn a_full_disk_during_a_render_leaves_nothing_and_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.wav");
+        std::fs::write(&dest, "old").unwrap();
+        // Mid-stream (one second is 288 kB; the buffer holds 64 kB), at the header, and
+        // at the final header rewrite.
+        for (frames, limit) in [(48_000, 100_000), (48_000, 10), (100, 400)] {
+            let err = render_failing(&dest, frames, limit);
+            let text = err.to_string();
+            assert!(
+                text.contains("out.wav: cannot write: No space left on device"),
+                "{frames} frames, {limit} bytes: {text}"
+            );
+            assert_eq!(err.exit_code(), 1);
+            assert_eq!(std::fs::read(&dest).unwrap(), b"old");
+            assert_eq!(names(dir.path()), ["out.wav"]);
         }
+    }
+
+    #[test]
+    fn a_complete_render_replaces_the_file_only_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.wav");
+        std::fs::write(&dest, "old").unwrap();
+        assert!(matches!(
+            WavSink::create(&dest, 48_000, WavFormat::F32, false),
+            Err(SaveError::Exists(_))
+        ));
+        let mut sink = WavSink::create(&dest, 48_000, WavFormat::F32, true).unwrap();
+        sink.write(&[0.25; 200]).unwrap();
+        sink.finish().unwrap();
+        let reader = hound::WavReader::open(&dest).unwrap();
+        assert_eq!(reader.duration(), 100);
+        assert_eq!(names(dir.path()), ["out.wav"]);
     }
 }

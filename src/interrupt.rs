@@ -1,0 +1,121 @@
+//! Ctrl-C (SIGINT) and SIGTERM: long commands stop at the next block and clean up themselves
+//! (the render's temp file removed, the session's terminal restored, notes already synced);
+//! anything that does not stop within a moment is ended here after removing every temp file
+//! [`crate::atomic_file`] has open. Exit codes follow the shell's convention, 128 + signal.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// The signal received (0 = none yet).
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// How many code paths are running that check [`requested`] and stop by themselves.
+static COOPERATING: AtomicUsize = AtomicUsize::new(0);
+/// Temp files being written, removed when a signal ends the process.
+static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// How long a cooperating command gets to stop cleanly before it is ended.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// SIGINT's number.
+pub const SIGINT: i32 = 2;
+/// SIGTERM's number.
+pub const SIGTERM: i32 = 15;
+
+/// The temp-file registry, locked (a poisoned lock is still usable: it is a list of paths).
+pub(crate) fn temps() -> MutexGuard<'static, Vec<PathBuf>> {
+    TEMPS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The signal received so far, if any.
+pub fn requested() -> Option<i32> {
+    match SIGNAL.load(Ordering::Relaxed) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// "SIGINT", "SIGTERM" or "signal N".
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        SIGINT => "SIGINT (Ctrl-C)".into(),
+        SIGTERM => "SIGTERM".into(),
+        n => format!("signal {n}"),
+    }
+}
+
+/// The conventional exit code after `signal`: 130 for SIGINT, 143 for SIGTERM.
+pub fn exit_code(signal: i32) -> u8 {
+    (128 + signal).clamp(0, 255) as u8
+}
+
+/// Held while a command checks [`requested`] and stops by itself; a signal then gives it
+/// [`GRACE`] before ending the process.
+pub struct Cooperating(());
+
+impl Drop for Cooperating {
+    fn drop(&mut self) {
+        COOPERATING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Marks the calling command as one that stops by itself on a signal.
+pub fn cooperate() -> Cooperating {
+    COOPERATING.fetch_add(1, Ordering::SeqCst);
+    Cooperating(())
+}
+
+/// Starts watching for SIGINT and SIGTERM (once, from the binary).
+#[cfg(unix)]
+pub fn install() -> std::io::Result<()> {
+    use signal_hook::iterator::Signals;
+    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let Some(signal) = signals.forever().next() else {
+                return;
+            };
+            SIGNAL.store(signal, Ordering::SeqCst);
+            let deadline = Instant::now() + GRACE;
+            // A second signal ends at once, as users expect from pressing Ctrl-C twice.
+            while COOPERATING.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+                if signals.pending().next().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            end(signal);
+        })?;
+    Ok(())
+}
+
+/// No signals to watch off Unix; Ctrl-C ends the process as usual.
+#[cfg(not(unix))]
+pub fn install() -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Removes every registered temp file, restores the terminal and exits with 128 + signal.
+fn end(signal: i32) -> ! {
+    // Held until exit: no temp file is created or renamed into place from here on.
+    let temps = temps();
+    let mut removed = 0;
+    for path in temps.iter() {
+        if std::fs::remove_file(path).is_ok() {
+            removed += 1;
+        }
+    }
+    if crossterm::terminal::is_raw_mode_enabled().unwrap_or(false) {
+        let _ = crossterm::terminal::disable_raw_mode();
+        eprintln!();
+    }
+    let files = match removed {
+        0 => String::new(),
+        1 => "; 1 unfinished file removed".into(),
+        n => format!("; {n} unfinished files removed"),
+    };
+    eprintln!("interrupted by {}{files}", signal_name(signal));
+    std::process::exit(i32::from(exit_code(signal)));
+}
