@@ -238,7 +238,12 @@ fn a_seek_after_resampling_lands_within_one_frame() {
     let silent = |i: usize| out[i * 2] == 0.0 && out[i * 2 + 1] == 0.0;
     let first_new = (0..best).rev().find(|&i| silent(i)).unwrap() + 1;
     let landed = first_new as i64 - (best as i64 - 4000);
-    assert!(landed.abs() <= 1, "seek landed {landed} frames off");
+    assert!(
+        landed.abs() <= 1,
+        "seek landed {landed} frames off (first new frame {first_new}, match at {best}, \
+         frames around the start: {:?})",
+        &out[first_new.saturating_sub(3) * 2..(first_new + 3) * 2]
+    );
 }
 
 #[test]
