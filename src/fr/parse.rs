@@ -35,6 +35,10 @@ pub fn load(path: &Path) -> Result<FrCurve, FrError> {
     parse(&text, path)
 }
 
+/// Lowest frequency a row may have (Hz): full-resolution REW exports start near 0.37 Hz,
+/// while 1e-320 Hz makes log-frequency interpolation divide infinity by infinity (NaN).
+const MIN_FREQ_HZ: f64 = 1e-3;
+
 /// Highest frequency a row may have (Hz): measurements stop near 20–40 kHz.
 const MAX_FREQ_HZ: f64 = 1e6;
 
@@ -117,6 +121,12 @@ pub fn parse(text: &str, path: &Path) -> Result<FrCurve, FrError> {
             return Err(line_error(
                 number,
                 format!("frequency {f} Hz must be above 0"),
+            ));
+        }
+        if f < MIN_FREQ_HZ {
+            return Err(line_error(
+                number,
+                format!("frequency {f} Hz is below {MIN_FREQ_HZ} Hz; not an audio measurement"),
             ));
         }
         if f > MAX_FREQ_HZ {
@@ -315,6 +325,10 @@ mod tests {
         assert!(msg.contains("beyond ±1000 dB"), "{msg}");
         let (line, _) = line_of(parse_str("20 70\n3e9 71\n").unwrap_err());
         assert_eq!(line, 2);
+        // Found by fuzzing: a first row at 1e-320 Hz made the gridded curve NaN.
+        let (line, msg) = line_of(parse_str("1e-320 70\n30 71\n").unwrap_err());
+        assert_eq!(line, 1);
+        assert!(msg.contains("below 0.001 Hz"), "{msg}");
     }
 
     #[test]
