@@ -1,7 +1,10 @@
 //! Problems found in a user's text file (playlists, profiles), located by line and field,
 //! and the bounded, UTF-8-checked reading those files share.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 /// One thing wrong with a file, located in it.
@@ -39,14 +42,44 @@ impl fmt::Display for Problems<'_> {
             if p.line > 0 {
                 write!(f, ":{}", p.line)?;
             }
+            let message = clip_quoted(&p.message);
             if p.field.is_empty() {
-                write!(f, ": {}", p.message)?;
+                write!(f, ": {message}")?;
             } else {
-                write!(f, ": {}: {}", p.field, p.message)?;
+                write!(f, ": {}: {message}", p.field)?;
             }
         }
         Ok(())
     }
+}
+
+/// Longest quoted value (in characters) a message repeats in full.
+const MAX_QUOTE_CHARS: usize = 60;
+
+/// `message` with every `'quoted'` value longer than 60 characters cut to its start and
+/// `...`, so an error about a one-megabyte line stays one readable line.
+pub fn clip_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some(open) = rest.find('\'') {
+        let (before, after) = rest.split_at(open + 1);
+        out.push_str(before);
+        let Some(close) = after.find('\'') else {
+            rest = after;
+            break;
+        };
+        let (quoted, tail) = after.split_at(close);
+        if quoted.chars().count() > MAX_QUOTE_CHARS {
+            out.extend(quoted.chars().take(MAX_QUOTE_CHARS - 3));
+            out.push_str("...");
+        } else {
+            out.push_str(quoted);
+        }
+        out.push('\'');
+        rest = tail.get(1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Maps byte offsets in a text to 1-based line numbers.
@@ -55,9 +88,10 @@ pub struct Lines<'a>(pub &'a str);
 impl Lines<'_> {
     /// The line holding byte `offset`.
     pub fn at(&self, offset: usize) -> usize {
-        let end = offset.min(self.0.len());
-        self.0.as_bytes()[..end]
+        self.0
+            .as_bytes()
             .iter()
+            .take(offset)
             .filter(|&&b| b == b'\n')
             .count()
             + 1
@@ -73,25 +107,162 @@ pub enum ReadError {
     Invalid(Problem),
 }
 
-/// Reads a UTF-8 text file of at most `max_bytes` (checked before reading, so a huge file is
-/// refused at once), without a leading byte-order mark. `kind` names the file in messages.
-pub fn read_text(path: &Path, max_bytes: u64, kind: &str) -> Result<String, ReadError> {
-    let size = std::fs::metadata(path).map_err(ReadError::Io)?.len();
-    if size > max_bytes {
-        return Err(ReadError::Invalid(Problem::file(format!(
+/// Reads at most `max_bytes` of the file at `path`: a file that says it is larger is refused
+/// before reading, and reading stops one byte past the limit, so a file that grows meanwhile
+/// or a device that never ends (`/dev/zero`, a FIFO) is refused too, never held in memory.
+/// `kind` names the file in messages ("an EQ profile").
+pub fn read_bounded(path: &Path, max_bytes: u64, kind: &str) -> Result<Vec<u8>, ReadError> {
+    let too_large = |size: String| {
+        ReadError::Invalid(Problem::file(format!(
             "file is {size} bytes; {kind} is at most {max_bytes}"
+        )))
+    };
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if meta.is_dir() {
+        return Err(ReadError::Invalid(Problem::file(format!(
+            "is a folder, not {kind}"
         ))));
     }
-    let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+    if meta.len() > max_bytes {
+        return Err(too_large(meta.len().to_string()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(format!("more than {max_bytes}")));
+    }
+    Ok(bytes)
+}
+
+/// Reads a UTF-8 text file of at most `max_bytes` (see [`read_bounded`]), without a leading
+/// byte-order mark. `kind` names the file in messages.
+pub fn read_text(path: &Path, max_bytes: u64, kind: &str) -> Result<String, ReadError> {
+    let bytes = read_bounded(path, max_bytes, kind)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         ReadError::Invalid(Problem {
             line: Lines(&String::from_utf8_lossy(e.as_bytes())).at(e.utf8_error().valid_up_to()),
             field: String::new(),
-            message: "file is not UTF-8 text".into(),
+            message: not_utf8_message(e.as_bytes()),
         })
     })?;
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
     })
+}
+
+/// Text of a file whose data is ASCII but whose comments may be in any encoding (REW and
+/// Equalizer APO files): UTF-16 with a byte-order mark is decoded, a UTF-8 byte-order mark
+/// dropped, and bytes that are not UTF-8 (Latin-1 device names) become U+FFFD.
+pub fn decode_lossy(bytes: &[u8]) -> String {
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| {
+                from([
+                    c.first().copied().unwrap_or(0),
+                    c.get(1).copied().unwrap_or(0),
+                ])
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    if let Some(rest) = bytes.strip_prefix(&[0xff, 0xfe]) {
+        utf16(rest, u16::from_le_bytes)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xfe, 0xff]) {
+        utf16(rest, u16::from_be_bytes)
+    } else {
+        let bytes = bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes);
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
+/// Why bytes are not UTF-8 text, naming the likely encoding so the user knows what to convert.
+pub fn not_utf8_message(bytes: &[u8]) -> String {
+    let utf16 = bytes.starts_with(&[0xff, 0xfe])
+        || bytes.starts_with(&[0xfe, 0xff])
+        || bytes.iter().take(64).filter(|&&b| b == 0).count() >= 8;
+    if utf16 {
+        "file is not UTF-8 text (it looks like UTF-16; save it as UTF-8)".into()
+    } else {
+        "file is not UTF-8 text (save it as UTF-8)".into()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sparse_huge_file_is_refused_without_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.toml");
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(2 << 30)
+            .unwrap();
+        let start = std::time::Instant::now();
+        let Err(ReadError::Invalid(p)) = read_text(&path, 1 << 20, "an EQ profile") else {
+            panic!("a 2 GB file was accepted");
+        };
+        assert!(start.elapsed().as_secs_f64() < 1.0);
+        assert!(p.message.contains("2147483648 bytes"), "{}", p.message);
+    }
+
+    #[test]
+    fn an_endless_device_is_refused_at_the_limit() {
+        let Err(ReadError::Invalid(p)) = read_bounded(Path::new("/dev/zero"), 1000, "a playlist")
+        else {
+            panic!("/dev/zero was read");
+        };
+        assert!(p.message.contains("more than 1000"), "{}", p.message);
+    }
+
+    #[test]
+    fn utf16_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("u16.toml");
+        let mut bytes = vec![0xff, 0xfe];
+        for c in "version = 1\n".encode_utf16() {
+            bytes.extend(c.to_le_bytes());
+        }
+        std::fs::write(&path, bytes).unwrap();
+        let Err(ReadError::Invalid(p)) = read_text(&path, 1000, "x") else {
+            panic!("UTF-16 accepted");
+        };
+        assert!(p.message.contains("UTF-16"), "{}", p.message);
+        assert_eq!(p.line, 1);
+    }
+
+    #[test]
+    fn long_quoted_values_are_clipped() {
+        let long = "x".repeat(100_000);
+        let clipped = clip_quoted(&format!("unexpected '{long}' (give Fc) and 'short'"));
+        assert_eq!(
+            clipped,
+            format!("unexpected '{}...' (give Fc) and 'short'", "x".repeat(57))
+        );
+        assert_eq!(clip_quoted("it's fine"), "it's fine");
+    }
+
+    #[test]
+    fn lossy_text_decodes_utf16_and_latin1() {
+        let mut le = vec![0xff, 0xfe];
+        let mut be = vec![0xfe, 0xff];
+        for c in "Preamp: -3 dB".encode_utf16() {
+            le.extend(c.to_le_bytes());
+            be.extend(c.to_be_bytes());
+        }
+        le.push(b'x'); // an odd trailing byte is dropped, not a panic
+        assert_eq!(decode_lossy(&le), "Preamp: -3 dB");
+        assert_eq!(decode_lossy(&be), "Preamp: -3 dB");
+        assert_eq!(
+            decode_lossy(b"\xef\xbb\xbf* Caf\xe9 1 2"),
+            "* Caf\u{fffd} 1 2"
+        );
+    }
 }

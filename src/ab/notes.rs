@@ -4,7 +4,7 @@
 //! full) is cut off again, so the notes before it stay readable.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -201,22 +201,30 @@ impl<W: NotesSink> NotesFile<W> {
     }
 }
 
+/// Largest notes file `report` reads.
+const MAX_NOTES_BYTES: u64 = 16 << 20;
+
 /// Reads every note of a notes file.
 pub fn read_notes(path: &Path) -> Result<Vec<Note>, NotesError> {
-    let file = File::open(path).map_err(|source| NotesError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut notes = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|source| NotesError::Io {
-            path: path.to_path_buf(),
-            source,
+    // Bounded: a session's notes are a few KB; a huge file is refused, not read into memory.
+    let text =
+        crate::problem::read_text(path, MAX_NOTES_BYTES, "a notes file").map_err(|e| match e {
+            crate::problem::ReadError::Io(source) => NotesError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+            crate::problem::ReadError::Invalid(p) => NotesError::Invalid {
+                path: path.to_path_buf(),
+                line: p.line,
+                message: p.message,
+            },
         })?;
+    let mut notes = Vec::new();
+    for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let note = serde_json::from_str(&line).map_err(|e| NotesError::Invalid {
+        let note = serde_json::from_str(line).map_err(|e| NotesError::Invalid {
             path: path.to_path_buf(),
             line: i + 1,
             message: e.to_string(),

@@ -8,7 +8,7 @@ use super::CheckArgs;
 use crate::decode::AudioFile;
 use crate::playlist::{Playlist, looks_like_playlist};
 use crate::preset::{EqProfile, EqShape, ProfileError};
-use crate::problem::Problems;
+use crate::problem::{Problems, read_text};
 
 pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut failed = 0;
@@ -47,7 +47,9 @@ fn check_file(path: &Path, rate: u32) -> Result<String, String> {
             path.display()
         ));
     }
-    if let Ok(text) = std::fs::read_to_string(path)
+    // Bounded like every reader of user files; a file that fails here is reported by the
+    // profile loader below, with the same limit and message.
+    if let Ok(text) = read_text(path, 4 << 20, "a playlist")
         && looks_like_playlist(&text)
     {
         return check_playlist(path);

@@ -7,11 +7,16 @@
 //! library = ["/home/me/Music/iem-test-tracks"]
 //! ```
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::problem::{Lines, Problem, Problems, ReadError, read_text};
+
+/// Config files larger than this are refused before reading (a real one is a few lines).
+const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// Settings from the config file.
 #[derive(Debug, Default, Deserialize)]
@@ -50,11 +55,16 @@ impl Config {
         if !path.exists() {
             return Ok(Config::default());
         }
+        Config::from_file(&path)
+    }
+
+    /// Reads the config file at `path`.
+    fn from_file(path: &Path) -> Result<Config, ConfigError> {
         let fail = |problem| ConfigError {
-            path: path.clone(),
+            path: path.to_path_buf(),
             problem,
         };
-        let text = read_text(&path, 1 << 20, "a config file").map_err(|e| match e {
+        let text = read_text(path, MAX_FILE_BYTES, "a config file").map_err(|e| match e {
             ReadError::Io(e) => fail(Problem::file(format!("cannot read: {e}"))),
             ReadError::Invalid(p) => fail(p),
         })?;
@@ -76,5 +86,85 @@ impl Config {
             }
         }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const GOOD: &str = "# my defaults\nlibrary = [\"~/Music/iem\", \"tracks\", \"/srv/music\"]\n";
+
+    /// Loads `bytes` as a config file named `iemlab-config.toml`.
+    fn load(bytes: &[u8]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("iemlab-config.toml");
+        std::fs::write(&path, bytes).unwrap();
+        Config::from_file(&path)
+    }
+
+    #[test]
+    fn relative_folders_are_resolved_against_the_file() {
+        let config = load(GOOD.as_bytes()).unwrap();
+        assert_eq!(config.library.len(), 3);
+        assert!(config.library[1].ends_with("tracks"));
+        assert!(config.library[1].is_absolute());
+    }
+
+    #[test]
+    fn broken_configs_name_file_and_line() {
+        let err = load(b"library = [\"a\"]\nlibary = []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("iemlab-config.toml:2"), "{err}");
+        let err = load(&[0xff, 0xfe, b'l', 0]).unwrap_err().to_string();
+        assert!(err.contains("UTF-16"), "{err}");
+        let err = load(&vec![b'#'; (MAX_FILE_BYTES + 1) as usize])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at most"), "{err}");
+    }
+
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(64)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: cases(),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// A mutated config (bytes replaced, cut, inserted) loads or is refused with its name;
+        /// never a panic.
+        #[test]
+        fn fuzz_config_never_panics(
+            edits in prop::collection::vec((any::<u16>(), any::<u8>(), 0u8..3), 0..8),
+            cut in any::<u16>(),
+        ) {
+            let mut bytes = GOOD.as_bytes().to_vec();
+            for (at, byte, op) in edits {
+                let at = usize::from(at) % (bytes.len() + 1);
+                match op {
+                    0 => bytes.insert(at, byte),
+                    1 if at < bytes.len() => bytes[at] = byte,
+                    _ => {
+                        bytes.truncate(at.max(1));
+                    }
+                }
+            }
+            bytes.truncate(usize::from(cut) % (bytes.len() + 1));
+            match load(&bytes) {
+                Ok(config) => prop_assert!(config.library.iter().all(|p| p.is_absolute() || p.as_os_str().is_empty())),
+                Err(e) => prop_assert!(e.to_string().contains("iemlab-config.toml"), "{e}"),
+            }
+        }
     }
 }

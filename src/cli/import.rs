@@ -25,8 +25,16 @@ pub(crate) struct ImportArgs {
 
 pub(super) fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let imported = import_file(&args.file)?;
-    for note in &imported.notes {
+    // A file of garbage lines has a note per line; the first few say what happened.
+    const SHOWN_NOTES: usize = 20;
+    for note in imported.notes.iter().take(SHOWN_NOTES) {
         eprintln!("note: {note}");
+    }
+    if imported.notes.len() > SHOWN_NOTES {
+        eprintln!(
+            "note: ... and {} more notes",
+            imported.notes.len() - SHOWN_NOTES
+        );
     }
     let profile = &imported.profile;
     eprintln!(

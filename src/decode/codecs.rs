@@ -89,6 +89,7 @@ pub(crate) fn codec_name(id: AudioCodecId) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

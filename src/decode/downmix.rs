@@ -39,19 +39,9 @@ impl Downmix {
             _ if count == 1 => vec![[1.0, 1.0]],
             _ if count == 2 => vec![[1.0, 0.0], [0.0, 1.0]],
             Channels::Positioned(positions) => positioned(*positions),
-            Channels::Ambisonic(_) => {
-                let mut g = vec![[0.0, 0.0]; count];
-                // ACN order: W, Y, Z, X, …
-                g[0] = [0.5, 0.5];
-                g[1] = [0.5, -0.5];
-                g
-            }
-            _ => {
-                let mut g = vec![[0.0, 0.0]; count];
-                g[0] = [1.0, 0.0];
-                g[1] = [0.0, 1.0];
-                g
-            }
+            // ACN order: W, Y, Z, X, …
+            Channels::Ambisonic(_) => leading(count, [[0.5, 0.5], [0.5, -0.5]]),
+            _ => leading(count, [[1.0, 0.0], [0.0, 1.0]]),
         };
         Downmix {
             identity: count == 2,
@@ -77,7 +67,9 @@ impl Downmix {
             return;
         }
         if self.identity {
-            out.extend_from_slice(&input[..input.len() / 2 * 2]);
+            let whole = input.chunks_exact(2);
+            let partial = whole.remainder().len();
+            out.extend_from_slice(input.get(..input.len() - partial).unwrap_or_default());
             return;
         }
         out.reserve(input.len() / n * 2);
@@ -126,13 +118,23 @@ fn position_gains(p: Position) -> [f32; 2] {
     }
 }
 
+/// `count` channels (3 or more) of which the first two carry `first` and the rest are
+/// dropped.
+fn leading(count: usize, first: [[f32; 2]; 2]) -> Vec<[f32; 2]> {
+    first
+        .into_iter()
+        .chain(std::iter::repeat([0.0, 0.0]))
+        .take(count)
+        .collect()
+}
+
 /// Gains in canonical (bit) order of the positions present, which is the order symphonia
 /// delivers positioned channels in.
 fn positioned(positions: Position) -> Vec<[f32; 2]> {
     let mut gains: Vec<[f32; 2]> = positions.iter().map(position_gains).collect();
     // Scale so the loudest output cannot pass full scale when every input is at full scale.
     let worst = (0..2)
-        .map(|side| gains.iter().map(|g| g[side]).sum::<f32>())
+        .map(|side| gains.iter().filter_map(|g| g.get(side)).sum::<f32>())
         .fold(0.0f32, f32::max);
     if worst > 1.0 {
         for g in &mut gains {
@@ -144,6 +146,7 @@ fn positioned(positions: Position) -> Vec<[f32; 2]> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -18,6 +18,8 @@
 //! caught and handled like damage. A file that cannot be opened or holds no decodable audio is
 //! an error that names the file.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod codecs;
 pub mod downmix;
 mod mp4;

@@ -75,8 +75,7 @@ fn payload<R: Read + Seek>(r: &mut R, b: &BoxHeader) -> Option<Vec<u8>> {
 }
 
 fn be_u32(buf: &[u8], at: usize) -> Option<u32> {
-    let b = buf.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    Some(u32::from_be_bytes(*buf.get(at..)?.first_chunk::<4>()?))
 }
 
 fn be_u64(buf: &[u8], at: usize) -> Option<u64> {
@@ -160,6 +159,7 @@ pub(crate) fn edit_delay<R: Read + Seek>(r: &mut R, wanted: u32) -> Option<u64> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use std::io::Cursor;

@@ -172,7 +172,16 @@ impl AudioFile {
         let from = usize::try_from(skip).unwrap_or(0).saturating_mul(n);
         let to = usize::try_from(frames).unwrap_or(0).saturating_mul(n);
         if let Some(samples) = self.scratch.get(from..to) {
+            let start = self.pending.len();
             self.downmix.apply(samples, &mut self.pending);
+            // A damaged float PCM file can hold NaN or infinity, which would stick in every
+            // filter's state downstream and silence (or blast) the rest of the track: play
+            // silence for those samples instead.
+            for v in self.pending.iter_mut().skip(start) {
+                if !v.is_finite() {
+                    *v = 0.0;
+                }
+            }
         }
     }
 

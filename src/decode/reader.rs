@@ -269,8 +269,9 @@ pub(super) fn layout(
         } else if container == FORMAT_ID_ISOMP4 {
             // MP4's dOps stores the pre-skip big-endian; the edit list normally repeats it.
             let be = extra
-                .get(10..12)
-                .map(|b| u64::from(u16::from_be_bytes([b[0], b[1]])));
+                .get(10..)
+                .and_then(<[u8]>::first_chunk::<2>)
+                .map(|b| u64::from(u16::from_be_bytes(*b)));
             Layout::Delayed(edit_list().or(be).unwrap_or(0))
         } else {
             Layout::Delayed(pre_skip)
@@ -305,8 +306,9 @@ fn ogg_is_chained(path: &Path, serials: &[u32]) -> bool {
         let mut tail = Vec::new();
         file.read_to_end(&mut tail).ok()?;
         let at = tail.windows(5).rposition(|w| w == b"OggS\0")?;
-        let b = tail.get(at + 14..at + 18)?;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        Some(u32::from_le_bytes(
+            *tail.get(at + 14..)?.first_chunk::<4>()?,
+        ))
     };
     last_serial().is_some_and(|last| !serials.contains(&last))
 }
@@ -340,6 +342,7 @@ pub(super) fn seek_format(file: &mut AudioFile, ts: i64) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -138,12 +138,13 @@ pub(crate) fn opus_packet_frames(packet: &[u8]) -> Option<i64> {
     let config = toc >> 3;
     let frame = match config {
         // SILK-only: 10, 20, 40, 60 ms.
-        0..=11 => [480, 960, 1920, 2880][usize::from(config % 4)],
+        0..=11 => [480, 960, 1920, 2880].get(usize::from(config % 4)),
         // Hybrid: 10, 20 ms.
-        12..=15 => [480, 960][usize::from(config % 2)],
+        12..=15 => [480, 960].get(usize::from(config % 2)),
         // CELT-only: 2.5, 5, 10, 20 ms.
-        _ => [120, 240, 480, 960][usize::from(config % 4)],
-    };
+        _ => [120, 240, 480, 960].get(usize::from(config % 4)),
+    }
+    .copied()?;
     let count = match toc & 0b11 {
         0 => 1,
         1 | 2 => 2,
@@ -160,8 +161,8 @@ pub(crate) fn opus_pre_skip(extra_data: &[u8]) -> Option<u64> {
     if !extra_data.starts_with(b"OpusHead") {
         return None;
     }
-    let bytes = extra_data.get(10..12)?;
-    Some(u64::from(u16::from_le_bytes([bytes[0], bytes[1]])))
+    let bytes = extra_data.get(10..)?.first_chunk::<2>()?;
+    Some(u64::from(u16::from_le_bytes(*bytes)))
 }
 
 /// The header with its pre-skip set to 0. The libopus adapter trims the header's pre-skip from
@@ -169,16 +170,16 @@ pub(crate) fn opus_pre_skip(extra_data: &[u8]) -> Option<u64> {
 /// and reads it little-endian even from MP4's big-endian `dOps`; so the decoder is told there
 /// is none and [`Timeline`] drops the delay by timestamp instead.
 pub(crate) fn opus_without_pre_skip(extra_data: &[u8]) -> Option<Box<[u8]>> {
-    if !extra_data.starts_with(b"OpusHead") || extra_data.len() < 12 {
+    if !extra_data.starts_with(b"OpusHead") {
         return None;
     }
     let mut patched = extra_data.to_vec();
-    patched[10] = 0;
-    patched[11] = 0;
+    patched.get_mut(10..12)?.fill(0);
     Some(patched.into_boxed_slice())
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use std::num::NonZero;

@@ -63,16 +63,22 @@ pub fn interpolate(freqs: &[f64], db: &[f64], f: f64) -> f64 {
         return 0.0;
     };
     if f <= first {
-        return db[0];
+        return db.first().copied().unwrap_or(0.0);
     }
     if f >= last {
-        return db[db.len() - 1];
+        return db.last().copied().unwrap_or(0.0);
     }
     // First index whose frequency is >= f; 1 <= hi < len here.
     let hi = freqs.partition_point(|&x| x < f);
-    let lo = hi - 1;
-    let t = (f / freqs[lo]).ln() / (freqs[hi] / freqs[lo]).ln();
-    db[lo] + t * (db[hi] - db[lo])
+    let lo = hi.saturating_sub(1);
+    match (freqs.get(lo), freqs.get(hi), db.get(lo), db.get(hi)) {
+        (Some(&f_lo), Some(&f_hi), Some(&db_lo), Some(&db_hi)) => {
+            let t = (f / f_lo).ln() / (f_hi / f_lo).ln();
+            db_lo + t * (db_hi - db_lo)
+        }
+        // `db` shorter than `freqs`: hold its last value.
+        _ => db.last().copied().unwrap_or(0.0),
+    }
 }
 
 /// How curves are levelled against each other before comparing.
@@ -143,6 +149,7 @@ impl Normalise {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -5,6 +5,8 @@
 //! put on a common log grid by [`grid`], levelled and smoothed by [`smooth`]; [`target`] holds
 //! the built-in target curves and their tilt/bass-shelf adjustments; [`plot`] draws them.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 pub mod grid;
 pub mod parse;
 pub mod plot;
@@ -105,10 +107,9 @@ impl FrCurve {
             .map(|&f| {
                 let lo = self.freqs_hz.partition_point(|&x| x < f / half_cell);
                 let hi = self.freqs_hz.partition_point(|&x| x < f * half_cell);
-                if hi >= lo + 2 {
-                    self.db[lo..hi].iter().sum::<f64>() / (hi - lo) as f64
-                } else {
-                    self.level_at(f)
+                match self.db.get(lo..hi) {
+                    Some(cell) if cell.len() >= 2 => cell.iter().sum::<f64>() / cell.len() as f64,
+                    _ => self.level_at(f),
                 }
             })
             .collect();
@@ -166,6 +167,7 @@ pub fn average(curves: &[FrCurve], grid: &LogGrid, name: &str) -> Result<FrCurve
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

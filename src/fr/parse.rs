@@ -8,31 +8,43 @@
 //! Every row is checked: numbers must parse and be finite, frequencies positive and strictly
 //! rising. A problem is reported with the file and line, quoting the value.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::path::Path;
 
 use super::{FrCurve, FrError};
+use crate::problem::{ReadError, decode_lossy, read_bounded};
 
 /// Files above this size are refused before reading (a full-resolution REW export is ~1.5 MB).
 const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Reads and parses an FR file.
 pub fn load(path: &Path) -> Result<FrCurve, FrError> {
-    let io = |source| FrError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(FrError::File {
+    let bytes = read_bounded(path, MAX_FILE_BYTES, "an FR file").map_err(|e| match e {
+        ReadError::Io(source) => FrError::Io {
             path: path.to_path_buf(),
-            message: format!("file is {size} bytes; an FR file is at most {MAX_FILE_BYTES}"),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+            source,
+        },
+        ReadError::Invalid(problem) => FrError::File {
+            path: path.to_path_buf(),
+            message: problem.message,
+        },
+    })?;
     // Comment lines of REW exports may carry non-UTF-8 device names; data rows are ASCII.
-    let text = String::from_utf8_lossy(&bytes);
+    let text = decode_lossy(&bytes);
     parse(&text, path)
 }
+
+/// Lowest frequency a row may have (Hz): full-resolution REW exports start near 0.37 Hz,
+/// while 1e-320 Hz makes log-frequency interpolation divide infinity by infinity (NaN).
+const MIN_FREQ_HZ: f64 = 1e-3;
+
+/// Highest frequency a row may have (Hz): measurements stop near 20–40 kHz.
+const MAX_FREQ_HZ: f64 = 1e6;
+
+/// Largest |level| a row may have (dB). SPL and relative levels stay within a few hundred dB;
+/// far larger finite values (1.7e308) overflow to infinity once curves are averaged.
+const MAX_LEVEL_DB: f64 = 1000.0;
 
 /// Which columns hold frequency and level.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -98,7 +110,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FrCurve, FrError> {
             if !v.is_finite() {
                 return Err(line_error(
                     number,
-                    format!("{what} '{field}' is not a finite number"),
+                    format!("{what} '{}' is not a finite number", clip(field)),
                 ));
             }
             Ok(v)
@@ -109,6 +121,24 @@ pub fn parse(text: &str, path: &Path) -> Result<FrCurve, FrError> {
             return Err(line_error(
                 number,
                 format!("frequency {f} Hz must be above 0"),
+            ));
+        }
+        if f < MIN_FREQ_HZ {
+            return Err(line_error(
+                number,
+                format!("frequency {f} Hz is below {MIN_FREQ_HZ} Hz; not an audio measurement"),
+            ));
+        }
+        if f > MAX_FREQ_HZ {
+            return Err(line_error(
+                number,
+                format!("frequency {f} Hz is above {MAX_FREQ_HZ} Hz; not an audio measurement"),
+            ));
+        }
+        if db.abs() > MAX_LEVEL_DB {
+            return Err(line_error(
+                number,
+                format!("level {db} dB is beyond ±{MAX_LEVEL_DB} dB; not a measured level"),
             ));
         }
         if let Some(&last) = freqs.last() {
@@ -223,6 +253,7 @@ fn clip(s: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -288,6 +319,16 @@ mod tests {
         assert!(msg.contains("above 0"), "{msg}");
         let (line, _) = line_of(parse_str("20 70\n30 inf\n").unwrap_err());
         assert_eq!(line, 2);
+        // Found by fuzzing: the largest finite level passed and averaging made it infinite.
+        let (line, msg) = line_of(parse_str("20 70\n30 1.7976931348623157e308\n").unwrap_err());
+        assert_eq!(line, 2);
+        assert!(msg.contains("beyond ±1000 dB"), "{msg}");
+        let (line, _) = line_of(parse_str("20 70\n3e9 71\n").unwrap_err());
+        assert_eq!(line, 2);
+        // Found by fuzzing: a first row at 1e-320 Hz made the gridded curve NaN.
+        let (line, msg) = line_of(parse_str("1e-320 70\n30 71\n").unwrap_err());
+        assert_eq!(line, 1);
+        assert!(msg.contains("below 0.001 Hz"), "{msg}");
     }
 
     #[test]

@@ -65,24 +65,35 @@ impl Smoothing {
     /// `curve` smoothed. The curve must be on a log grid (as [`FrCurve::on_grid`] makes it);
     /// the window is truncated at the ends of the curve.
     pub fn apply(&self, curve: &FrCurve) -> FrCurve {
-        let n = curve.db.len();
-        if *self == Smoothing::None || n < 3 {
+        let n = curve.db.len().min(curve.freqs_hz.len());
+        let step_octaves = match curve.freqs_hz.as_slice() {
+            [f0, f1, ..] => (f1 / f0).log2(),
+            _ => 0.0,
+        };
+        if *self == Smoothing::None || n < 3 || !(step_octaves.is_finite() && step_octaves > 0.0) {
             return curve.clone();
         }
-        let step_octaves = (curve.freqs_hz[1] / curve.freqs_hz[0]).log2();
         // Prefix sums make each window mean O(1).
-        let mut prefix = Vec::with_capacity(n + 1);
-        prefix.push(0.0);
-        for v in &curve.db {
-            prefix.push(prefix[prefix.len() - 1] + v);
-        }
-        let db = (0..n)
-            .map(|i| {
-                let half = self.width_octaves(curve.freqs_hz[i]) / 2.0;
+        let prefix: Vec<f64> = std::iter::once(0.0)
+            .chain(curve.db.iter().scan(0.0, |sum, v| {
+                *sum += v;
+                Some(*sum)
+            }))
+            .collect();
+        let db = curve
+            .freqs_hz
+            .iter()
+            .take(n)
+            .enumerate()
+            .map(|(i, &f)| {
+                let half = self.width_octaves(f) / 2.0;
                 let k = (half / step_octaves).round() as usize;
                 let lo = i.saturating_sub(k);
-                let hi = (i + k).min(n - 1);
-                (prefix[hi + 1] - prefix[lo]) / (hi + 1 - lo) as f64
+                let hi = i.saturating_add(k).min(n - 1);
+                match (prefix.get(hi + 1), prefix.get(lo)) {
+                    (Some(end), Some(start)) => (end - start) / (hi + 1 - lo) as f64,
+                    _ => 0.0,
+                }
             })
             .collect();
         FrCurve {
@@ -94,6 +105,7 @@ impl Smoothing {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::fr::LogGrid;

@@ -284,7 +284,15 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// Drops a "feat. X" / "ft. X" / "featuring X" credit (to the end or to a closing bracket).
 fn strip_feat(text: &str) -> String {
-    let lower = text.to_lowercase();
+    // Matched without lower-casing the text: lower-casing changes byte lengths ("ẞ" is three
+    // bytes, "ß" two), so an offset into the lower-cased copy could fall inside a character
+    // of `text`.
+    let find = |marker: &str| {
+        text.char_indices().map(|(i, _)| i).find(|&i| {
+            text.get(i..i + marker.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(marker))
+        })
+    };
     let cut = [
         "(feat.",
         "[feat.",
@@ -295,7 +303,7 @@ fn strip_feat(text: &str) -> String {
         " featuring ",
     ]
     .iter()
-    .filter_map(|m| lower.find(m))
+    .filter_map(|m| find(m))
     .min();
     match cut {
         Some(i) => {
@@ -326,8 +334,13 @@ fn strip_name_noise(stem: &str) -> String {
     }
     // Trailing "-id" / " id" of exactly 11 id characters.
     let trimmed = s.trim_end();
-    if trimmed.len() > 12 {
-        let (head, tail) = trimmed.split_at(trimmed.len() - 11);
+    // The id is 11 ASCII characters, so it can only start on a character boundary.
+    if let Some((head, tail)) = trimmed
+        .len()
+        .checked_sub(11)
+        .filter(|&at| at > 1)
+        .and_then(|at| trimmed.split_at_checked(at))
+    {
         // Only after a '-' (youtube-dl's "title-id" names), and only if it looks generated:
         // a digit, '-' or '_' in it, or capitals after the first letter.
         let generated = tail
@@ -381,6 +394,7 @@ fn contains_run(hay: &[String], needle: &[String]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -409,6 +423,16 @@ mod tests {
             words(&strip_name_noise("Artist - Nightingale")),
             ["artist", "nightingale"]
         );
+    }
+
+    #[test]
+    fn names_with_case_changing_letters_do_not_panic() {
+        // These panicked: "ẞ" lower-cases to the shorter "ß", and the offset of "(feat." in
+        // the lower-cased name sliced the original inside a character.
+        assert_eq!(words(&strip_feat("ẞ(feat. X) Song")), ["ss", "song"]);
+        assert_eq!(words(&strip_feat("Ⱥ song FEAT. Y")), ["a", "song"]);
+        // A multi-byte character where the 11-character video id would start.
+        assert_eq!(words(&strip_name_noise("xxéaaaaaaaaaa")), ["xxeaaaaaaaaaa"]);
     }
 
     #[test]

@@ -19,6 +19,8 @@
 //! loops = [{ from = "01:05", to = "01:25" }]
 //! ```
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 pub mod library;
 
 use std::path::{Path, PathBuf};
@@ -439,6 +441,7 @@ pub fn looks_like_playlist(text: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

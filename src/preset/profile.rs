@@ -13,13 +13,16 @@
 //! # graphic = { gains_db = [3, 2, 0, 0, 0, 0, -1, -2, 0, 1] }
 //! ```
 
-use std::fmt;
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::dsp::{BandSpec, Coeffs, EqChain, FilterKind, MAX_STAGES, graphic_bands};
+pub use crate::problem::Problem;
+use crate::problem::{Lines, Problems, ReadError, read_text};
 
 /// The profile format version this build reads and writes.
 pub const PROFILE_VERSION: u32 = 1;
@@ -30,6 +33,16 @@ pub const MAX_GAIN_DB: f64 = 30.0;
 /// Rate `check` validates against unless told otherwise (CD audio; the lowest common rate,
 /// so the strictest Nyquist limit).
 pub const DEFAULT_CHECK_RATE: u32 = 44_100;
+
+/// Lowest band frequency (Hz). Far below hearing a filter does nothing useful, and near 0 Hz
+/// (1e-320, say) its coefficients underflow and the response is NaN.
+pub const MIN_FREQ_HZ: f64 = 1.0;
+
+/// Q range of a band. Outside it the coefficients lose all precision (a Q of 1e-300 makes
+/// them infinite); real presets stay within 0.1–20.
+pub const MIN_Q: f64 = 0.01;
+/// Largest Q of a band.
+pub const MAX_Q: f64 = 100.0;
 
 /// Profile files larger than this are refused before parsing (a real one is a few KB).
 const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -57,17 +70,6 @@ pub enum EqShape {
     Graphic([f64; 10]),
 }
 
-/// One thing wrong with a profile, located in the file.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Problem {
-    /// 1-based line number (0 when the problem is the file as a whole).
-    pub line: usize,
-    /// Field path, e.g. `bands[2].freq_hz`.
-    pub field: String,
-    /// What is wrong, with the offending value.
-    pub message: String,
-}
-
 /// Why a profile could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -87,28 +89,6 @@ pub enum ProfileError {
         /// Every problem found.
         problems: Vec<Problem>,
     },
-}
-
-struct Problems<'a>(&'a Path, &'a [Problem]);
-
-impl fmt::Display for Problems<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.1.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{}", self.0.display())?;
-            if p.line > 0 {
-                write!(f, ":{}", p.line)?;
-            }
-            if p.field.is_empty() {
-                write!(f, ": {}", p.message)?;
-            } else {
-                write!(f, ": {}: {}", p.field, p.message)?;
-            }
-        }
-        Ok(())
-    }
 }
 
 #[derive(Deserialize)]
@@ -139,20 +119,6 @@ struct RawGraphic {
     gains_db: Spanned<Vec<Spanned<f64>>>,
 }
 
-/// Maps byte offsets in a file to 1-based line numbers.
-struct Lines<'a>(&'a str);
-
-impl Lines<'_> {
-    fn at(&self, offset: usize) -> usize {
-        let end = offset.min(self.0.len());
-        self.0.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    }
-}
-
 impl EqProfile {
     /// A profile that changes nothing (bypass).
     pub fn flat() -> Self {
@@ -165,32 +131,15 @@ impl EqProfile {
 
     /// Reads and validates a profile for playback at `sample_rate` Hz.
     pub fn load(path: &Path, sample_rate: u32) -> Result<Self, ProfileError> {
-        let io = |source| ProfileError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let size = std::fs::metadata(path).map_err(io)?.len();
-        if size > MAX_FILE_BYTES {
-            return Err(ProfileError::Invalid {
+        let text = read_text(path, MAX_FILE_BYTES, "an EQ profile").map_err(|e| match e {
+            ReadError::Io(source) => ProfileError::Io {
                 path: path.to_path_buf(),
-                problems: vec![Problem {
-                    line: 0,
-                    field: String::new(),
-                    message: format!(
-                        "file is {size} bytes; an EQ profile is at most {MAX_FILE_BYTES}"
-                    ),
-                }],
-            });
-        }
-        let bytes = std::fs::read(path).map_err(io)?;
-        let text = String::from_utf8(bytes).map_err(|e| ProfileError::Invalid {
-            path: path.to_path_buf(),
-            problems: vec![Problem {
-                line: Lines(&String::from_utf8_lossy(e.as_bytes()))
-                    .at(e.utf8_error().valid_up_to()),
-                field: String::new(),
-                message: "file is not UTF-8 text".into(),
-            }],
+                source,
+            },
+            ReadError::Invalid(problem) => ProfileError::Invalid {
+                path: path.to_path_buf(),
+                problems: vec![problem],
+            },
         })?;
         Self::parse(&text, path, sample_rate)
     }
@@ -305,6 +254,8 @@ fn validate(
         }
         (Some(bands), None) => {
             if bands.get_ref().len() > MAX_STAGES {
+                // One problem, not one per band: a file with thousands of bands is a mistake
+                // (or an attack), and listing each would bury the message.
                 report(
                     bands.span(),
                     "bands",
@@ -313,6 +264,11 @@ fn validate(
                         bands.get_ref().len()
                     ),
                 );
+                return EqProfile {
+                    name: raw.name.into_inner(),
+                    preamp_db: preamp,
+                    shape: EqShape::Parametric(Vec::new()),
+                };
             }
             let specs = bands
                 .into_inner()
@@ -331,6 +287,12 @@ fn validate(
                             format!(
                                 "{freq} Hz is outside 0 < freq_hz < {nyquist} Hz (Nyquist at {rate} Hz)"
                             ),
+                        );
+                    } else if freq < MIN_FREQ_HZ {
+                        report(
+                            b.freq_hz.span(),
+                            &field("freq_hz"),
+                            format!("{freq} Hz is below the lowest band frequency, {MIN_FREQ_HZ} Hz"),
                         );
                     }
                     let gain = match (&b.gain_db, kind.has_gain()) {
@@ -363,11 +325,17 @@ fn validate(
                     let q = match &b.q {
                         Some(q) => {
                             let v = *q.get_ref();
-                            if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+                            if !(v.is_finite() && v > 0.0 && v <= MAX_Q) {
                                 report(
                                     q.span(),
                                     &field("q"),
-                                    format!("{v} is outside 0 < q <= 100"),
+                                    format!("{v} is outside 0 < q <= {MAX_Q}"),
+                                );
+                            } else if v < MIN_Q {
+                                report(
+                                    q.span(),
+                                    &field("q"),
+                                    format!("{v} is below the smallest q, {MIN_Q}"),
                                 );
                             }
                             v
@@ -407,14 +375,14 @@ fn validate(
                 );
             }
             let mut out = [0.0; 10];
-            for (i, g) in values.iter().enumerate().take(10) {
+            for (i, (slot, g)) in out.iter_mut().zip(&values).enumerate() {
                 check_gain(
                     *g.get_ref(),
                     &format!("graphic.gains_db[{i}]"),
                     g.span(),
                     &mut report,
                 );
-                out[i] = *g.get_ref();
+                *slot = *g.get_ref();
             }
             if nyquist <= 16_000.0 {
                 report(
@@ -454,6 +422,7 @@ fn check_gain(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -571,6 +540,35 @@ bands = [
         let err = parse(&GOOD.replace("freq_hz = 6000", "freq_hz = 0")).unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("x.toml:6: bands[1].freq_hz: 0 Hz"), "{msg}");
+    }
+
+    #[test]
+    fn vanishing_frequency_and_q_are_refused() {
+        // Found by fuzzing: a band at 1e-320 Hz (or Q 1e-320) passed `> 0` and made the
+        // response NaN.
+        let p = problems(&GOOD.replace("freq_hz = 6000", "freq_hz = 1e-320"));
+        assert_eq!(p[0].field, "bands[1].freq_hz");
+        let p = problems(&GOOD.replace("q = 4 }", "q = 1e-320 }"));
+        assert_eq!(p[0].field, "bands[1].q");
+        assert!(
+            p[0].message.contains("smallest q, 0.01"),
+            "{}",
+            p[0].message
+        );
+    }
+
+    #[test]
+    fn thousands_of_bands_are_one_problem() {
+        let band = "  { type = \"peaking\", freq_hz = 1000, gain_db = 1, q = 1 },\n";
+        let text = format!(
+            "version = 1\nname = \"many\"\npreamp_db = 0\nbands = [\n{}]\n",
+            band.repeat(10_000)
+        );
+        let start = std::time::Instant::now();
+        let p = problems(&text);
+        assert!(start.elapsed().as_secs_f64() < 2.0);
+        assert_eq!(p.len(), 1, "{:?}", &p[..3]);
+        assert!(p[0].message.starts_with("10000 bands"), "{}", p[0].message);
     }
 
     #[test]

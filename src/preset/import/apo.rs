@@ -11,6 +11,7 @@ use crate::preset::export::lsq::{fit_gains, log_grid};
 use crate::preset::export::{EXPORT_RATE, curve_db};
 use crate::preset::import::{ImportError, q_from_bandwidth, q_from_shelf_slope};
 use crate::preset::{EqProfile, EqShape, Range};
+use crate::problem::clip_quoted;
 
 /// Shelf slope Equalizer APO uses when a shelf gives neither Q nor slope.
 const APO_DEFAULT_SHELF_SLOPE: f64 = 0.9;
@@ -26,7 +27,7 @@ pub(super) fn parse(
     let line_err = |line: usize, message: String| ImportError::Line {
         path: path.to_path_buf(),
         line,
-        message,
+        message: clip_quoted(&message),
     };
     let mut preamp = 0.0;
     let mut saw_preamp = false;
@@ -40,7 +41,7 @@ pub(super) fn parse(
             continue;
         }
         let Some((command, params)) = line.split_once(':') else {
-            notes.push(format!("line {line_no}: ignored '{line}'"));
+            notes.push(clip_quoted(&format!("line {line_no}: ignored '{line}'")));
             continue;
         };
         let command = command.trim();
@@ -65,7 +66,9 @@ pub(super) fn parse(
                 parse_curve(params).map_err(|m| line_err(line_no, m))?,
             ));
         } else {
-            notes.push(format!("line {line_no}: ignored the '{command}' command"));
+            notes.push(clip_quoted(&format!(
+                "line {line_no}: ignored the '{command}' command"
+            )));
         }
     }
     let shape_err = |message: &str| ImportError::File {
@@ -146,8 +149,8 @@ fn parse_filter(params: &str) -> Result<Option<BandSpec>, String> {
     };
     let (mut fc, mut gain, mut q, mut bw) = (None, None, None, None);
     let mut i = 0;
-    while i < rest.len() {
-        let key = rest[i].to_ascii_lowercase();
+    while let Some(&token) = rest.get(i) {
+        let key = token.to_ascii_lowercase();
         let value = rest.get(i + 1).copied();
         match (key.as_str(), value) {
             ("fc", Some(v)) => fc = Some(number(v.trim_end_matches("Hz"), "Fc")?),
@@ -162,12 +165,11 @@ fn parse_filter(params: &str) -> Result<Option<BandSpec>, String> {
                 i += 1;
                 continue;
             }
-            (_, None) => return Err(format!("Filter: '{}' has no value", rest[i])),
+            (_, None) => return Err(format!("Filter: '{token}' has no value")),
             // Includes the shelf slope form (`LSC 12 dB`), which iemlab does not read.
             _ => {
                 return Err(format!(
-                    "Filter: unexpected '{}' (give Fc, Gain and Q)",
-                    rest[i]
+                    "Filter: unexpected '{token}' (give Fc, Gain and Q)"
                 ));
             }
         }
@@ -278,6 +280,7 @@ fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -9,6 +9,7 @@ use crate::dsp::{BandSpec, FilterKind};
 use crate::preset::import::yaml::{self, Kind, Yaml};
 use crate::preset::import::{ImportError, q_from_bandwidth, q_from_shelf_slope};
 use crate::preset::{EqProfile, EqShape};
+use crate::problem::clip_quoted;
 
 /// Whether `text` looks like a CamillaDSP config (a top-level `filters:` or `pipeline:`).
 pub(super) fn looks_like(text: &str) -> bool {
@@ -25,7 +26,7 @@ pub(super) fn parse(
     let err = |line: usize, message: String| ImportError::Line {
         path: path.to_path_buf(),
         line,
-        message,
+        message: clip_quoted(&message),
     };
     let doc = yaml::parse(text).map_err(|(line, m)| err(line, m))?;
     let mut notes = Vec::new();

@@ -4,6 +4,8 @@
 //! Every imported profile is written as profile TOML and read back through the profile
 //! parser, so what `import` prints is exactly what `iemlab` later loads.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod apo;
 mod camilla;
 mod yaml;
@@ -12,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::dsp::BandSpec;
 use crate::preset::{DEFAULT_CHECK_RATE, EqProfile, EqShape};
+use crate::problem::{ReadError, decode_lossy, read_bounded};
 
 /// A profile read from another program's preset.
 #[derive(Clone, Debug)]
@@ -60,19 +63,17 @@ const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// Reads and converts the preset at `path`.
 pub fn import_file(path: &Path) -> Result<Imported, ImportError> {
-    let io = |source| ImportError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(ImportError::File {
+    let bytes = read_bounded(path, MAX_FILE_BYTES, "a preset").map_err(|e| match e {
+        ReadError::Io(source) => ImportError::Io {
             path: path.to_path_buf(),
-            message: format!("file is {size} bytes; a preset is at most {MAX_FILE_BYTES}"),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    let text = String::from_utf8_lossy(&bytes);
+            source,
+        },
+        ReadError::Invalid(problem) => ImportError::File {
+            path: path.to_path_buf(),
+            message: problem.message,
+        },
+    })?;
+    let text = decode_lossy(&bytes);
     parse(&text, path)
 }
 
@@ -181,6 +182,7 @@ pub(crate) fn q_from_shelf_slope(gain_db: f64, s: f64) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

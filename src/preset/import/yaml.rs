@@ -75,8 +75,8 @@ pub fn parse(text: &str) -> Result<Yaml, (usize, String)> {
         });
     }
     let mut pos = 0;
-    let indent = lines[0].indent;
-    let root = block(&mut lines, &mut pos, indent)?;
+    let indent = lines.first().map_or(0, |l| l.indent);
+    let root = block(&mut lines, &mut pos, indent, 0)?;
     if let Some(extra) = lines.get(pos) {
         return Err((extra.number, format!("unexpected '{}'", extra.text)));
     }
@@ -100,24 +100,49 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-fn block(lines: &mut [Line], pos: &mut usize, indent: usize) -> Result<Yaml, (usize, String)> {
-    let first = &lines[*pos];
+/// Deepest nesting read; CamillaDSP configs use four levels. A limit keeps a file of
+/// `- - - - …` from exhausting the stack.
+const MAX_DEPTH: usize = 32;
+
+fn block(
+    lines: &mut [Line],
+    pos: &mut usize,
+    indent: usize,
+    depth: usize,
+) -> Result<Yaml, (usize, String)> {
+    let Some(first) = lines.get(*pos) else {
+        let last = lines.last().map_or(1, |l| l.number);
+        return Err((last, "expected a value after this line".into()));
+    };
     let start = first.number;
-    if first.text == "-" || first.text.starts_with("- ") {
+    if depth > MAX_DEPTH {
+        return Err((
+            start,
+            format!("nested more than {MAX_DEPTH} levels deep; not a CamillaDSP config"),
+        ));
+    }
+    if is_item(&first.text) {
         let mut items = Vec::new();
-        while *pos < lines.len() && lines[*pos].indent == indent && is_item(&lines[*pos].text) {
-            let line = &mut lines[*pos];
-            let rest = line.text[1..].trim_start().to_string();
+        while let Some(line) = lines.get_mut(*pos)
+            && line.indent == indent
+            && is_item(&line.text)
+        {
+            let rest = line
+                .text
+                .strip_prefix('-')
+                .unwrap_or_default()
+                .trim_start()
+                .to_string();
             if rest.is_empty() {
                 *pos += 1;
-                items.push(child(lines, pos, indent, start)?);
+                items.push(child(lines, pos, indent, start, depth + 1)?);
             } else {
                 // "- key: value" starts a map whose keys line up with `key`.
                 let offset = line.text.len() - rest.len();
                 line.indent += offset;
                 line.text = rest;
                 let inner = line.indent;
-                items.push(block(lines, pos, inner)?);
+                items.push(block(lines, pos, inner, depth + 1)?);
             }
         }
         return Ok(Yaml {
@@ -131,8 +156,10 @@ fn block(lines: &mut [Line], pos: &mut usize, indent: usize) -> Result<Yaml, (us
         return Ok(value);
     }
     let mut entries = Vec::new();
-    while *pos < lines.len() && lines[*pos].indent == indent && !is_item(&lines[*pos].text) {
-        let line = &lines[*pos];
+    while let Some(line) = lines.get(*pos)
+        && line.indent == indent
+        && !is_item(&line.text)
+    {
         let number = line.number;
         let (key, value) = split_key(&line.text).ok_or((
             number,
@@ -141,9 +168,9 @@ fn block(lines: &mut [Line], pos: &mut usize, indent: usize) -> Result<Yaml, (us
         *pos += 1;
         let value = if value.is_empty() {
             match lines.get(*pos) {
-                Some(next) if next.indent > indent => child(lines, pos, indent, number)?,
+                Some(next) if next.indent > indent => child(lines, pos, indent, number, depth + 1)?,
                 Some(next) if next.indent == indent && is_item(&next.text) => {
-                    block(lines, pos, indent)?
+                    block(lines, pos, indent, depth + 1)?
                 }
                 _ => Yaml {
                     line: number,
@@ -180,11 +207,12 @@ fn child(
     pos: &mut usize,
     indent: usize,
     line: usize,
+    depth: usize,
 ) -> Result<Yaml, (usize, String)> {
     match lines.get(*pos) {
         Some(next) if next.indent > indent => {
             let inner = next.indent;
-            block(lines, pos, inner)
+            block(lines, pos, inner, depth)
         }
         _ => Ok(Yaml {
             line,
@@ -267,6 +295,7 @@ fn flow_items(inner: &str, line: usize) -> Result<Vec<String>, (usize, String)> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -296,5 +325,20 @@ mod tests {
         assert_eq!(err.0, 4);
         assert!(parse("a: &anchor\n").is_ok());
         assert_eq!(parse("a:\n  |\n").unwrap_err().0, 2);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        // 400 000 nested `- ` items on one line used to overflow the stack (abort, exit 134).
+        let text = "- ".repeat(500_000) + "x\n";
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.0, 1);
+        assert!(err.1.contains("nested more than"), "{}", err.1);
+        let mut text = String::new();
+        for depth in 0..100 {
+            text.push_str(&" ".repeat(depth));
+            text.push_str("k:\n");
+        }
+        assert!(parse(&text).unwrap_err().1.contains("nested more than"));
     }
 }
