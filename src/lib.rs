@@ -6,6 +6,10 @@
 //! - L3 [`render`]: the offline pipeline (decode → resample → EQ → WAV).
 //! - L4 [`cli`]: the `iemlab` command line.
 
+// User data must never panic the program: no unwrap/expect outside tests (parsers also deny
+// unchecked indexing, module by module).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod ab;
 pub mod atomic_file;
 pub mod cli;
