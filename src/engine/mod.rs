@@ -15,6 +15,7 @@ pub mod callback;
 pub mod device;
 pub mod feeder;
 pub mod output;
+pub mod priority;
 pub mod sink;
 pub mod status;
 

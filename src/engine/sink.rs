@@ -96,15 +96,10 @@ impl TimerSink {
         let handle = std::thread::Builder::new()
             .name("iemlab-sink".into())
             .spawn(move || {
-                // Like cpal's own audio thread: real-time scheduling when the system allows
-                // it (a sound card does not wait for a busy CPU); otherwise a normal thread.
-                let _priority = (pace == Pace::RealTime).then(|| {
-                    audio_thread_priority::promote_current_thread_to_real_time(
-                        buffer_frames as u32,
-                        rate,
-                    )
-                    .ok()
-                });
+                // Real-time scheduling when the system allows it, as for the sound card.
+                if pace == Pace::RealTime {
+                    super::priority::promote_current_thread();
+                }
                 let result = (|| {
                     let mut buf = vec![0.0f32; buffer_frames * 2];
                     let period = Duration::from_secs_f64(buffer_frames as f64 / f64::from(rate));
