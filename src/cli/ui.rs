@@ -197,7 +197,16 @@ impl Ui {
                     .as_ref()
                     .map(|rx| rx.recv_timeout(Duration::from_millis(20)))
                 {
-                    Some(Ok(line)) => parse_line(&line, self.ab.is_some()),
+                    Some(Ok(line)) => {
+                        let input = parse_line(&line, self.ab.is_some());
+                        if input.is_none() && !line.trim().is_empty() {
+                            self.line(&format!(
+                                "unknown command {:?}: one key per line (space, n, p, q, l, 1-9, +, -, a-d in A/B), a word (next, previous, pause, quit, left, right) or note: TEXT",
+                                line.trim()
+                            ));
+                        }
+                        input
+                    }
                     Some(Err(mpsc::RecvTimeoutError::Disconnected)) | None => {
                         std::thread::sleep(Duration::from_millis(20));
                         None
