@@ -97,6 +97,18 @@ pub fn install() -> std::io::Result<()> {
     Ok(())
 }
 
+/// Removes every registered temp file, without waiting for the registry (for a dying
+/// process: a panic on another thread). Returns how many were removed.
+pub fn remove_temps_now() -> usize {
+    let Ok(temps) = TEMPS.try_lock() else {
+        return 0;
+    };
+    temps
+        .iter()
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count()
+}
+
 /// Removes every registered temp file, restores the terminal and exits with 128 + signal.
 fn end(signal: i32) -> ! {
     // Held until exit: no temp file is created or renamed into place from here on.

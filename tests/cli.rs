@@ -431,3 +431,16 @@ fn a_panic_is_reported_as_a_bug_in_one_line_without_a_backtrace() {
                 .and(predicate::str::contains("panicked").not()),
         );
 }
+
+#[test]
+fn a_panic_on_another_thread_ends_the_process_with_the_same_report() {
+    iemlab()
+        .env("IEMLAB_TEST_PANIC", "thread")
+        .args(["check", "x.toml"])
+        .assert()
+        .code(70)
+        .stderr(
+            predicate::str::contains("internal error in thread iemlab-test")
+                .and(predicate::str::contains("bug in iemlab")),
+        );
+}

@@ -125,12 +125,13 @@ fn a_file_deleted_while_playing_plays_to_its_end_from_the_open_handle() {
 }
 
 #[test]
-fn stream_errors_are_fatal_unless_the_stream_survives_them() {
+fn only_a_vanished_device_or_invalidated_stream_is_fatal() {
     use cpal::{Error, ErrorKind};
     let fault = |k| StreamFault::from_cpal(&Error::with_message(k, "x"));
     assert!(fault(ErrorKind::DeviceNotAvailable).fatal);
     assert!(fault(ErrorKind::StreamInvalidated).fatal);
-    assert!(fault(ErrorKind::BackendError).fatal);
+    assert!(!fault(ErrorKind::BackendError).fatal);
+    assert!(!fault(ErrorKind::DeviceBusy).fatal);
     assert!(!fault(ErrorKind::Xrun).fatal);
     assert!(!fault(ErrorKind::DeviceChanged).fatal);
 }

@@ -310,7 +310,8 @@ pub fn main() -> ExitCode {
 const PANIC_EXIT: u8 = 70;
 
 /// A panic is a bug in iemlab, never the user's doing: say so in one line, with where it
-/// happened, instead of Rust's panic message and backtrace (set IEMLAB_BACKTRACE=1 for one).
+/// happened, instead of Rust's panic message and backtrace (set IEMLAB_BACKTRACE=1 for one),
+/// and exit 70 whichever thread it was on.
 /// The terminal is taken out of raw mode first, so the shell is usable afterwards.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
@@ -332,18 +333,38 @@ fn install_panic_hook() {
             .name()
             .map(|n| format!(" in thread {n}"))
             .unwrap_or_default();
-        eprintln!(
+        // Written with write!, not eprintln!: a closed stderr must not turn this into an abort.
+        use std::io::Write;
+        let mut err = std::io::stderr();
+        let _ = writeln!(
+            err,
             "\r\ninternal error{thread}: {message}{place}\n\
              This is a bug in iemlab, not a problem with your files; please report it with the command you ran."
         );
         if std::env::var_os("IEMLAB_BACKTRACE").is_some() {
-            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+            let _ = writeln!(err, "{}", std::backtrace::Backtrace::force_capture());
+        }
+        // The main thread's panic unwinds to `main`, which exits 70. Any other thread
+        // (the feeder, the output's) would leave the session waiting for audio that never
+        // comes: end the process now, leaving no temp file behind.
+        if std::thread::current().name() != Some("main") {
+            crate::interrupt::remove_temps_now();
+            std::process::exit(i32::from(PANIC_EXIT));
         }
     }));
 }
 
 fn run_cli() -> ExitCode {
-    if std::env::var_os("IEMLAB_TEST_PANIC").is_some() {
+    if let Some(how) = std::env::var_os("IEMLAB_TEST_PANIC") {
+        if how == "thread" {
+            let worker = std::thread::Builder::new()
+                .name("iemlab-test".into())
+                .spawn(|| panic!("IEMLAB_TEST_PANIC=thread (a test of the panic report)"));
+            if let Ok(worker) = worker {
+                let _ = worker.join();
+            }
+            return ExitCode::SUCCESS;
+        }
         panic!("IEMLAB_TEST_PANIC is set (a test of the panic report)");
     }
     let cli = match Cli::try_parse() {

@@ -167,11 +167,24 @@ impl Ui {
                 ));
                 return Ok(Outcome::Done);
             }
-            if let Some(fault) = running.device_error() {
+            // Every fault reported since the last pass: a fatal one ends the loop at once,
+            // survivable ones (xruns) make one line.
+            let mut glitches = 0;
+            let mut last = None;
+            while let Some(fault) = running.device_error() {
                 if fault.fatal {
                     return Ok(Outcome::OutputLost(fault));
                 }
-                self.line(&format!("output device: {fault}"));
+                glitches += 1;
+                last = Some(fault);
+            }
+            if let Some(fault) = last {
+                let more = if glitches > 1 {
+                    format!(" ({glitches} times)")
+                } else {
+                    String::new()
+                };
+                self.line(&format!("output device: {fault}{more}"));
             }
             let done = self.ab.as_ref().is_some_and(AbState::finished);
             if running.is_done(status) || done {
@@ -581,4 +594,26 @@ fn read_key(timeout: Duration, ab: bool) -> anyhow::Result<Option<Input>> {
         KeyCode::Char(c) => key_input(c, ab),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_lines_are_single_keys_or_whole_words() {
+        assert!(matches!(parse_line("n", false), Some(Input::Next)));
+        assert!(matches!(parse_line(" next ", false), Some(Input::Next)));
+        assert!(matches!(parse_line("q", false), Some(Input::Quit)));
+        assert!(matches!(parse_line("b", true), Some(Input::Profile(1))));
+        assert!(matches!(parse_line("space", true), Some(Input::Toggle)));
+        assert!(matches!(
+            parse_line("note: warm mids", true),
+            Some(Input::Note(Some(t))) if t == "warm mids"
+        ));
+        // A word is never read as its first letter: "null" is not "next", "quiet" not "quit".
+        assert!(parse_line("null", false).is_none());
+        assert!(parse_line("quiet", false).is_none());
+        assert!(parse_line("", false).is_none());
+    }
 }

@@ -350,16 +350,9 @@ where
     T: SizedSample + FromSample<f32> + Send + 'static,
 {
     let mut scratch = vec![0.0f32; SCRATCH_FRAMES * 2];
-    // ALSA's null PCM never blocks: a real-time thread would spin on it.
-    let mut promoted = open.name == "null" || open.name.starts_with("Discard all samples");
     open.device.build_output_stream(
         open.config,
         move |data: &mut [T], _: &cpal::OutputCallbackInfo| {
-            if !promoted {
-                // Once, on cpal's audio thread: one system call, no allocation or lock.
-                promoted = true;
-                super::priority::promote_current_thread();
-            }
             let Some(callback) = callback.callback.as_mut() else {
                 return;
             };

@@ -105,6 +105,9 @@ struct Current {
     /// Source frame where the loop jumps back, and where it ends, when looping.
     loop_frames: Option<(u64, u64)>,
     reported_damage: u64,
+    /// The file's size and modification time when opened, to tell a file changed under
+    /// playback from one that was short all along.
+    stamp: Option<(u64, std::time::SystemTime)>,
 }
 
 /// The feeder's state; [`Feeder::run`] is the thread body.
@@ -298,6 +301,7 @@ impl Feeder {
             .path
             .as_ref()
             .ok_or_else(|| "no file found for this entry".to_string())?;
+        let stamp = file_stamp(path);
         let mut file = AudioFile::open(path).map_err(|e| e.to_string())?;
         if seconds > 0.0 {
             file.seek(seconds).map_err(|e| e.to_string())?;
@@ -310,6 +314,7 @@ impl Feeder {
             resampler,
             loop_frames: None,
             reported_damage: 0,
+            stamp,
         };
         if self.looping {
             current.loop_frames = loop_frames(source, current.file.info().sample_rate);
@@ -433,7 +438,7 @@ impl Feeder {
             }
             Ok(0) => {
                 let _ = current.resampler.finish(&mut self.pending);
-                let early = ended_early(&current.file);
+                let early = ended_early(&current.file, current.stamp);
                 let index = current.index;
                 self.current = None;
                 if let Some(reason) = early {
@@ -474,16 +479,24 @@ fn loop_frames(track: &TrackSource, source_rate: u32) -> Option<(u64, u64)> {
     (b > a).then_some((a, b))
 }
 
-/// Why a track that just ended ended before its length as opened, if it did: the file
-/// was truncated or rewritten while playing. (A file deleted while playing still plays to
-/// its end: the open handle keeps its data.)
-fn ended_early(file: &AudioFile) -> Option<String> {
+/// Size and modification time of `path`, when it can be read.
+fn file_stamp(path: &std::path::Path) -> Option<(u64, std::time::SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
+}
+
+/// Why a track that just ended ended before its length as opened, if the file was
+/// truncated or rewritten while it played (a file that was short all along is reported by
+/// the decoder as damage instead; a file deleted while playing still plays to its end, as
+/// the open handle keeps its data).
+fn ended_early(file: &AudioFile, stamp: Option<(u64, std::time::SystemTime)>) -> Option<String> {
     let info = file.info();
     let length = info.frames?;
     let at = file.position();
     // A few milliseconds of slack for containers whose stated length is approximate.
     let slack = u64::from(info.sample_rate / 100);
-    (at + slack < length).then(|| {
+    let changed = stamp.is_some_and(|s| file_stamp(file.path()).is_some_and(|now| now != s));
+    (changed && at + slack < length).then(|| {
         let rate = f64::from(info.sample_rate);
         format!(
             "{}: ended at {} of {}: the file was truncated or changed while playing",

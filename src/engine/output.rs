@@ -31,11 +31,15 @@ pub struct StreamFault {
 }
 
 impl StreamFault {
-    /// Classifies a cpal stream error: xruns, reroutes and a refused real-time priority are
-    /// survivable; anything else (device gone, stream invalidated, backend failure) is not.
+    /// Classifies a cpal stream error: only a device that is gone or a stream that must be
+    /// rebuilt stops playback (cpal's ALSA worker carries on after anything else, e.g. a
+    /// poll interrupted by a signal, an xrun or a busy device).
     pub fn from_cpal(error: &cpal::Error) -> StreamFault {
         use cpal::ErrorKind as K;
-        let fatal = !matches!(error.kind(), K::Xrun | K::DeviceChanged | K::RealtimeDenied);
+        let fatal = matches!(
+            error.kind(),
+            K::DeviceNotAvailable | K::StreamInvalidated | K::HostUnavailable
+        );
         StreamFault {
             fatal,
             message: error.to_string(),

@@ -103,7 +103,7 @@ impl TimerSink {
                 let result = (|| {
                     let mut buf = vec![0.0f32; buffer_frames * 2];
                     let period = Duration::from_secs_f64(buffer_frames as f64 / f64::from(rate));
-                    let started = Instant::now();
+                    let mut started = Instant::now();
                     let mut frames = 0u64;
                     let mut worst = Duration::ZERO;
                     let mut late_buffers = 0u64;
@@ -146,8 +146,14 @@ impl TimerSink {
                         }
                         if pace == Pace::RealTime {
                             let due = started + period * (frames / buffer_frames as u64) as u32;
-                            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                                std::thread::sleep(wait);
+                            let now = Instant::now();
+                            match due.checked_duration_since(now) {
+                                Some(wait) => std::thread::sleep(wait),
+                                // Far behind (the process was stopped, the machine paused):
+                                // go on from now, as a sound card would, instead of
+                                // running the backlog back to back.
+                                None if now - due > period * 4 => started += now - due,
+                                None => {}
                             }
                         }
                     }
