@@ -580,3 +580,13 @@ fn seeking_back_and_forth_while_reading_stays_exact() {
         }
     }
 }
+
+/// An MP3 without a Xing/LAME header has only a bitrate estimate of its length, which for
+/// VBR can fall short: all of the audio is decoded anyway (2.03 s here, as ffmpeg decodes
+/// it; the estimate is 1.85 s).
+#[test]
+fn a_vbr_mp3_without_a_length_header_decodes_to_its_real_end() {
+    let (info, samples) = decode_all(&data("mp3-vbr-noxing.mp3")).unwrap();
+    let seconds = samples.len() as f64 / 2.0 / f64::from(info.sample_rate);
+    assert!((2.0..2.1).contains(&seconds), "decoded {seconds} s");
+}

@@ -24,7 +24,7 @@ impl AudioFile {
     pub(super) fn step(&mut self) -> Result<(), DecodeError> {
         self.used = true;
         let next = crate::contain::contained(|| self.format.next_packet());
-        let packet = match next {
+        let mut packet = match next {
             Ok(Ok(Some(packet))) => packet,
             Ok(Ok(None)) => {
                 self.finish(false);
@@ -55,6 +55,12 @@ impl AudioFile {
         };
         if packet.track_id != self.track_id {
             return Ok(());
+        }
+        if !self.length_exact {
+            // The demuxer trims packets to a length it only estimated (an MP3 without a
+            // Xing/LAME header): beyond that guess is real audio, so keep all of it.
+            packet.dur = packet.dur.saturating_add(packet.trim_end);
+            packet.trim_end = symphonia::core::units::Duration::ZERO;
         }
         let trim = i64::try_from(packet.trim_start.get()).unwrap_or(0);
         let start = self
