@@ -13,7 +13,7 @@ pub use chain::{EqChain, MAX_STAGES, TooManyStages};
 pub use graphic::{GRAPHIC_Q, ISO_BANDS_HZ, graphic_bands, graphic_chain, graphic_response};
 pub use limiter::Limiter;
 pub use loudness::integrated_lufs;
-pub use ramp::{Crossfade, Fader, GainRamp, db_to_gain, gain_to_db};
+pub use ramp::{Crossfade, Fader, GainRamp, Law, db_to_gain, gain_to_db};
 
 /// The largest absolute sample difference between two buffers, over their common length:
 /// how renders, chains and references are compared.

@@ -1,9 +1,11 @@
 //! Gain ramps and crossfades, with lengths in samples (frames).
 //!
 //! Gain moves linearly in dB, which is geometric in amplitude: one multiply per frame and
-//! perceptually even. Crossfades are equal-power (cos/sin), so a switch between two
-//! uncorrelated signals (two EQs of the same music are highly correlated, but not fully)
-//! neither dips nor bumps in loudness.
+//! perceptually even. Crossfades come in two laws, chosen by how alike the two signals are:
+//! equal-gain (linear) for correlated signals, such as the outputs of two EQ profiles on the
+//! same music, where the gains must sum to 1 or the switch swells by up to +3 dB; and
+//! equal-power (cos/sin) for uncorrelated ones, such as the end and the start of a loop
+//! region, where the powers must sum to 1 or the seam dips by up to 3 dB.
 
 use std::f64::consts::FRAC_PI_2;
 
@@ -82,20 +84,42 @@ impl GainRamp {
     }
 }
 
-/// An equal-power crossfade from one signal to another over a fixed number of frames.
+/// How a crossfade shares the two signals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Law {
+    /// Gains sum to 1: identical (or correlated) signals pass unchanged through the fade.
+    EqualGain,
+    /// Powers sum to 1: uncorrelated signals keep their loudness through the fade.
+    EqualPower,
+}
+
+/// A crossfade from one signal to another over a fixed number of frames.
 #[derive(Clone, Copy, Debug)]
 pub struct Crossfade {
     len: u32,
     pos: u32,
+    law: Law,
 }
 
 impl Crossfade {
-    /// A crossfade lasting `frames` frames (0 = instant switch).
+    /// An equal-gain crossfade lasting `frames` frames (0 = instant switch): the law for
+    /// switching between EQ profiles of the same music.
     pub fn new(frames: u32) -> Self {
+        Crossfade::with_law(frames, Law::EqualGain)
+    }
+
+    /// A crossfade of `frames` frames with the given law.
+    pub fn with_law(frames: u32, law: Law) -> Self {
         Crossfade {
             len: frames,
             pos: 0,
+            law,
         }
+    }
+
+    /// Frames of the fade still to come.
+    pub fn remaining(&self) -> u32 {
+        self.len.saturating_sub(self.pos)
     }
 
     /// True once every frame of the fade has been produced.
@@ -103,16 +127,21 @@ impl Crossfade {
         self.pos >= self.len
     }
 
-    /// Gains (outgoing, incoming) at fade position `pos` of `len`: cos and sin of a quarter
-    /// turn, so out² + in² = 1 at every frame.
-    pub fn gains_at(pos: u32, len: u32) -> (f32, f32) {
+    /// Gains (outgoing, incoming) at fade position `pos` of `len` under `law`: 1 − t and t
+    /// for equal gain, cos and sin of a quarter turn (out² + in² = 1) for equal power.
+    pub fn gains_at(pos: u32, len: u32, law: Law) -> (f32, f32) {
         if len == 0 || pos >= len {
             return (0.0, 1.0);
         }
         // Sample at frame centres so the fade is symmetric and never sits at exactly 0 or 1.
         let t = (f64::from(pos) + 0.5) / f64::from(len);
-        let (s, c) = (t * FRAC_PI_2).sin_cos();
-        (c as f32, s as f32)
+        match law {
+            Law::EqualGain => ((1.0 - t) as f32, t as f32),
+            Law::EqualPower => {
+                let (s, c) = (t * FRAC_PI_2).sin_cos();
+                (c as f32, s as f32)
+            }
+        }
     }
 
     /// Mixes interleaved stereo `from` into `to` in place, advancing the fade; once the fade
@@ -122,7 +151,7 @@ impl Crossfade {
             if self.pos >= self.len {
                 break;
             }
-            let (g_out, g_in) = Crossfade::gains_at(self.pos, self.len);
+            let (g_out, g_in) = Crossfade::gains_at(self.pos, self.len, self.law);
             b[0] = a[0] * g_out + b[0] * g_in;
             b[1] = a[1] * g_out + b[1] * g_in;
             self.pos += 1;
@@ -237,11 +266,29 @@ mod tests {
     }
 
     #[test]
-    fn crossfade_keeps_power_constant() {
+    fn equal_power_keeps_power_constant() {
         for pos in 0..480 {
-            let (a, b) = Crossfade::gains_at(pos, 480);
+            let (a, b) = Crossfade::gains_at(pos, 480, Law::EqualPower);
             assert!((a * a + b * b - 1.0).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn equal_gain_passes_identical_signals_unchanged() {
+        for pos in 0..480 {
+            let (a, b) = Crossfade::gains_at(pos, 480, Law::EqualGain);
+            assert!((a + b - 1.0).abs() < 1e-6);
+        }
+        let from: Vec<f32> = (0..960).map(|i| ((i as f32) * 0.37).sin()).collect();
+        let mut to = from.clone();
+        let mut xf = Crossfade::new(480);
+        xf.mix_into(&from, &mut to);
+        let worst = from
+            .iter()
+            .zip(&to)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-6, "{worst}");
     }
 
     #[test]
