@@ -159,6 +159,7 @@ fn switch_latency(frames: usize) {
     }
     let prepared = Prepared::new(
         &Output::Null,
+        None,
         RATE,
         Some(frames as u32),
         Pace::RealTime,
@@ -208,7 +209,7 @@ fn startup_and_seek(path: &Path) {
     let mut seeks = Vec::new();
     for round in 0..10 {
         let t0 = Instant::now();
-        let prepared = Prepared::new(&Output::Null, RATE, Some(256), Pace::RealTime, false)
+        let prepared = Prepared::new(&Output::Null, None, RATE, Some(256), Pace::RealTime, false)
             .expect("null sink");
         let (mut player, callback) = engine::start(
             EngineConfig::new(RATE),

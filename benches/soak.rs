@@ -113,8 +113,15 @@ fn main() {
     player.load(0, Some(&a), 0.0).expect("load A");
     player.load(1, Some(&b), 0.0).expect("load B");
     let status = Arc::clone(player.status());
-    let prepared =
-        Prepared::new(&Output::Null, RATE, Some(BUFFER), Pace::RealTime, false).expect("null sink");
+    let prepared = Prepared::new(
+        &Output::Null,
+        None,
+        RATE,
+        Some(BUFFER),
+        Pace::RealTime,
+        false,
+    )
+    .expect("null sink");
     let rss_start = rss_kib();
     let started = Instant::now();
     let running = prepared

@@ -32,13 +32,20 @@ fn play_opens_the_default_alsa_device_and_plays_through_it() {
         .arg("play")
         .arg(data.join("s16-44k.flac"))
         .arg(data.join("opus-48k.opus"))
-        .args(["--eq", "presets/eq/bass-boost.toml", "--buffer", "256"])
+        .args([
+            "--eq",
+            "presets/eq/bass-boost.toml",
+            "--buffer",
+            "256",
+            "--host",
+            "alsa",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .timeout(std::time::Duration::from_secs(60))
         .assert()
         .success()
         .stdout(
-            predicate::str::contains("output: Default Audio Device (44100 Hz, 2 ch")
+            predicate::str::contains("output: Default Audio Device via alsa (44100 Hz, 2 ch")
                 .and(predicate::str::contains("play  [1/2] s16-44k.flac"))
                 .and(predicate::str::contains("play  [2/2] opus-48k.opus"))
                 .and(predicate::str::contains("done: played 2 of 2 track(s)")),

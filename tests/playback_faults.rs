@@ -128,12 +128,17 @@ fn a_file_deleted_while_playing_plays_to_its_end_from_the_open_handle() {
 fn only_a_vanished_device_or_invalidated_stream_is_fatal() {
     use cpal::{Error, ErrorKind};
     let fault = |k| StreamFault::from_cpal(&Error::with_message(k, "x"));
-    assert!(fault(ErrorKind::DeviceNotAvailable).fatal);
-    assert!(fault(ErrorKind::StreamInvalidated).fatal);
-    assert!(!fault(ErrorKind::BackendError).fatal);
-    assert!(!fault(ErrorKind::DeviceBusy).fatal);
-    assert!(!fault(ErrorKind::Xrun).fatal);
-    assert!(!fault(ErrorKind::DeviceChanged).fatal);
+    assert!(fault(ErrorKind::DeviceNotAvailable).is_fatal());
+    assert!(fault(ErrorKind::StreamInvalidated).is_fatal());
+    assert!(!fault(ErrorKind::BackendError).is_fatal());
+    assert!(!fault(ErrorKind::DeviceBusy).is_fatal());
+    assert!(!fault(ErrorKind::Xrun).is_fatal());
+    assert!(!fault(ErrorKind::DeviceChanged).is_fatal());
+    // A refused real-time promotion is a note, never the end of a session.
+    assert_eq!(
+        fault(ErrorKind::RealtimeDenied).kind,
+        iemlab::engine::FaultKind::RealtimeDenied
+    );
 }
 
 fn iemlab() -> Command {

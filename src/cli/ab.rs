@@ -172,9 +172,8 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
         session.player.select(abx.truth, state.fade_ms);
         state.active = abx.truth;
     }
-    session.ui.line(&format!(
-        "output: {}; volume {:+.1} dB; crossfade {} ms; switching: {}",
-        session.describe(),
+    session.set_headline(format!(
+        "volume {:+.1} dB; crossfade {} ms; switching: {}",
         args.session.volume,
         args.crossfade_ms,
         match mode {

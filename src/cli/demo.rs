@@ -102,7 +102,7 @@ fn play(source: &Path, profile: Option<&EqProfile>, seconds: f64) -> anyhow::Res
         return Ok(());
     }
     let output = Output::Device(None);
-    let prepared = match Prepared::new(&output, DEMO_RATE, None, Pace::RealTime, false) {
+    let prepared = match Prepared::new(&output, None, DEMO_RATE, None, Pace::RealTime, false) {
         Ok(p) => p,
         Err(e) => {
             println!("\nCould not open the sound card ({e}); listen to the files above.");
@@ -116,15 +116,18 @@ fn play(source: &Path, profile: Option<&EqProfile>, seconds: f64) -> anyhow::Res
         profile.map_or("flat", |p| p.name.as_str())
     );
     let tracks = vec![TrackSource::new(Some(source.to_path_buf()))];
-    let (mut player, callback) = engine::start(EngineConfig::new(rate), tracks);
+    let mut config = EngineConfig::new(rate);
+    config.period_frames = prepared.buffer_frames();
+    let (mut player, callback) = engine::start(config, tracks);
     player.load(0, profile, 0.0).map_err(anyhow::Error::msg)?;
     player.load(1, None, 0.0).map_err(anyhow::Error::msg)?;
     player.switch_at(0, seconds / 2.0, 1, 20.0);
     let status = std::sync::Arc::clone(player.status());
+    player.wait_ready(std::time::Duration::from_secs(3));
     let running = prepared.start(callback, std::sync::Arc::clone(&status))?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while !running.is_done(&status) && std::time::Instant::now() < deadline {
-        if let Some(e) = running.device_error() {
+        if let Some(e) = running.device_error().filter(engine::StreamFault::is_fatal) {
             println!("output device error: {e}");
             break;
         }

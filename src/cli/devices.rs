@@ -1,11 +1,11 @@
-//! `iemlab devices`: the audio outputs this machine has.
+//! `iemlab devices`: the audio outputs this machine has, host by host.
 
 use std::process::ExitCode;
 
 use crate::engine::device;
 
-pub(super) fn run() -> anyhow::Result<ExitCode> {
-    let devices = device::list();
+pub(super) fn run(all: bool) -> anyhow::Result<ExitCode> {
+    let devices = device::list(all);
     if devices.is_empty() {
         println!(
             "No audio output devices found. iemlab can still play to `--device null` \
@@ -17,7 +17,12 @@ pub(super) fn run() -> anyhow::Result<ExitCode> {
     for d in &devices {
         if d.host != host {
             host = &d.host;
-            println!("{host}:");
+            let default = if d.default_host {
+                "  (used when --host is not given)"
+            } else {
+                ""
+            };
+            println!("{host}:{default}");
         }
         println!(
             "  {:>2}. {}{}",
@@ -35,6 +40,22 @@ pub(super) fn run() -> anyhow::Result<ExitCode> {
             println!("      {c}");
         }
     }
-    println!("\nPlay to one with `--device N` (index) or `--device NAME` (name or part of it).");
+    #[cfg(target_os = "linux")]
+    if devices.iter().any(|d| d.host == "jack") {
+        let targets = crate::engine::jack_route::targets();
+        if !targets.is_empty() {
+            println!("jack clients that take audio (--host jack --device NAME):");
+            for (name, ports) in targets {
+                println!("      {name}: {}", ports.join(", "));
+            }
+        }
+    }
+    println!(
+        "\nPlay to one with `--device N` (index) or `--device NAME` (name or part of it), \
+         on another host with `--host NAME`."
+    );
+    if !all {
+        println!("`iemlab devices --all` also lists outputs that report no configuration.");
+    }
     Ok(ExitCode::SUCCESS)
 }

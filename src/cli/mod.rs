@@ -48,7 +48,7 @@ enum Command {
     /// Play a playlist or files through the real-time engine (to the DAC, a WAV or nowhere).
     Play(PlayArgs),
     /// List audio output devices with their rates, formats and buffer ranges.
-    Devices,
+    Devices(DevicesArgs),
     /// Compare EQ profiles A/B(/C/D): instant level-matched switching, cues, loops, blind ABX, notes.
     Ab(AbArgs),
     /// Turn listening notes into a Markdown review draft.
@@ -85,9 +85,14 @@ struct SessionArgs {
     /// Folder to find the playlist's tracks in (repeatable; default from the config file).
     #[arg(long, value_name = "DIR")]
     library: Vec<PathBuf>,
-    /// Output: a device name or index (see `iemlab devices`), `null`, or `wav:OUT.wav`.
+    /// Output: a device name or index (see `iemlab devices`), `null`, or `wav:OUT.wav`; with
+    /// `--host jack`, the JACK client (or port pattern) to connect to.
     #[arg(long, value_name = "NAME")]
     device: Option<String>,
+    /// Audio host: `pipewire`, `pulseaudio`, `jack` or `alsa` (default: the running sound
+    /// server's own).
+    #[arg(long, value_name = "HOST")]
+    host: Option<String>,
     /// Start at entry N (1-based) or at the section with this name.
     #[arg(long, value_name = "SECTION|N")]
     start: Option<String>,
@@ -99,7 +104,7 @@ struct SessionArgs {
     #[arg(long, value_name = "DBFS", default_value_t = -1.0, allow_negative_numbers = true,
           value_parser = parse_ceiling)]
     ceiling: f64,
-    /// Device buffer size in frames.
+    /// Device buffer size in frames (default about 10 ms; clamped into what the device takes).
     #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(16..=65536))]
     buffer: Option<u32>,
     /// With the null or WAV output: run as fast as possible instead of in real time.
@@ -111,6 +116,14 @@ struct SessionArgs {
     /// Test hook: make a null or WAV output fail like an unplugged sound card after SECS.
     #[arg(long, value_name = "SECS", hide = true)]
     fail_output_after: Option<f64>,
+}
+
+/// Arguments of `iemlab devices`.
+#[derive(clap::Args, Debug)]
+struct DevicesArgs {
+    /// Also list outputs that report no configuration (ALSA plugins that cannot play here).
+    #[arg(long)]
+    all: bool,
 }
 
 /// Arguments of `iemlab ab`.
@@ -392,7 +405,7 @@ fn run_cli() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Play(args) => play::run(args),
-        Command::Devices => devices::run(),
+        Command::Devices(args) => devices::run(args.all),
         Command::Ab(args) => ab::run(args),
         Command::Report(args) => report::run(args),
         Command::Export(args) => export::run(args),
@@ -462,7 +475,11 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if let Some(e) = cause.downcast_ref::<OutputError>() {
             return match e {
-                OutputError::Device(DeviceError::NotFound(_)) => 2,
+                OutputError::Device(
+                    DeviceError::NotFound(_)
+                    | DeviceError::JackTarget(_)
+                    | DeviceError::UnknownHost { .. },
+                ) => 2,
                 _ => 1,
             };
         }

@@ -24,9 +24,8 @@ pub(super) fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
         .load(0, profile.as_ref(), 0.0)
         .map_err(anyhow::Error::msg)
         .context("loading the EQ profile")?;
-    session.ui.line(&format!(
-        "output: {}; EQ: {}{}; volume {:+.1} dB, limiter at {:+.1} dBFS",
-        session.describe(),
+    session.set_headline(format!(
+        "EQ: {}{}; volume {:+.1} dB, limiter at {:+.1} dBFS",
         profile
             .as_ref()
             .map_or("flat".into(), |p| format!("'{}'", p.name)),

@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::SessionArgs;
 use super::ui::{Outcome, Ui};
 use crate::decode::AudioFile;
 use crate::engine::{
-    self, Callback, EngineConfig, MAX_PROFILES, Output, Pace, Player, Prepared, TrackSource,
+    self, Callback, EngineConfig, MAX_PROFILES, Output, Pace, Player, Prepared, Running,
+    TrackSource,
 };
 use crate::playlist::{Cue, Entry, Library, Playlist, Resolution};
 use crate::preset::EqProfile;
@@ -329,7 +330,10 @@ pub(super) struct Session {
     prepared: Option<Prepared>,
     /// What a replacement output is opened with after the first one is lost.
     buffer: Option<u32>,
+    host: Option<String>,
     pace: Pace,
+    /// The rest of the opening line, after the output and its latency (EQ, volume, …).
+    headline: String,
 }
 
 impl Session {
@@ -348,12 +352,21 @@ impl Session {
         } else {
             Pace::RealTime
         };
-        let prepared = Prepared::new(&output, preferred_rate, args.buffer, pace, args.force)?
-            .fail_after(args.fail_output_after);
+        let prepared = Prepared::new(
+            &output,
+            args.host.as_deref(),
+            preferred_rate,
+            args.buffer,
+            pace,
+            args.force,
+        )?
+        .fail_after(args.fail_output_after);
         let rate = prepared.rate();
         let mut config = EngineConfig::new(rate);
         config.callback.volume_db = args.volume;
         config.callback.ceiling_db = args.ceiling;
+        config.callback.start_held = true;
+        config.period_frames = prepared.buffer_frames();
         config.start_track = start;
         let (mut player, callback) = engine::start(config, queue.sources());
         for track in 0..queue.len() {
@@ -368,15 +381,64 @@ impl Session {
             callback: Some(callback),
             prepared: Some(prepared),
             buffer: args.buffer,
+            host: args.host.clone(),
             pace,
+            headline: String::new(),
         }))
     }
 
-    /// The output, for the opening line.
-    pub(super) fn describe(&self) -> String {
-        self.prepared
-            .as_ref()
-            .map_or_else(String::new, Prepared::describe)
+    /// Sets what the opening line says after the output and its latency.
+    pub(super) fn set_headline(&mut self, text: String) {
+        self.headline = text;
+    }
+
+    /// Starts `prepared` with the audio queued ahead, says how it runs (latency, scheduling,
+    /// adjustments), and starts the music.
+    fn start_output(
+        &mut self,
+        prepared: Prepared,
+        callback: Callback,
+        status: &Arc<crate::engine::Status>,
+        first: bool,
+    ) -> anyhow::Result<Running> {
+        if !self.player.wait_ready(Duration::from_secs(3)) {
+            self.ui
+                .line("note: the decoder is slow to start; playback may begin with a gap");
+        }
+        let lookahead = callback.latency_frames();
+        let running = prepared.start(callback, Arc::clone(status))?;
+        let described = running.describe();
+        let report = running.report(status, Duration::from_millis(300));
+        let latency = report.latency(self.rate, lookahead);
+        let server = if report.server_delay > 0.0 {
+            format!(" + {:.1} ms server", report.server_delay * 1e3)
+        } else {
+            String::new()
+        };
+        let how = format!(
+            "{described}; latency {:.1} ms ({} frames{server}), {}",
+            latency * 1e3,
+            report.buffer_frames,
+            report.scheduling
+        );
+        if first {
+            let tail = if self.headline.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", self.headline)
+            };
+            self.ui.line(&format!("output: {how}{tail}"));
+        } else {
+            self.ui.line(&format!("going on with {how}"));
+        }
+        for note in running.notes() {
+            self.ui.line(&format!("note: {note}"));
+        }
+        for (ours, theirs) in running.routed() {
+            self.ui.line(&format!("note: JACK {ours} → {theirs}"));
+        }
+        self.player.start_playback();
+        Ok(running)
     }
 
     /// Starts the output and runs the session to its end. If the output is lost (a sound
@@ -389,8 +451,10 @@ impl Session {
         };
         let status = Arc::clone(self.player.status());
         let started = Instant::now();
+        let mut first = true;
         loop {
-            let running = prepared.start(callback, Arc::clone(&status))?;
+            let running = self.start_output(prepared, callback, &status, first)?;
+            first = false;
             let outcome = self.ui.run(&mut self.player, &running, &status, started);
             let Ok(Outcome::OutputLost(fault)) = outcome else {
                 self.player.stop();
@@ -418,7 +482,6 @@ impl Session {
                 self.ui.finish(&status, None);
                 return Err(OutputLost(fault.message).into());
             };
-            self.ui.line(&format!("going on with {}", next.describe()));
             prepared = next;
             callback = back;
         }
@@ -427,7 +490,7 @@ impl Session {
     /// Asks which output to go on with after the first was lost: the default device, one
     /// from the list, `null`, or `wav:PATH`. None when the user declines (or input ends).
     fn replacement_output(&mut self) -> anyhow::Result<Option<Prepared>> {
-        let devices = crate::engine::device::list();
+        let devices = crate::engine::device::list(false);
         for d in &devices {
             let default = if d.is_default { " (default)" } else { "" };
             self.ui.line(&format!("  {}: {}{default}", d.index, d.name));
@@ -442,7 +505,14 @@ impl Session {
                 return Ok(None);
             }
             let output = Output::parse(Some(&answer));
-            match Prepared::new(&output, self.rate, self.buffer, self.pace, false) {
+            match Prepared::new(
+                &output,
+                self.host.as_deref(),
+                self.rate,
+                self.buffer,
+                self.pace,
+                false,
+            ) {
                 Ok(p) if p.rate() == self.rate => return Ok(Some(p)),
                 Ok(p) => self.ui.line(&format!(
                     "{} runs at {} Hz but this session plays at {} Hz: choose another output",

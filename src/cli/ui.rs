@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::ab::AbState;
 use super::session::Queue;
 use crate::engine::{
-    Event, FeederEvent, Player, PlayerEvent, Running, Status, StreamFault, Transport,
+    Event, FaultKind, FeederEvent, Player, PlayerEvent, Running, Status, StreamFault, Transport,
 };
 use crate::timecode::format_time;
 
@@ -58,6 +58,9 @@ pub(super) struct Ui {
     last_underrun_note: Option<Instant>,
     skip_reasons: Vec<Option<String>>,
     stdin: Option<mpsc::Receiver<String>>,
+    /// When playback was first seen to have ended, to give up on an output that never
+    /// reports it has played the rest.
+    ended_at: Option<Instant>,
 }
 
 impl Ui {
@@ -83,6 +86,7 @@ impl Ui {
             last_underrun_note: None,
             skip_reasons: vec![None; n],
             stdin: None,
+            ended_at: None,
         }
     }
 
@@ -165,18 +169,26 @@ impl Ui {
                     "interrupted by {}: stopping",
                     crate::interrupt::signal_name(signal)
                 ));
-                return Ok(Outcome::Done);
+                return Ok(self.stop_and_drain(player, running, status));
             }
             // Every fault reported since the last pass: a fatal one ends the loop at once,
             // survivable ones (xruns) make one line.
             let mut glitches = 0;
             let mut last = None;
             while let Some(fault) = running.device_error() {
-                if fault.fatal {
-                    return Ok(Outcome::OutputLost(fault));
+                match fault.kind {
+                    FaultKind::Lost => return Ok(Outcome::OutputLost(fault)),
+                    // The host's own request (rtkit) failed; iemlab asks the kernel itself
+                    // where it may, so this only matters if the thread is still normal.
+                    FaultKind::RealtimeDenied if !running.is_realtime(status) => {
+                        self.line(&format!("note: playing at normal priority: {fault}"))
+                    }
+                    FaultKind::RealtimeDenied => {}
+                    FaultKind::Glitch => {
+                        glitches += 1;
+                        last = Some(fault);
+                    }
                 }
-                glitches += 1;
-                last = Some(fault);
             }
             if let Some(fault) = last {
                 let more = if glitches > 1 {
@@ -186,13 +198,15 @@ impl Ui {
                 };
                 self.line(&format!("output device: {fault}{more}"));
             }
-            let done = self.ab.as_ref().is_some_and(AbState::finished);
-            if running.is_done(status) || done {
+            if self.ab.as_ref().is_some_and(AbState::finished) {
+                return Ok(self.stop_and_drain(player, running, status));
+            }
+            if running.is_done(status) || self.drain_timed_out(status) {
                 for event in player.poll() {
                     self.on_event(event, player, started);
                 }
                 // A sink that stopped because it failed says so just before it ends.
-                if let Some(fault) = running.device_error().filter(|f| f.fatal) {
+                if let Some(fault) = running.device_error().filter(StreamFault::is_fatal) {
                     return Ok(Outcome::OutputLost(fault));
                 }
                 return Ok(Outcome::Done);
@@ -230,9 +244,36 @@ impl Ui {
             if let Some(input) = input
                 && !self.on_input(input, player, status)
             {
-                return Ok(Outcome::Done);
+                return Ok(self.stop_and_drain(player, running, status));
             }
         }
+    }
+
+    /// Ends playback the way quitting should sound: a few milliseconds of fade, then the
+    /// output plays what it holds, then the session ends.
+    fn stop_and_drain(
+        &mut self,
+        player: &mut Player,
+        running: &Running,
+        status: &Status,
+    ) -> Outcome {
+        player.stop_playback();
+        running.wait_drained(status, Duration::from_secs(2));
+        match running.device_error().filter(StreamFault::is_fatal) {
+            Some(fault) => Outcome::OutputLost(fault),
+            None => Outcome::Done,
+        }
+    }
+
+    /// Whether playback ended a while ago and the output never said it had played it (a
+    /// device whose clock stopped): the session ends anyway.
+    fn drain_timed_out(&mut self, status: &Status) -> bool {
+        if status.final_frame().is_none() {
+            self.ended_at = None;
+            return false;
+        }
+        let since = *self.ended_at.get_or_insert_with(Instant::now);
+        since.elapsed() > Duration::from_secs(3)
     }
 
     fn on_event(&mut self, event: PlayerEvent, player: &mut Player, started: Instant) {

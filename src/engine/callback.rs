@@ -85,6 +85,11 @@ pub enum Command {
     },
     /// Forget every scheduled switch and cue.
     ClearSchedule,
+    /// Fade out over a few milliseconds and end: what quitting sounds like (never a cut).
+    Stop,
+    /// Start playing a callback built held (see [`CallbackConfig::start_held`]): from the
+    /// first frame, no fade.
+    Start,
 }
 
 /// A position tag in the frame stream, placed by the feeder.
@@ -110,7 +115,7 @@ pub enum MarkKind {
         /// The track's level-matching gain per slot, dB.
         levels_db: [f32; MAX_PROFILES],
     },
-    /// A loop jumps back to `frame` of the current track: a short dip hides the seam.
+    /// A loop jumps back to `frame` of the current track (the feeder crossfades the seam).
     Seam {
         /// Position in the track after the jump (device rate).
         frame: u64,
@@ -133,22 +138,33 @@ pub struct CallbackConfig {
     pub volume_db: f64,
     /// Limiter ceiling in dBFS.
     pub ceiling_db: f64,
-    /// Fade at start, pause, resume and seek, in frames.
+    /// Fade at pause, resume, seek and a start in the middle of a track, in frames.
     pub fade_frames: u32,
-    /// Dip at each side of a loop seam, in frames.
+    /// Crossfade at a loop seam, in frames.
     pub seam_frames: u32,
+    /// Fade-out when stopping, in frames.
+    pub stop_frames: u32,
+    /// Fade in when playback starts in the middle of a track (live playback). Offline
+    /// renders turn it off: their output is the track, sample for sample.
+    pub fade_in_mid_track: bool,
+    /// Start held: silence, nothing consumed, until [`Command::Start`]; lets an output run
+    /// (and report its latency) before the music begins.
+    pub start_held: bool,
 }
 
 impl CallbackConfig {
-    /// Defaults for a device rate: -20 dB start volume, -1 dBFS ceiling, 10 ms fades, 5 ms
-    /// seam dips.
+    /// Defaults for a device rate: -20 dB start volume, -1 dBFS ceiling, 10 ms fades and
+    /// loop-seam crossfades, 5 ms fade-out when stopping.
     pub fn new(sample_rate: u32) -> Self {
         CallbackConfig {
             sample_rate,
             volume_db: -20.0,
             ceiling_db: -1.0,
             fade_frames: sample_rate / 100,
-            seam_frames: sample_rate / 200,
+            seam_frames: sample_rate / 100,
+            stop_frames: sample_rate / 200,
+            fade_in_mid_track: true,
+            start_held: false,
         }
     }
 }
@@ -215,6 +231,15 @@ pub struct Callback {
     track: Option<usize>,
     track_frame: u64,
     underrun_reported: bool,
+    /// Frames written to the output since the engine started, up to the current chunk.
+    out_frames: u64,
+    /// The output frame after the last audible one, once playback has ended or stopped
+    /// (the limiter's delay included): everything from there on is silence.
+    final_frame: Option<u64>,
+    /// Told to stop: nothing plays again.
+    stopped: bool,
+    /// The output frame where playback started (None while held).
+    start_frame: Option<u64>,
 }
 
 impl Callback {
@@ -239,8 +264,6 @@ impl Callback {
         };
         let mut slots = [slot(), slot(), slot(), slot()];
         slots[0].loaded = true;
-        let mut fader = Fader::new(0.0);
-        fader.fade_to(1.0, config.fade_frames);
         Callback {
             ring,
             marks,
@@ -255,17 +278,50 @@ impl Callback {
             schedule: [None; MAX_SCHEDULED],
             alternate: None,
             dry: vec![0.0; CHUNK * 2],
-            fader,
+            // Playback starts at full gain; a start in the middle of a track fades in when
+            // its first mark arrives.
+            fader: Fader::new(1.0),
             volume: GainRamp::new(config.volume_db),
             limiter: Limiter::new(rate, config.ceiling_db, 1.5, 60.0),
-            transport: Transport::Playing,
+            transport: if config.start_held {
+                Transport::Paused
+            } else {
+                Transport::Playing
+            },
             consumed: 0,
             epoch: 0,
             flushing: false,
             track: None,
             track_frame: 0,
             underrun_reported: false,
+            out_frames: 0,
+            final_frame: None,
+            stopped: false,
+            start_frame: (!config.start_held).then_some(0),
         }
+    }
+
+    /// The output frame after the last audible one, once playback has ended or been
+    /// stopped: an output has played everything once it has played this many frames.
+    pub fn final_frame(&self) -> Option<u64> {
+        self.final_frame
+    }
+
+    /// Frames the output lags the input by (the limiter's look-ahead).
+    pub fn latency_frames(&self) -> usize {
+        self.limiter.latency()
+    }
+
+    /// Frames written to the output so far (by every output this callback has run on).
+    pub fn frames_out(&self) -> u64 {
+        self.out_frames
+    }
+
+    /// The output frame where the program starts: where playback started plus the
+    /// limiter's delay (None while held). A sink that keeps exactly the program (a WAV) writes
+    /// the frames from here to [`Callback::final_frame`].
+    pub fn program_start(&self) -> Option<u64> {
+        self.start_frame.map(|f| f + self.limiter.latency() as u64)
     }
 
     /// Fills `out` (interleaved stereo f32) with the next frames. Real-time safe.
@@ -281,6 +337,7 @@ impl Callback {
             self.finish_chunk(n, chunk);
             peak = chunk.iter().fold(peak, |p, s| p.max(s.abs()));
             done += n;
+            self.out_frames += n as u64;
         }
         // An odd trailing sample (never from a stereo device) stays silent.
         if let Some(last) = out.get_mut(frames * 2) {
@@ -349,7 +406,34 @@ impl Callback {
                     self.schedule(track, frame, Action::Cue { id })
                 }
                 Command::ClearSchedule => self.schedule = [None; MAX_SCHEDULED],
+                Command::Stop if !self.stopped => {
+                    self.stopped = true;
+                    match self.transport {
+                        Transport::Ended | Transport::Stopping => {}
+                        Transport::Paused => self.end_here(0),
+                        Transport::Playing | Transport::Pausing => {
+                            self.transport = Transport::Stopping;
+                            self.fader.fade_to(0.0, self.config.stop_frames);
+                        }
+                    }
+                }
+                Command::Stop => {}
+                Command::Start => {
+                    if self.start_frame.is_none() && !self.stopped {
+                        self.transport = Transport::Playing;
+                        self.start_frame = Some(self.out_frames);
+                    }
+                }
             }
+        }
+    }
+
+    /// Playback is over `after` frames into the current chunk: what is still in the
+    /// limiter's delay line plays out, then only silence.
+    fn end_here(&mut self, after: usize) {
+        self.transport = Transport::Ended;
+        if self.final_frame.is_none() {
+            self.final_frame = Some(self.out_frames + (after + self.limiter.latency()) as u64);
         }
     }
 
@@ -417,16 +501,7 @@ impl Callback {
             let mark = self.marks.peek().ok().copied();
             let mut want = max as u64;
             if let Some(mark) = mark {
-                let until = mark.at.saturating_sub(self.consumed).max(1);
-                want = want.min(until);
-                if let MarkKind::Seam { .. } = mark.kind {
-                    let dip = u64::from(self.config.seam_frames);
-                    if until > dip {
-                        want = want.min(until - dip);
-                    } else if self.fader.target() > 0.0 {
-                        self.fader.fade_to(0.0, until as u32);
-                    }
-                }
+                want = want.min(mark.at.saturating_sub(self.consumed).max(1));
             }
             if let Some(next) = self.next_switch_in() {
                 want = want.min(next);
@@ -460,9 +535,15 @@ impl Callback {
         }
         self.dry[take * 2..n * 2].fill(0.0);
         self.fader.process_interleaved(&mut self.dry[..n * 2]);
-        if self.transport == Transport::Pausing && self.fader.is_settled() {
-            self.transport = Transport::Paused;
-            self.emit(Event::Paused);
+        if self.fader.is_settled() {
+            match self.transport {
+                Transport::Pausing => {
+                    self.transport = Transport::Paused;
+                    self.emit(Event::Paused);
+                }
+                Transport::Stopping => self.end_here(n),
+                _ => {}
+            }
         }
         n
     }
@@ -521,30 +602,40 @@ impl Callback {
                     }
                     self.track = Some(index);
                     self.track_frame = frame;
-                    if self.transport == Transport::Ended {
+                    if self.transport == Transport::Ended && !self.stopped {
+                        // Back from the end (a seek after the playlist ended).
                         self.transport = Transport::Playing;
+                        self.final_frame = None;
                     }
                     self.status.track.store(index, Ordering::Relaxed);
                     self.emit(Event::TrackStarted { index, frame });
                 }
                 MarkKind::Seam { frame } => {
                     self.track_frame = frame;
-                    self.fader.fade_to(1.0, self.config.seam_frames);
                     if let Some([x, y]) = self.alternate {
-                        // The seam's dip hides the switch, so it can be instant.
+                        // The profiles cross over while the audio crosses the seam.
                         let other = if self.active == x { y } else { x };
                         self.crossfade = None;
-                        self.select(other, 0);
+                        self.select(other, self.config.seam_frames);
                     }
                     self.emit(Event::LoopSeam { frame });
                 }
                 MarkKind::Skipped { index } => self.emit(Event::Skipped { index }),
                 MarkKind::End => {
-                    self.transport = Transport::Ended;
+                    if self.transport != Transport::Ended {
+                        self.end_here(0);
+                    }
                     self.emit(Event::Ended);
                 }
             }
-            if (new_epoch || first) && self.transport == Transport::Playing {
+            // After a seek the new audio fades in (the old faded out); so does a first track
+            // that starts in its middle, live. A track played from its start needs no fade.
+            let mid_track = match mark.kind {
+                MarkKind::Track { frame, .. } => frame > 0,
+                _ => false,
+            };
+            let fade_in = new_epoch || (first && mid_track && self.config.fade_in_mid_track);
+            if fade_in && self.transport == Transport::Playing {
                 self.fader = Fader::new(0.0);
                 self.fader.fade_to(1.0, self.config.fade_frames);
             }
@@ -623,6 +714,8 @@ impl Callback {
         s.peak_bits.fetch_max(peak.to_bits(), Ordering::Relaxed);
         s.set_transport(self.transport);
         s.epoch.store(self.epoch, Ordering::Relaxed);
+        s.final_frame
+            .store(self.final_frame.unwrap_or(u64::MAX), Ordering::Relaxed);
         s.frames_taken.store(self.consumed, Ordering::Release);
     }
 

@@ -17,10 +17,11 @@ use rtrb::Producer;
 use super::callback::{MAX_PROFILES, Mark, MarkKind};
 use super::status::Status;
 use crate::decode::{AudioFile, AudioInfo, DecodeError};
+use crate::dsp::{Crossfade, Law};
 use crate::resample::StereoResampler;
 
 /// Frames decoded per step.
-const DECODE_FRAMES: usize = 2048;
+pub(crate) const DECODE_FRAMES: usize = 2048;
 
 /// How long the feeder sleeps when the ring is full.
 const FULL_WAIT: Duration = Duration::from_millis(2);
@@ -133,17 +134,24 @@ pub struct Feeder {
     pending_pos: usize,
     decoded: Vec<f32>,
     ended: bool,
+    /// Length of the crossfade at a loop seam, device frames.
+    seam_frames: usize,
+    /// The audio just past a loop region's end (device rate), fading out under the region's
+    /// start, and how many of its samples are already mixed.
+    seam_tail: Vec<f32>,
+    seam_pos: usize,
 }
 
 impl Feeder {
     /// A feeder for `tracks` at device rate `rate`, starting at track `start` at
-    /// `start_seconds`.
+    /// `start_seconds`, crossfading loop seams over `seam_frames` frames.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         tracks: Vec<TrackSource>,
         rate: u32,
         start: usize,
         start_seconds: f64,
+        seam_frames: u32,
         ring: Producer<f32>,
         marks: Producer<Mark>,
         commands: Receiver<FeederCommand>,
@@ -168,6 +176,9 @@ impl Feeder {
             pending_pos: 0,
             decoded: Vec::with_capacity(DECODE_FRAMES * 2),
             ended: false,
+            seam_frames: seam_frames as usize,
+            seam_tail: Vec::with_capacity(seam_frames as usize * 2),
+            seam_pos: 0,
         }
     }
 
@@ -266,6 +277,8 @@ impl Feeder {
             let start = std::mem::take(&mut self.start_at);
             match self.open(index, start) {
                 Ok(current) => {
+                    // A seam still fading belongs to the track before.
+                    self.seam_tail.clear();
                     let frame = (start * f64::from(self.rate)).round() as u64;
                     self.send(FeederEvent::Opened {
                         index,
@@ -347,6 +360,7 @@ impl Feeder {
                     current.resampler.reset();
                     self.pending.clear();
                     self.pending_pos = 0;
+                    self.seam_tail.clear();
                     self.bump_epoch();
                     let frame = (seconds.max(0.0) * f64::from(self.rate)).round() as u64;
                     let levels_db = self.levels(index);
@@ -365,6 +379,7 @@ impl Feeder {
         self.bump_epoch();
         self.pending.clear();
         self.pending_pos = 0;
+        self.seam_tail.clear();
         self.current = None;
         self.ended = false;
         self.status.feeder_done.store(false, Ordering::Release);
@@ -414,30 +429,14 @@ impl Feeder {
             return;
         };
         match result {
-            Ok(0) if want == 0 => {
-                // The loop end: play out the resampler, jump back, mark the seam.
-                let Some((start, _)) = current.loop_frames else {
+            Ok(0) if want == 0 => self.loop_back(),
+            Ok(0) => {
+                let from = self.pending.len();
+                let _ = current.resampler.finish(&mut self.pending);
+                self.blend_seam(from);
+                let Some(current) = self.current.as_mut() else {
                     return;
                 };
-                let _ = current.resampler.finish(&mut self.pending);
-                let source_rate = f64::from(current.file.info().sample_rate);
-                let seconds = start as f64 / source_rate;
-                match current.file.seek(seconds) {
-                    Ok(_) => {
-                        current.resampler.reset();
-                        let frame = (seconds * f64::from(self.rate)).round() as u64;
-                        self.mark(MarkKind::Seam { frame });
-                    }
-                    Err(e) => {
-                        current.loop_frames = None;
-                        self.send(FeederEvent::SeekFailed {
-                            reason: e.to_string(),
-                        });
-                    }
-                }
-            }
-            Ok(0) => {
-                let _ = current.resampler.finish(&mut self.pending);
                 let early = ended_early(&current.file, current.stamp);
                 let index = current.index;
                 self.current = None;
@@ -447,6 +446,7 @@ impl Feeder {
                 }
             }
             Ok(_) => {
+                let from = self.pending.len();
                 if let Err(e) = current.resampler.process(&self.decoded, &mut self.pending) {
                     let index = current.index;
                     self.current = None;
@@ -456,6 +456,7 @@ impl Feeder {
                     });
                     self.mark(MarkKind::Skipped { index });
                 }
+                self.blend_seam(from);
             }
             Err(e) => {
                 let index = current.index;
@@ -467,6 +468,85 @@ impl Feeder {
                 });
                 self.mark(MarkKind::Skipped { index });
             }
+        }
+    }
+}
+
+impl Feeder {
+    /// At a loop region's end: decodes a little past it, jumps back to the region's start
+    /// and marks the seam. The audio past the end fades out while the start fades in (an
+    /// equal-power crossfade: the two are unrelated music, so their powers add), so the seam
+    /// neither clicks nor dips.
+    fn loop_back(&mut self) {
+        let seam = self.seam_frames;
+        let Some(current) = self.current.as_mut() else {
+            return;
+        };
+        let Some((start, _)) = current.loop_frames else {
+            return;
+        };
+        let source_rate = current.file.info().sample_rate;
+        let through_end = current
+            .resampler
+            .output_frames_for(current.resampler.frames_in());
+        let tail_source =
+            (seam as u64 * u64::from(source_rate)).div_ceil(u64::from(self.rate)) as usize + 1;
+        self.decoded.clear();
+        if current.file.read(&mut self.decoded, tail_source).is_err() {
+            self.decoded.clear();
+        }
+        let _ = current.resampler.process(&self.decoded, &mut self.pending);
+        let _ = current.resampler.finish(&mut self.pending);
+        // The frames past the end are the last ones the resampler produced; they are still
+        // pending (pushed frames are always older than this step's output).
+        let past_end = current.resampler.frames_out().saturating_sub(through_end) as usize;
+        let cut = self
+            .pending
+            .len()
+            .saturating_sub(past_end * 2)
+            .max(self.pending_pos);
+        self.seam_tail.clear();
+        let keep = (self.pending.len() - cut).min(seam * 2);
+        self.seam_tail
+            .extend_from_slice(&self.pending[cut..cut + keep]);
+        // A region that ends at the end of the file fades in from silence.
+        self.seam_tail.resize(seam * 2, 0.0);
+        self.seam_pos = 0;
+        self.pending.truncate(cut);
+        let seconds = start as f64 / f64::from(source_rate);
+        match current.file.seek(seconds) {
+            Ok(_) => {
+                current.resampler.reset();
+                let frame = (seconds * f64::from(self.rate)).round() as u64;
+                self.mark(MarkKind::Seam { frame });
+            }
+            Err(e) => {
+                current.loop_frames = None;
+                self.seam_tail.clear();
+                self.send(FeederEvent::SeekFailed {
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Mixes the tail kept at a loop seam into the frames appended to `pending` from
+    /// index `from` on.
+    fn blend_seam(&mut self, from: usize) {
+        let len = self.seam_tail.len() / 2;
+        if self.seam_pos >= self.seam_tail.len() {
+            return;
+        }
+        let fresh = self.pending.get_mut(from..).unwrap_or_default();
+        for (frame, tail) in fresh
+            .chunks_exact_mut(2)
+            .zip(self.seam_tail[self.seam_pos..].chunks_exact(2))
+        {
+            let k = (self.seam_pos / 2) as u32;
+            let (g_out, g_in) = Crossfade::gains_at(k, len as u32, Law::EqualPower);
+            frame[0] = tail[0] * g_out + frame[0] * g_in;
+            frame[1] = tail[1] * g_out + frame[1] * g_in;
+            self.seam_pos += 2;
         }
     }
 }

@@ -13,7 +13,11 @@
 
 pub mod callback;
 pub mod device;
+pub mod fault;
 pub mod feeder;
+pub mod hosts;
+#[cfg(target_os = "linux")]
+pub mod jack_route;
 pub mod output;
 pub mod priority;
 pub mod sink;
@@ -26,8 +30,9 @@ use std::thread::JoinHandle;
 use rtrb::{Consumer, Producer, RingBuffer};
 
 pub use callback::{Callback, CallbackConfig, Command, MAX_PROFILES, Mark, MarkKind};
+pub use fault::{FaultKind, StreamFault};
 pub use feeder::{FeederCommand, FeederEvent, TrackSource};
-pub use output::{OutputError, Prepared, Running, StreamFault};
+pub use output::{OutputError, OutputReport, Prepared, Running};
 pub use sink::{Output, Pace};
 pub use status::{Event, Status, Transport};
 
@@ -42,8 +47,10 @@ const COMMAND_CAPACITY: usize = 64;
 pub struct EngineConfig {
     /// The callback's settings (device rate, volume, ceiling, fades).
     pub callback: CallbackConfig,
-    /// Ring buffer length in seconds of audio.
+    /// Ring buffer length in seconds of audio (at least; see [`EngineConfig::ring_frames`]).
     pub ring_seconds: f64,
+    /// Frames the output asks for per callback (the device buffer).
+    pub period_frames: usize,
     /// Track to start with.
     pub start_track: usize,
     /// Position to start at within it, in seconds.
@@ -56,9 +63,29 @@ impl EngineConfig {
         EngineConfig {
             callback: CallbackConfig::new(sample_rate),
             ring_seconds: 0.5,
+            period_frames: 512,
             start_track: 0,
             start_seconds: 0.0,
         }
+    }
+
+    /// Frames the ring holds: `ring_seconds`, and at least 8 device buffers plus two of the
+    /// feeder's decode steps (resampled up to 5 times, e.g. 44.1 → 192 kHz), so that the
+    /// feeder keeps at least 4 buffers ahead of the output whatever the buffer size.
+    pub fn ring_frames(&self) -> usize {
+        let rate = self.callback.sample_rate as usize;
+        let seconds = (self.ring_seconds * rate as f64) as usize;
+        let feeder_step = feeder::DECODE_FRAMES * 2 * 5;
+        seconds.max(8 * self.period_frames + feeder_step).max(4096)
+    }
+
+    /// Frames to queue before the output starts: 4 device buffers and at least 0.1 s, and
+    /// never more than half the ring.
+    pub fn lead_frames(&self) -> usize {
+        let rate = self.callback.sample_rate as usize;
+        (4 * self.period_frames)
+            .max(rate / 10)
+            .min(self.ring_frames() / 2)
     }
 }
 
@@ -81,6 +108,8 @@ pub struct Player {
     feeder: Option<JoinHandle<()>>,
     status: Arc<Status>,
     rate: u32,
+    /// Frames to queue before the output starts.
+    lead_frames: u64,
     /// Each slot's level gain in dB (before the automatic preamp), to report it.
     slot_gains: [f64; MAX_PROFILES],
 }
@@ -88,7 +117,7 @@ pub struct Player {
 /// Builds a playback session over `tracks` and starts its feeder thread.
 pub fn start(config: EngineConfig, tracks: Vec<TrackSource>) -> (Player, Callback) {
     let rate = config.callback.sample_rate;
-    let ring_frames = ((config.ring_seconds * f64::from(rate)) as usize).max(4096);
+    let ring_frames = config.ring_frames();
     let (ring_tx, ring_rx) = RingBuffer::<f32>::new(ring_frames * 2);
     let (marks_tx, marks_rx) = RingBuffer::<Mark>::new(256);
     let (cmd_tx, cmd_rx) = RingBuffer::<Command>::new(COMMAND_CAPACITY);
@@ -112,6 +141,7 @@ pub fn start(config: EngineConfig, tracks: Vec<TrackSource>) -> (Player, Callbac
         rate,
         config.start_track,
         config.start_seconds,
+        config.callback.seam_frames,
         ring_tx,
         marks_tx,
         feeder_rx,
@@ -123,6 +153,7 @@ pub fn start(config: EngineConfig, tracks: Vec<TrackSource>) -> (Player, Callbac
         .spawn(move || feeder.run())
         .ok();
     let player = Player {
+        lead_frames: config.lead_frames() as u64,
         commands: cmd_tx,
         trash: trash_rx,
         events: events_rx,
@@ -195,7 +226,7 @@ impl Player {
         Ok(gain_db)
     }
 
-    /// Switches to `slot` with an equal-power crossfade of `fade_ms`.
+    /// Switches to `slot` with an equal-gain crossfade of `fade_ms`.
     pub fn select(&mut self, slot: usize, fade_ms: f64) {
         let fade = (fade_ms * 1e-3 * f64::from(self.rate)).round() as u32;
         self.send(Command::Select { slot, fade });
@@ -229,6 +260,36 @@ impl Player {
             frame: (seconds * f64::from(self.rate)).round() as u64,
             id,
         });
+    }
+
+    /// Waits until the feeder has queued enough audio for the output to start without
+    /// running dry (or has queued everything there is), at most `timeout`. Returns whether
+    /// it got there.
+    pub fn wait_ready(&self, timeout: std::time::Duration) -> bool {
+        use std::sync::atomic::Ordering::Acquire;
+        let until = std::time::Instant::now() + timeout;
+        loop {
+            if self.status.queued_frames() >= self.lead_frames
+                || self.status.feeder_done.load(Acquire)
+            {
+                return true;
+            }
+            if std::time::Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    /// Fades out over a few milliseconds and ends playback (what `q` does); the output
+    /// then plays what it holds and reports itself done.
+    pub fn stop_playback(&mut self) {
+        self.send(Command::Stop);
+    }
+
+    /// Starts a session built held ([`CallbackConfig::start_held`]).
+    pub fn start_playback(&mut self) {
+        self.send(Command::Start);
     }
 
     /// Pauses with a short fade.

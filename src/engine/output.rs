@@ -3,10 +3,14 @@
 
 use std::sync::Arc;
 
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
 use super::callback::Callback;
 use super::device::{self, DeviceError, OpenDevice, Playing};
+use super::fault::StreamFault;
 use super::sink::{Output, Pace, SinkReport, TimerSink, wav_sink};
-use super::status::{Status, Transport};
+use super::status::Status;
 use crate::render::{WavError, WavSink};
 
 /// Why an output could not be prepared or run.
@@ -18,47 +22,6 @@ pub enum OutputError {
     /// The WAV file.
     #[error(transparent)]
     Wav(#[from] WavError),
-}
-
-/// Something the running output reported: a device that disappeared (fatal: the stream has
-/// stopped and nothing more will be played on it) or a glitch it survived (an xrun).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StreamFault {
-    /// The stream has stopped for good.
-    pub fatal: bool,
-    /// What the host said.
-    pub message: String,
-}
-
-impl StreamFault {
-    /// Classifies a cpal stream error: only a device that is gone or a stream that must be
-    /// rebuilt stops playback (cpal's ALSA worker carries on after anything else, e.g. a
-    /// poll interrupted by a signal, an xrun or a busy device).
-    pub fn from_cpal(error: &cpal::Error) -> StreamFault {
-        use cpal::ErrorKind as K;
-        let fatal = matches!(
-            error.kind(),
-            K::DeviceNotAvailable | K::StreamInvalidated | K::HostUnavailable
-        );
-        StreamFault {
-            fatal,
-            message: error.to_string(),
-        }
-    }
-
-    /// The fault a timer sink reports when told to fail (see [`Prepared::fail_after`]).
-    pub fn injected() -> StreamFault {
-        StreamFault {
-            fatal: true,
-            message: "the output device is gone (simulated failure)".into(),
-        }
-    }
-}
-
-impl std::fmt::Display for StreamFault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
 }
 
 /// An output chosen and configured, not yet running.
@@ -77,15 +40,17 @@ pub enum Prepared {
         fail_after: Option<u64>,
     },
     /// A sound card.
-    Device(OpenDevice),
+    Device(Box<OpenDevice>),
 }
 
 impl Prepared {
     /// Prepares `output`. `preferred_rate` is the rate the first track has (a device that
-    /// supports it plays it without resampling); `buffer` is `--buffer`; `force` allows a
-    /// WAV output to replace an existing file.
+    /// supports it plays it without resampling); `host` is `--host` (None: the running sound
+    /// server's); `buffer` is `--buffer`; `force` allows a WAV output to replace an existing
+    /// file.
     pub fn new(
         output: &Output,
+        host: Option<&str>,
         preferred_rate: u32,
         buffer: Option<u32>,
         pace: Pace,
@@ -107,9 +72,12 @@ impl Prepared {
                 wav: Some(wav_sink(path, preferred_rate, force)?),
                 fail_after: None,
             },
-            Output::Device(name) => {
-                Prepared::Device(device::open(name.as_deref(), preferred_rate, buffer)?)
-            }
+            Output::Device(name) => Prepared::Device(Box::new(device::open(
+                host,
+                name.as_deref(),
+                preferred_rate,
+                buffer,
+            )?)),
         })
     }
 
@@ -133,6 +101,14 @@ impl Prepared {
         }
     }
 
+    /// Frames the output asks for per callback.
+    pub fn buffer_frames(&self) -> usize {
+        match self {
+            Prepared::Timer { buffer, .. } => *buffer,
+            Prepared::Device(d) => d.buffer_frames() as usize,
+        }
+    }
+
     /// A one-line description: "null sink", "WAV …", or the device with its format.
     pub fn describe(&self) -> String {
         match self {
@@ -146,14 +122,20 @@ impl Prepared {
                 wav: Some(_), rate, ..
             } => format!("WAV file ({rate} Hz, 24-bit)"),
             Prepared::Device(d) => format!(
-                "{} ({} Hz, {} ch, {}, buffer {:?})",
-                d.name, d.config.sample_rate, d.config.channels, d.format, d.config.buffer_size
+                "{} via {} ({} Hz, {} ch, {}, {}-frame buffer)",
+                d.name,
+                d.host,
+                d.config.sample_rate,
+                d.config.channels,
+                d.format,
+                d.buffer_frames()
             ),
         }
     }
 
     /// Starts driving `callback`.
     pub fn start(self, callback: Callback, status: Arc<Status>) -> Result<Running, OutputError> {
+        let description = self.describe();
         Ok(match self {
             Prepared::Timer {
                 rate,
@@ -161,29 +143,124 @@ impl Prepared {
                 pace,
                 wav,
                 fail_after,
-            } => Running::Timer(TimerSink::start(
-                callback, status, rate, buffer, pace, wav, fail_after,
-            )),
-            Prepared::Device(d) => Running::Device(device::play(d, callback)?),
+            } => Running::Timer(
+                TimerSink::start(callback, status, rate, buffer, pace, wav, fail_after),
+                description,
+            ),
+            Prepared::Device(d) => Running::Device(device::play(*d, callback, status)?),
         })
+    }
+}
+
+/// How the output runs, once it has run a little: what a listener waits between a key and
+/// its sound, and whether the thread that runs the callback has real-time priority.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputReport {
+    /// Frames per device buffer, as the output asks for them.
+    pub buffer_frames: u32,
+    /// What the device or server adds after the callback (its timestamps), in seconds.
+    pub server_delay: f64,
+    /// The callback thread's scheduling, when known: Some(true) real-time.
+    pub realtime: Option<bool>,
+    /// A sentence about the scheduling ("real-time (SCHED_FIFO 88)").
+    pub scheduling: String,
+}
+
+impl OutputReport {
+    /// Output latency in seconds: the buffer the callback fills, the limiter's look-ahead and
+    /// what the server adds. A switch asked for by a key is heard after this plus, on
+    /// average, half a buffer (the wait for the next callback).
+    pub fn latency(&self, rate: u32, lookahead_frames: usize) -> f64 {
+        (f64::from(self.buffer_frames) + lookahead_frames as f64) / f64::from(rate)
+            + self.server_delay
     }
 }
 
 /// A running output.
 pub enum Running {
-    /// Timer-driven.
-    Timer(TimerSink),
+    /// Timer-driven, and what it is.
+    Timer(TimerSink, String),
     /// Sound card.
     Device(Playing),
 }
 
 impl Running {
-    /// True once the output has nothing more to play: the playlist ended (a device keeps
-    /// running until dropped, so the status decides), or a timer sink stopped.
+    /// True once the output has played everything: playback ended or was stopped and the
+    /// device's clock says its last audible frame is out (a timer sink stops by itself).
     pub fn is_done(&self, status: &Status) -> bool {
         match self {
-            Running::Timer(t) => t.is_finished(),
-            Running::Device(_) => status.transport() == Transport::Ended,
+            Running::Timer(t, _) => t.is_finished(),
+            Running::Device(_) => status.drained.load(Ordering::Acquire),
+        }
+    }
+
+    /// Waits (at most `timeout`) for the output to have played everything, after playback
+    /// ended or was stopped. A device whose clock stops moving is given up on at the timeout.
+    pub fn wait_drained(&self, status: &Status, timeout: Duration) -> bool {
+        let until = Instant::now() + timeout;
+        while !self.is_done(status) {
+            if Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        true
+    }
+
+    /// Waits (at most `timeout`) for the first callbacks and reports the latency and
+    /// scheduling they show; gives the callback thread real-time priority when the host did
+    /// not and the system allows it. A timer sink reports its own buffer and no server.
+    pub fn report(&self, status: &Status, timeout: Duration) -> OutputReport {
+        let until = Instant::now() + timeout;
+        while status.device_buffer.load(Ordering::Relaxed) == 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // A second look once a few buffers have run: servers settle their delay.
+        std::thread::sleep(Duration::from_millis(20).min(timeout));
+        let thread = status.callback_thread.load(Ordering::Relaxed);
+        let (mut realtime, mut scheduling) = super::priority::describe_thread(thread);
+        if let Running::Device(p) = self
+            && p.may_promote
+            && realtime == Some(false)
+            && super::priority::promote_thread(thread)
+        {
+            (realtime, scheduling) = super::priority::describe_thread(thread);
+        }
+        OutputReport {
+            buffer_frames: status.device_buffer.load(Ordering::Relaxed),
+            server_delay: status.output_delay_ns.load(Ordering::Relaxed) as f64 * 1e-9,
+            realtime,
+            scheduling,
+        }
+    }
+
+    /// Whether the thread running the callback has real-time priority now.
+    pub fn is_realtime(&self, status: &Status) -> bool {
+        let thread = status.callback_thread.load(Ordering::Relaxed);
+        super::priority::describe_thread(thread).0 == Some(true)
+    }
+
+    /// The output in one line: device, host, rate, format and buffer.
+    pub fn describe(&self) -> &str {
+        match self {
+            Running::Timer(_, description) => description,
+            Running::Device(p) => &p.description,
+        }
+    }
+
+    /// What had to be adjusted to open the output (a buffer size clamped), to show.
+    pub fn notes(&self) -> &[String] {
+        match self {
+            Running::Timer(..) => &[],
+            Running::Device(p) => &p.notes,
+        }
+    }
+
+    /// Where a JACK stream was connected, when iemlab routed it.
+    pub fn routed(&self) -> &[(String, String)] {
+        match self {
+            Running::Device(p) => &p.routed,
+            Running::Timer(..) => &[],
         }
     }
 
@@ -191,7 +268,7 @@ impl Running {
     pub fn device_error(&self) -> Option<StreamFault> {
         match self {
             Running::Device(p) => p.errors.try_recv().ok(),
-            Running::Timer(t) => t.fault(),
+            Running::Timer(t, _) => t.fault(),
         }
     }
 
@@ -204,7 +281,7 @@ impl Running {
     /// audio), so that it can go on on another output; None if it was lost (a panic).
     pub fn stop(self) -> (Option<Callback>, Result<Option<SinkReport>, OutputError>) {
         match self {
-            Running::Timer(t) => {
+            Running::Timer(t, _) => {
                 t.stop();
                 let (callback, report) = t.join();
                 (callback, report.map(Some).map_err(OutputError::from))

@@ -10,8 +10,18 @@ const PRIORITY: libc::c_int = 40;
 /// Asks for real-time (SCHED_FIFO) scheduling for the calling thread, at most at the
 /// priority the process's limit allows. Returns whether it was granted.
 pub fn promote_current_thread() -> bool {
+    promote_thread(current_thread_id())
+}
+
+/// Asks for real-time (SCHED_FIFO) scheduling for thread `id` of this process (from
+/// [`current_thread_id`], e.g. an output stream's callback thread, promoted from outside so
+/// that the audio thread itself makes no system call for it). Returns whether it was granted.
+pub fn promote_thread(id: u64) -> bool {
     #[cfg(target_os = "linux")]
     {
+        if id == 0 {
+            return false;
+        }
         let mut limit = libc::rlimit {
             rlim_cur: 0,
             rlim_max: 0,
@@ -36,11 +46,55 @@ pub fn promote_current_thread() -> bool {
         let param = libc::sched_param {
             sched_priority: priority,
         };
-        // SAFETY: sets the scheduling policy of the calling thread with a valid parameter.
-        unsafe { libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_FIFO, &param) == 0 }
+        // SAFETY: `id` is a pthread id of a running thread of this process (the caller holds
+        // what runs it); the parameter is valid.
+        unsafe { libc::pthread_setschedparam(id as libc::pthread_t, libc::SCHED_FIFO, &param) == 0 }
     }
     #[cfg(not(target_os = "linux"))]
     {
+        let _ = id;
         false
     }
+}
+
+/// The calling thread's id, to look at its scheduling from another thread (0 where there
+/// is no such id). Reads thread-local state only: safe on the audio thread.
+pub fn current_thread_id() -> u64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: pthread_self has no preconditions and cannot fail.
+        unsafe { libc::pthread_self() as u64 }
+    }
+    #[cfg(not(unix))]
+    {
+        0
+    }
+}
+
+/// Whether thread `id` (from [`current_thread_id`], 0 = unknown) runs at real-time priority,
+/// and a few words saying how it is scheduled.
+pub fn describe_thread(id: u64) -> (Option<bool>, String) {
+    #[cfg(target_os = "linux")]
+    if id != 0 {
+        let mut policy: libc::c_int = 0;
+        let mut param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: the id came from pthread_self of a thread of this process that is still
+        // running (the output stream holds it); both pointers are valid for the call.
+        let ok = unsafe {
+            libc::pthread_getschedparam(id as libc::pthread_t, &mut policy, &mut param) == 0
+        };
+        if ok {
+            let name = match policy & !libc::SCHED_RESET_ON_FORK {
+                libc::SCHED_FIFO => "SCHED_FIFO",
+                libc::SCHED_RR => "SCHED_RR",
+                _ => return (Some(false), "normal priority".into()),
+            };
+            return (
+                Some(true),
+                format!("real-time ({name} {})", param.sched_priority),
+            );
+        }
+    }
+    let _ = id;
+    (None, "priority not known".into())
 }

@@ -10,8 +10,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::callback::Callback;
-use super::output::StreamFault;
-use super::status::{Status, Transport};
+use super::fault::StreamFault;
+use super::status::Status;
 use crate::render::{WavError, WavFormat, WavSink};
 
 /// Where playback goes, as `--device` names it.
@@ -51,7 +51,7 @@ pub enum Pace {
 /// What a timer-driven sink did.
 #[derive(Debug)]
 pub struct SinkReport {
-    /// Frames written.
+    /// Frames written (to a WAV: the program, without the limiter's delay).
     pub frames: u64,
     /// Largest time one `process` call took.
     pub worst_callback: Duration,
@@ -74,8 +74,12 @@ pub struct TimerSink {
 
 impl TimerSink {
     /// Starts a thread that drives `callback` in buffers of `buffer_frames` at `rate`,
-    /// writing to `wav` when given, until the playlist ends (and the limiter's tail is out)
-    /// or [`TimerSink::stop`] is called.
+    /// writing to `wav` when given, until playback has ended or stopped and its last audible
+    /// frame is out, or [`TimerSink::stop`] is called.
+    ///
+    /// A WAV gets exactly the program: the limiter's look-ahead delay is taken off its start
+    /// and nothing is written past the last frame, so a render of a track has the track's
+    /// length and every event (a switch, a cue) lands on its own frame.
     ///
     /// `fail_after` makes the sink behave like a sound card that disappears after that many
     /// frames: it reports a fatal [`StreamFault`] through the same path a device's stream
@@ -93,6 +97,7 @@ impl TimerSink {
         let stop_flag = Arc::clone(&stop);
         let buffer_frames = buffer_frames.max(1);
         let (fault_tx, faults) = mpsc::channel();
+        let wav_out = wav.is_some();
         let handle = std::thread::Builder::new()
             .name("iemlab-sink".into())
             .spawn(move || {
@@ -100,6 +105,12 @@ impl TimerSink {
                 if pace == Pace::RealTime {
                     super::priority::promote_current_thread();
                 }
+                status
+                    .device_buffer
+                    .store(buffer_frames as u32, Ordering::Relaxed);
+                status
+                    .callback_thread
+                    .store(super::priority::current_thread_id(), Ordering::Relaxed);
                 let result = (|| {
                     let mut buf = vec![0.0f32; buffer_frames * 2];
                     let period = Duration::from_secs_f64(buffer_frames as f64 / f64::from(rate));
@@ -107,10 +118,12 @@ impl TimerSink {
                     let mut frames = 0u64;
                     let mut worst = Duration::ZERO;
                     let mut late_buffers = 0u64;
-                    // After the end, a little more output lets the limiter's delay line drain.
-                    let mut tail = (rate as usize / 100).div_ceil(buffer_frames) + 1;
+                    let mut written = 0u64;
                     while !stop_flag.load(Ordering::Relaxed) {
-                        if fail_after.is_some_and(|n| frames >= n) {
+                        let played = callback
+                            .program_start()
+                            .map_or(0, |p| callback.frames_out().saturating_sub(p));
+                        if fail_after.is_some_and(|n| played >= n) {
                             let _ = fault_tx.send(StreamFault::injected());
                             break;
                         }
@@ -132,17 +145,26 @@ impl TimerSink {
                         if pace == Pace::RealTime && t0.duration_since(started) > due {
                             late_buffers += 1;
                         }
+                        // Frames are numbered over the callback's whole life, so that a session
+                        // moved here from a lost output goes on without a gap or a repeat.
+                        let first = callback.frames_out();
                         callback.process(&mut buf);
                         worst = worst.max(t0.elapsed());
-                        if let Some(w) = wav.as_mut() {
-                            w.write(&buf)?;
-                        }
                         frames += buffer_frames as u64;
-                        if status.transport() == Transport::Ended {
-                            if tail == 0 {
-                                break;
+                        let end = first + buffer_frames as u64;
+                        let last = callback.final_frame();
+                        if let (Some(w), Some(from)) = (wav.as_mut(), callback.program_start()) {
+                            let from = from.max(first);
+                            let to = last.unwrap_or(u64::MAX).min(end);
+                            if to > from {
+                                let (a, b) = ((from - first) as usize, (to - first) as usize);
+                                w.write(&buf[a * 2..b * 2])?;
+                                written += to - from;
                             }
-                            tail -= 1;
+                        }
+                        if last.is_some_and(|f| end >= f) {
+                            status.drained.store(true, Ordering::Release);
+                            break;
                         }
                         if pace == Pace::RealTime {
                             let due = started + period * (frames / buffer_frames as u64) as u32;
@@ -162,7 +184,7 @@ impl TimerSink {
                         None => 0,
                     };
                     Ok(SinkReport {
-                        frames,
+                        frames: if wav_out { written } else { frames },
                         worst_callback: worst,
                         clipped_samples,
                         late_buffers,

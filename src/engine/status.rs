@@ -1,7 +1,7 @@
 //! What the audio callback reports back: a block of atomics for the current state (read at
 //! any time by the UI) and [`Event`]s for things that happen (read in order from a queue).
 
-use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// Where playback stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub enum Transport {
     Pausing,
     /// Paused: silence, nothing consumed.
     Paused,
+    /// Fading out to stop for good.
+    Stopping,
     /// The playlist has ended.
     Ended,
 }
@@ -63,7 +65,7 @@ pub enum Event {
 }
 
 /// Live state shared between the callback (writer) and the UI (reader).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Status {
     /// Frames written to the output since the start.
     pub frames_out: AtomicU64,
@@ -90,18 +92,63 @@ pub struct Status {
     /// See `frames_fed`.
     pub frames_taken: AtomicU64,
     /// True once the feeder has queued the last track.
-    pub feeder_done: std::sync::atomic::AtomicBool,
+    pub feeder_done: AtomicBool,
+    /// The output frame after the last audible one, once playback has ended or stopped
+    /// (u64::MAX before).
+    pub final_frame: AtomicU64,
+    /// True once the output has played that frame (the device's own clock says so).
+    pub drained: AtomicBool,
+    /// What the output adds between the callback and the listener, in nanoseconds (the
+    /// device's buffer and the server's queue, from its timestamps); 0 until known.
+    pub output_delay_ns: AtomicU64,
+    /// Frames in the most recent device buffer.
+    pub device_buffer: AtomicU32,
+    /// The thread that runs the callback (its pthread id; 0 until the first callback), to
+    /// report its scheduling.
+    pub callback_thread: AtomicU64,
     transport: AtomicU8,
 }
 
+impl Default for Status {
+    fn default() -> Self {
+        Status {
+            frames_out: AtomicU64::new(0),
+            track: AtomicUsize::new(0),
+            track_frame: AtomicU64::new(0),
+            peak_bits: AtomicU32::new(0),
+            underruns: AtomicU64::new(0),
+            events_dropped: AtomicU64::new(0),
+            active_slot: AtomicUsize::new(0),
+            epoch: AtomicU32::new(0),
+            requested_epoch: AtomicU32::new(0),
+            frames_fed: AtomicU64::new(0),
+            frames_taken: AtomicU64::new(0),
+            feeder_done: AtomicBool::new(false),
+            final_frame: AtomicU64::new(u64::MAX),
+            drained: AtomicBool::new(false),
+            output_delay_ns: AtomicU64::new(0),
+            device_buffer: AtomicU32::new(0),
+            callback_thread: AtomicU64::new(0),
+            transport: AtomicU8::new(0),
+        }
+    }
+}
+
 impl Status {
+    /// The output frame after the last audible one, once playback has ended or stopped.
+    pub fn final_frame(&self) -> Option<u64> {
+        let f = self.final_frame.load(Ordering::Relaxed);
+        (f != u64::MAX).then_some(f)
+    }
+
     /// Stores the transport state.
     pub fn set_transport(&self, t: Transport) {
         let v = match t {
             Transport::Playing => 0,
             Transport::Pausing => 1,
             Transport::Paused => 2,
-            Transport::Ended => 3,
+            Transport::Stopping => 3,
+            Transport::Ended => 4,
         };
         self.transport.store(v, Ordering::Relaxed);
     }
@@ -112,6 +159,7 @@ impl Status {
             0 => Transport::Playing,
             1 => Transport::Pausing,
             2 => Transport::Paused,
+            3 => Transport::Stopping,
             _ => Transport::Ended,
         }
     }

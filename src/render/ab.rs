@@ -89,6 +89,8 @@ pub fn render_ab(request: &AbRenderRequest) -> Result<AbRenderSummary, AbRenderE
     }
     let mut config = EngineConfig::new(rate);
     config.callback.volume_db = 0.0;
+    // The file is the track: no fade at its start, whatever the start time.
+    config.callback.fade_in_mid_track = false;
     config.start_seconds = request.from;
     let (mut player, callback) = engine::start(config, vec![source]);
     for (slot, p) in refs.iter().enumerate() {
@@ -108,6 +110,7 @@ pub fn render_ab(request: &AbRenderRequest) -> Result<AbRenderSummary, AbRenderE
         fail_after: None,
     };
     let status = Arc::clone(player.status());
+    player.wait_ready(std::time::Duration::from_secs(10));
     let running = prepared.start(callback, Arc::clone(&status))?;
     while !running.is_done(&status) {
         std::thread::sleep(std::time::Duration::from_millis(5));

@@ -120,6 +120,23 @@ impl StereoResampler {
         self.to
     }
 
+    /// Output frames that `frames_in` input frames make once the stream is finished:
+    /// round(frames_in · to / from), the length [`StereoResampler::finish`] guarantees.
+    pub fn output_frames_for(&self, frames_in: u64) -> u64 {
+        let (to, from) = (u128::from(self.to), u128::from(self.from));
+        ((u128::from(frames_in) * to + from / 2) / from) as u64
+    }
+
+    /// Input frames taken since the start or the last reset.
+    pub fn frames_in(&self) -> u64 {
+        self.frames_in
+    }
+
+    /// Output frames produced since the start or the last reset.
+    pub fn frames_out(&self) -> u64 {
+        self.frames_out
+    }
+
     /// Resamples interleaved stereo `input`, appending whatever output is ready to `out`.
     pub fn process(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), ResampleError> {
         let frames = input.len() / 2;
@@ -150,9 +167,7 @@ impl StereoResampler {
         if self.engine.is_none() {
             return Ok(());
         }
-        let expected =
-            (self.frames_in as u128 * self.to as u128 + self.from as u128 / 2) / self.from as u128;
-        let expected = expected as u64;
+        let expected = self.output_frames_for(self.frames_in);
         let mut guard = 0;
         while self.frames_out < expected && guard < 64 {
             let available = self.pending.len() / 2;
