@@ -145,6 +145,29 @@ fn flat_render_at_24_bit_reproduces_the_input() {
     assert!(worst < 1e-6, "{worst}");
 }
 
+/// A WebM Opus file renders to exactly the length ffmpeg decodes it to: 576000 bytes of
+/// stereo f32 from `ffmpeg -i tests/data/opus-48k.webm -f f32le - | wc -c` (ffmpeg 5.1.9), i.e.
+/// 72000 frames, the last block's DiscardPadding (648 frames of encoder filler) dropped.
+#[test]
+fn render_of_webm_opus_stops_where_ffmpeg_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.wav");
+    iemlab()
+        .arg("render")
+        .arg(repo("tests/data/opus-48k.webm"))
+        .args(["--eq", "flat", "-o"])
+        .arg(&output)
+        .assert()
+        .success();
+    let (spec, rendered) = read_wav(&output);
+    assert_eq!((spec.channels, spec.sample_rate), (2, 48_000));
+    assert_eq!(rendered.len() / 2, 72_000);
+    // Its last frames are the tones (-6 dBFS sines), not the quiet filler that followed them.
+    let tail = &rendered[rendered.len() - 2 * 480..];
+    let rms = (tail.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / tail.len() as f64).sqrt();
+    assert!(rms > 0.3, "tail rms {rms}");
+}
+
 #[test]
 fn render_resamples_and_cuts_a_time_range() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,8 +6,9 @@
 //! Positions are frame indices at the file's own rate, counted from the first audible frame:
 //! encoder delay and padding are removed wherever the file records them. symphonia 0.6 applies
 //! the MP3 LAME/Xing header and Ogg granule positions itself (gapless trimming is always on in
-//! 0.6; `FormatOptions` has no switch for it any more); the Opus pre-skip and MP4 edit lists
-//! are applied here (`timeline.rs`, `mp4.rs`). Seeking is sample-accurate: see
+//! 0.6; `FormatOptions` has no switch for it any more); the Opus pre-skip, MP4 edit lists and
+//! Matroska's `DiscardPadding` (the filler ending a WebM Opus stream) are applied here
+//! (`timeline.rs`, `mp4.rs`, `matroska.rs`). Seeking is sample-accurate: see
 //! [`AudioFile::seek`].
 //!
 //! Damage is survived, not fatal: a packet that fails to decode is skipped and counted
@@ -22,6 +23,7 @@
 
 mod codecs;
 pub mod downmix;
+mod matroska;
 mod mp4;
 mod packets;
 mod reader;
@@ -36,6 +38,7 @@ use symphonia::core::formats::FormatReader;
 
 use crate::timecode::format_time;
 pub use downmix::Downmix;
+use matroska::EndPadding;
 pub use tags::Tags;
 use timeline::Timeline;
 
@@ -149,6 +152,8 @@ pub struct AudioFile {
     params: AudioCodecParameters,
     track_id: u32,
     timeline: Timeline,
+    /// Matroska's DiscardPadding, which symphonia reads and drops.
+    padding: EndPadding,
     /// Layout the downmix was built for; decoded buffers are compared against it.
     layout: Channels,
     downmix: Downmix,
@@ -344,6 +349,7 @@ impl AudioFile {
             return Ok(false);
         }
         self.decoder.reset();
+        self.padding.restart();
         self.pending.clear();
         self.pending_pos = 0;
         self.ended = false;
@@ -371,7 +377,10 @@ impl AudioFile {
     /// Reopens the file: decoding restarts from the first frame.
     fn rewind(&mut self) -> Result<(), DecodeError> {
         let (skipped, chained) = (self.skipped, self.chained);
-        *self = reader::open_with(&self.path, self.forward_only)?;
+        // The same file: its padding need not be read again (a clone of, normally, one block).
+        let mut padding = self.padding.clone();
+        padding.restart();
+        *self = reader::open_with(&self.path, self.forward_only, Some(padding))?;
         self.skipped = skipped;
         // A chain found while playing stays known: the header only describes the first link.
         if chained {

@@ -7,6 +7,7 @@ use symphonia::core::codecs::CodecParameters;
 use symphonia::core::errors::Error;
 use symphonia::core::formats::TrackType;
 
+use super::matroska::padding_frames;
 use super::reader::{layout, make_decoder};
 use super::timeline::{Timeline, opus_packet_frames};
 use super::{AudioFile, DecodeError, Discard, Downmix, codecs};
@@ -63,13 +64,27 @@ impl AudioFile {
             packet.trim_end = symphonia::core::units::Duration::ZERO;
         }
         let trim = i64::try_from(packet.trim_start.get()).unwrap_or(0);
+        // Matroska: encoder filler at the end of this packet (its block's DiscardPadding).
+        let padding = match self
+            .padding
+            .take(packet.track_id, packet.pts.get(), packet.data.len())
+        {
+            0 => 0,
+            ns => padding_frames(ns, self.info.sample_rate),
+        };
         let start = self
             .link_base
             .saturating_add(self.timeline.frame_of(packet.pts.get(), &packet.data))
             .saturating_add(self.timeline.ticks_to_frames(trim));
+        if padding > 0 {
+            self.timeline.end_early(padding, &packet.data);
+        }
         // Seeking in WebM Opus: packets wholly before the pre-roll are counted, not decoded.
         if let Some(scan) = self.scan_before {
-            let len = opus_packet_frames(&packet.data).unwrap_or(0);
+            let len = opus_packet_frames(&packet.data)
+                .unwrap_or(0)
+                .saturating_sub(padding)
+                .max(0);
             if start.saturating_add(len) <= scan {
                 self.last_end = start.saturating_add(len);
                 return Ok(());
@@ -121,6 +136,7 @@ impl AudioFile {
         if self.timeline.exact_ticks() && dur > 0 && frames > dur {
             frames = dur;
         }
+        frames = frames.saturating_sub(padding);
         if frames <= 0 {
             return Ok(());
         }

@@ -8,7 +8,8 @@
 //!   scale (1 ms = 48 frames), each muxer rounding its own way (ffmpeg's are off by up to 1.5 ms).
 //!   So positions are counted instead, from each packet's exact duration in its TOC byte
 //!   (RFC 6716 §3.1), starting at the pre-skip; seeking re-reads packets from the start (cheap:
-//!   no decoding) rather than trust the rounded times.
+//!   no decoding) rather than trust the rounded times. The filler ending the last packet is
+//!   its block's DiscardPadding (see [`super::matroska`]).
 //! - MP3 (LAME/Xing header), Vorbis, FLAC, PCM: symphonia's timestamps and trims are exact.
 //!
 //! Opus decoders are built with the header's pre-skip zeroed (see [`opus_without_pre_skip`]), so
@@ -124,6 +125,20 @@ impl Timeline {
         }
     }
 
+    /// Notes that the packet just placed, holding `data`, ends `frames` early (Matroska's
+    /// DiscardPadding): counted positions then go on from its real end.
+    pub(crate) fn end_early(&mut self, frames: i64, data: &[u8]) {
+        if let Some((_, next)) = &mut self.counted {
+            let frames = if self.rate == 48_000 {
+                frames
+            } else {
+                frames.saturating_mul(48_000) / i64::from(self.rate.max(1))
+            };
+            let len = opus_packet_frames(data).unwrap_or(0);
+            *next = next.saturating_sub(frames.clamp(0, len));
+        }
+    }
+
     /// Timestamp to ask the demuxer for so that decoding starts at or before output frame
     /// `frame`.
     pub(crate) fn ts_of(&self, frame: i64) -> i64 {
@@ -212,6 +227,12 @@ mod tests {
         // A malformed packet takes no time.
         assert_eq!(t.frame_of(56, &[]), 2928);
         assert_eq!(t.frame_of(57, &[31 << 3]), 2928);
+        // A packet ending in 648 frames of padding: the next starts at its real end, and
+        // padding longer than the packet takes no more than the packet.
+        t.end_early(648, &[31 << 3]);
+        assert_eq!(t.frame_of(77, &[31 << 3]), 3240);
+        t.end_early(5000, &[31 << 3]);
+        assert_eq!(t.frame_of(97, &[31 << 3]), 3240);
     }
 
     #[test]
