@@ -132,23 +132,22 @@ fn a_switch_at_a_cue_is_a_before_and_b_after_with_no_click_between() {
     assert_eq!(switched.len(), only_a.len());
     let cue = 2 * 48_000;
     let fade = 20 * 48; // 20 ms
-    let latency = 72; // the limiter's look-ahead at 48 kHz
     let before = &switched[..cue * 2];
     assert!(
         before == &only_a[..cue * 2],
         "before the cue the output is not A"
     );
-    let after = (cue + latency + fade + 1) * 2;
+    let after = (cue + fade) * 2;
     let worst = iemlab::dsp::max_abs_difference(&switched[after..], &only_b[after..]);
     assert!(
         worst < 1e-6,
         "after the crossfade the output is not B (worst {worst})"
     );
-    // No step in the crossfade much beyond the signals' own largest step: an equal-power
-    // fade between two EQs of the same (strongly correlated) music may swell by up to
-    // 3 dB mid-fade, which scales steps by at most √2 (plus the fade's own slope), while a
-    // switch without a fade jumps by |A − B|, here many times the largest step.
-    let (lo, hi) = (cue - 100, cue + latency + fade + 100);
+    // No step in the crossfade much beyond the signals' own largest step: an equal-gain
+    // fade between two EQs of the same music moves from one to the other a little each
+    // frame, while a switch without a fade jumps by |A − B|, here many times the largest
+    // step.
+    let (lo, hi) = (cue - 100, cue + fade + 100);
     // The signals' own steps, away from the start and the abrupt end of the file.
     let frames = only_a.len() / 2;
     let own = max_step(&only_a, 2000, frames - 2000).max(max_step(&only_b, 2000, frames - 2000));
@@ -175,6 +174,54 @@ fn a_switch_at_a_cue_is_a_before_and_b_after_with_no_click_between() {
         jump > own * 5.0,
         "the test signal cannot show a click ({jump} vs {own})"
     );
+}
+
+#[test]
+fn a_rendered_ab_has_the_inputs_length_and_switches_on_their_exact_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("music.wav");
+    write_music(&input, 48_000, 3.0);
+    let source = decode_all(&input).unwrap().1;
+    // Identical profiles: every switch, crossfade and all, leaves the music untouched (an
+    // equal-power fade swelled each one by up to 3 dB).
+    let same = render_ab(
+        &input,
+        &dir.path().join("same.wav"),
+        "flat,flat",
+        &["--match", "off", "--switch-at", "0.5,1,1.5,2"],
+    );
+    assert_eq!(same.len(), source.len(), "not the input's length");
+    let worst = iemlab::dsp::max_abs_difference(&same, &source);
+    assert!(
+        worst < 1e-6,
+        "identical profiles changed the output by {worst}"
+    );
+    // A 6 dB step at 01.000 with no crossfade: the first quieter frame is frame 48 000.
+    let minus6 = dir.path().join("minus6.toml");
+    std::fs::write(
+        &minus6,
+        "version = 1\nname = \"minus 6\"\npreamp_db = -6.0\nbands = []\n",
+    )
+    .unwrap();
+    let step = render_ab(
+        &input,
+        &dir.path().join("step.wav"),
+        &format!("flat,{}", minus6.display()),
+        &["--match", "off", "--switch-at", "1", "--crossfade-ms", "0"],
+    );
+    assert_eq!(step.len(), source.len());
+    let g = 10f32.powf(-6.0 / 20.0);
+    assert_eq!(
+        &step[..48_000 * 2],
+        &source[..48_000 * 2],
+        "changed before 01.000"
+    );
+    let after = step[48_000 * 2..]
+        .iter()
+        .zip(&source[48_000 * 2..])
+        .map(|(y, x)| (y - x * g).abs())
+        .fold(0.0f32, f32::max);
+    assert!(after < 1e-6, "not 6 dB down from frame 48 000 ({after})");
 }
 
 #[test]
@@ -252,7 +299,7 @@ fn loop_seams_alternate_profiles_without_clicks() {
     let mut config = EngineConfig::new(48_000);
     config.callback.volume_db = 0.0;
     let mut source = TrackSource::new(Some(path.clone()));
-    // A loop whose ends do not meet in phase: without the seam dip it would click.
+    // A loop whose ends do not meet in phase: without the seam's crossfade it would click.
     source.loop_region = Some((0.1003, 0.3517));
     let (mut player, mut callback) = engine::start(config, vec![source]);
     let flat = iemlab::preset::EqProfile::flat();

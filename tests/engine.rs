@@ -328,3 +328,159 @@ fn a_starved_callback_counts_one_underrun_per_buffer_and_plays_silence() {
     callback.process(&mut buf);
     assert_eq!(status.underruns.load(Ordering::Relaxed), 2);
 }
+
+/// Mean power of interleaved stereo frames `from..to`.
+fn power(samples: &[f32], from: usize, to: usize) -> f64 {
+    let s = &samples[from * 2..to * 2];
+    s.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / s.len() as f64
+}
+
+/// White noise around zero (unlike `write_signal`, no offset): what a loop seam joins.
+fn write_noise(path: &Path, rate: u32, seconds: f64) -> Vec<f32> {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let mut state = 12345u32;
+    let mut out = Vec::new();
+    for _ in 0..(seconds * f64::from(rate)) as usize * 2 {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let v = 0.25 * (state as f32 / u32::MAX as f32 - 0.5);
+        w.write_sample(v).unwrap();
+        out.push(v);
+    }
+    w.finalize().unwrap();
+    out
+}
+
+#[test]
+fn a_loop_starts_at_its_region_and_its_seam_is_a_crossfade_without_a_dip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("noise.wav");
+    let rate = 48_000;
+    let src = write_noise(&path, rate, 2.0);
+    let mut config = exact(rate);
+    config.callback.seam_frames = 480;
+    config.callback.fade_in_mid_track = false;
+    config.looping = true;
+    let mut track = source(&path);
+    track.loop_region = Some((0.5, 1.0));
+    let (mut player, mut callback) = engine::start(config, vec![track]);
+    let mut events = Vec::new();
+    assert!(
+        player.wait_ready(Duration::from_secs(10)),
+        "the feeder never got ahead"
+    );
+    let latency = callback.latency_frames();
+    let mut out = Vec::new();
+    let mut buf = vec![0.0f32; 256 * 2];
+    while out.len() < (latency + 3 * 24_000 + 4096) * 2 {
+        callback.process(&mut buf);
+        out.extend_from_slice(&buf);
+        events.extend(player.poll());
+        std::thread::sleep(Duration::from_micros(50));
+    }
+    let seams = events
+        .iter()
+        .filter(|e| matches!(e, PlayerEvent::Audio(Event::LoopSeam { frame: 24_000 })))
+        .count();
+    assert!(
+        seams >= 2,
+        "expected seams back to 00:00.500, saw {events:?}"
+    );
+    let out = &out[latency * 2..];
+    // The first pass is the region itself, from its first frame: nothing before it plays.
+    let region = &src[24_000 * 2..48_000 * 2];
+    assert_eq!(
+        &out[..24_000 * 2],
+        region,
+        "the first pass is not the loop region"
+    );
+    // The seam: 480 frames where the audio past the region's end fades out under the
+    // region's start; unrelated noise keeps its power through an equal-power crossfade
+    // (a fade out and back in sat 25 dB down for 2 ms and lost 5 dB over these 10 ms).
+    let whole = power(out, 0, 24_000);
+    let seam = power(out, 24_000, 24_480);
+    let db = 10.0 * (seam / whole).log10();
+    assert!(db.abs() < 1.0, "the seam is {db:+.2} dB against the loop");
+    // After the seam, the second pass is the region again, sample for sample.
+    assert_eq!(
+        &out[24_480 * 2..48_000 * 2],
+        &region[480 * 2..],
+        "the second pass differs from the region"
+    );
+}
+
+#[test]
+fn stopping_fades_out_in_a_few_milliseconds_and_marks_the_last_audible_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.wav");
+    write_signal(&path, 48_000, 2.0, 7);
+    let mut config = exact(48_000);
+    config.callback.stop_frames = 240;
+    let (mut player, mut callback) = engine::start(config, vec![source(&path)]);
+    assert!(player.wait_ready(Duration::from_secs(10)));
+    let mut buf = vec![0.0f32; 512 * 2];
+    for _ in 0..10 {
+        callback.process(&mut buf);
+    }
+    assert_eq!(callback.final_frame(), None);
+    let before = callback.frames_out();
+    player.stop_playback();
+    let mut out = Vec::new();
+    for _ in 0..4 {
+        callback.process(&mut buf);
+        out.extend_from_slice(&buf);
+    }
+    // 240 frames of fade after the stop, then the limiter's delay line: silence after.
+    let last = callback
+        .final_frame()
+        .expect("stopping marks the last frame");
+    assert_eq!(last, before + 240 + callback.latency_frames() as u64);
+    let quiet_from = (last - before) as usize;
+    assert!(
+        out[quiet_from * 2..].iter().all(|s| *s == 0.0),
+        "sound after the end"
+    );
+    // A fade, not a cut: the last frames before the end are near silence, and fall smoothly.
+    let tail = &out[(quiet_from - 20) * 2..quiet_from * 2];
+    assert!(tail.iter().all(|s| s.abs() < 0.05), "{tail:?}");
+    assert!(
+        out[..100].iter().any(|s| s.abs() > 0.1),
+        "nothing played before the stop"
+    );
+}
+
+#[test]
+fn a_held_start_plays_nothing_until_started_then_the_track_from_its_first_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.wav");
+    let src = write_signal(&path, 48_000, 1.0, 3);
+    let mut config = exact(48_000);
+    config.callback.start_held = true;
+    let (mut player, mut callback) = engine::start(config, vec![source(&path)]);
+    assert!(player.wait_ready(Duration::from_secs(10)));
+    let mut buf = vec![0.0f32; 256 * 2];
+    for _ in 0..8 {
+        callback.process(&mut buf);
+        assert!(buf.iter().all(|s| *s == 0.0), "a held callback played");
+    }
+    assert_eq!(callback.program_start(), None);
+    player.start_playback();
+    let mut out = Vec::new();
+    for _ in 0..8 {
+        callback.process(&mut buf);
+        out.extend_from_slice(&buf);
+    }
+    let start = callback.program_start().expect("started") - 8 * 256;
+    assert_eq!(start as usize, callback.latency_frames());
+    assert_eq!(
+        &out[start as usize * 2..(start as usize + 1000) * 2],
+        &src[..2000]
+    );
+}

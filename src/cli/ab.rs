@@ -96,7 +96,7 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
             queue.set_levels(i, &m.gains_db);
         }
     }
-    let Some(mut session) = Session::open(queue, &args.session)? else {
+    let Some(mut session) = Session::open(queue, &args.session, loop_region.is_some())? else {
         return Ok(ExitCode::from(2));
     };
     let labels: Vec<String> = (0..profiles.len())
@@ -184,10 +184,10 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     ));
     if !state.blind {
         for (i, name) in state.names.iter().enumerate() {
-            session.ui.line(&format!("{}: {name}", state.labels[i]));
+            session.add_intro(format!("{}: {name}", state.labels[i]));
         }
     } else {
-        session.ui.line(&format!(
+        session.add_intro(format!(
             "blind ABX: {} trials; X is A or B at random each trial; answer a or b",
             args.trials
         ));

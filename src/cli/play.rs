@@ -15,7 +15,7 @@ pub(super) fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
         queue.print_resolution();
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(mut session) = Session::open(queue, &args.session)? else {
+    let Some(mut session) = Session::open(queue, &args.session, false)? else {
         return Ok(ExitCode::from(2));
     };
     let profile = session::load_profile(args.eq.as_deref(), session.rate)?;

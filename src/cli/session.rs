@@ -334,12 +334,19 @@ pub(super) struct Session {
     pace: Pace,
     /// The rest of the opening line, after the output and its latency (EQ, volume, …).
     headline: String,
+    /// Lines shown after the opening line (the profiles compared).
+    intro: Vec<String>,
 }
 
 impl Session {
     /// Reports missing entries, picks the start entry and the output, and builds the engine
-    /// (with every entry's cue points registered). None when nothing can be played.
-    pub(super) fn open(queue: Queue, args: &SessionArgs) -> anyhow::Result<Option<Session>> {
+    /// (with every entry's cue points registered), looping each entry's loop region from
+    /// the start when `looping`. None when nothing can be played.
+    pub(super) fn open(
+        queue: Queue,
+        args: &SessionArgs,
+        looping: bool,
+    ) -> anyhow::Result<Option<Session>> {
         queue.report_missing();
         let start = queue.start_index(args.start.as_deref())?;
         let Some(preferred_rate) = queue.first_rate(start) else {
@@ -368,6 +375,7 @@ impl Session {
         config.callback.start_held = true;
         config.period_frames = prepared.buffer_frames();
         config.start_track = start;
+        config.looping = looping;
         let (mut player, callback) = engine::start(config, queue.sources());
         for track in 0..queue.len() {
             for (id, cue) in queue.cues(track).iter().enumerate() {
@@ -384,12 +392,18 @@ impl Session {
             host: args.host.clone(),
             pace,
             headline: String::new(),
+            intro: Vec::new(),
         }))
     }
 
     /// Sets what the opening line says after the output and its latency.
     pub(super) fn set_headline(&mut self, text: String) {
         self.headline = text;
+    }
+
+    /// Adds a line to show after the opening line.
+    pub(super) fn add_intro(&mut self, text: String) {
+        self.intro.push(text);
     }
 
     /// Starts `prepared` with the audio queued ahead, says how it runs (latency, scheduling,
@@ -428,6 +442,9 @@ impl Session {
                 format!("; {}", self.headline)
             };
             self.ui.line(&format!("output: {how}{tail}"));
+            for line in std::mem::take(&mut self.intro) {
+                self.ui.line(&line);
+            }
         } else {
             self.ui.line(&format!("going on with {how}"));
         }

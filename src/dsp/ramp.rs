@@ -196,6 +196,11 @@ impl Fader {
         self.remaining == 0
     }
 
+    /// Frames until the target is reached.
+    pub fn remaining(&self) -> u32 {
+        self.remaining
+    }
+
     /// Glides to `target` over `frames` frames (0 = jump).
     pub fn fade_to(&mut self, target: f32, frames: u32) {
         self.target = target;

@@ -506,6 +506,10 @@ impl Callback {
             if let Some(next) = self.next_switch_in() {
                 want = want.min(next);
             }
+            if self.transport == Transport::Stopping {
+                // End the chunk where the fade-out ends, so the last audible frame is exact.
+                want = want.min(u64::from(self.fader.remaining()).max(1));
+            }
             let want = want as usize;
             let take = want.min(available as usize);
             if take < want && self.track.is_some() && !self.underrun_reported {
@@ -635,7 +639,9 @@ impl Callback {
                 _ => false,
             };
             let fade_in = new_epoch || (first && mid_track && self.config.fade_in_mid_track);
-            if fade_in && self.transport == Transport::Playing {
+            // Held, the fade waits for the start.
+            let held = self.start_frame.is_none();
+            if fade_in && (self.transport == Transport::Playing || held) {
                 self.fader = Fader::new(0.0);
                 self.fader.fade_to(1.0, self.config.fade_frames);
             }

@@ -144,7 +144,8 @@ pub struct Feeder {
 
 impl Feeder {
     /// A feeder for `tracks` at device rate `rate`, starting at track `start` at
-    /// `start_seconds`, crossfading loop seams over `seam_frames` frames.
+    /// `start_seconds`, crossfading loop seams over `seam_frames` frames, looping from the
+    /// start when `looping`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         tracks: Vec<TrackSource>,
@@ -152,6 +153,7 @@ impl Feeder {
         start: usize,
         start_seconds: f64,
         seam_frames: u32,
+        looping: bool,
         ring: Producer<f32>,
         marks: Producer<Mark>,
         commands: Receiver<FeederCommand>,
@@ -169,7 +171,7 @@ impl Feeder {
             next: start,
             start_at: start_seconds,
             current: None,
-            looping: false,
+            looping,
             epoch: 0,
             pushed: 0,
             pending: Vec::with_capacity(DECODE_FRAMES * 2 * 5),
@@ -274,7 +276,15 @@ impl Feeder {
         while self.next < self.tracks.len() {
             let index = self.next;
             self.next += 1;
-            let start = std::mem::take(&mut self.start_at);
+            let mut start = std::mem::take(&mut self.start_at);
+            // Looping, a track opened at its start begins at its loop region: the listener
+            // hears the passage being compared from the first pass.
+            if self.looping
+                && start == 0.0
+                && let Some((from, _)) = self.tracks.get(index).and_then(|t| t.loop_region)
+            {
+                start = from;
+            }
             match self.open(index, start) {
                 Ok(current) => {
                     // A seam still fading belongs to the track before.

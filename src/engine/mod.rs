@@ -55,6 +55,9 @@ pub struct EngineConfig {
     pub start_track: usize,
     /// Position to start at within it, in seconds.
     pub start_seconds: f64,
+    /// Loop each track's loop region from the start; a track opened at its start then
+    /// starts at its loop region.
+    pub looping: bool,
 }
 
 impl EngineConfig {
@@ -66,6 +69,7 @@ impl EngineConfig {
             period_frames: 512,
             start_track: 0,
             start_seconds: 0.0,
+            looping: false,
         }
     }
 
@@ -142,6 +146,7 @@ pub fn start(config: EngineConfig, tracks: Vec<TrackSource>) -> (Player, Callbac
         config.start_track,
         config.start_seconds,
         config.callback.seam_frames,
+        config.looping,
         ring_tx,
         marks_tx,
         feeder_rx,
