@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::SessionArgs;
@@ -420,6 +421,10 @@ impl Session {
                 .line("note: the decoder is slow to start; playback may begin with a gap");
         }
         let lookahead = callback.latency_frames();
+        // What the last output measured does not describe this one.
+        status.device_buffer.store(0, Ordering::Relaxed);
+        status.output_delay_ns.store(0, Ordering::Relaxed);
+        status.callback_thread.store(0, Ordering::Relaxed);
         let running = prepared.start(callback, Arc::clone(status))?;
         let described = running.describe();
         let report = running.report(status, Duration::from_millis(300));

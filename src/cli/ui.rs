@@ -61,6 +61,12 @@ pub(super) struct Ui {
     /// When playback was first seen to have ended, to give up on an output that never
     /// reports it has played the rest.
     ended_at: Option<Instant>,
+    /// Output glitches not shown yet, the last of them, and when one was last shown.
+    glitches: u64,
+    last_glitch: Option<StreamFault>,
+    last_glitch_line: Option<Instant>,
+    /// The output's frame count when it last moved, and when.
+    progress: Option<(u64, Instant)>,
 }
 
 impl Ui {
@@ -87,6 +93,10 @@ impl Ui {
             skip_reasons: vec![None; n],
             stdin: None,
             ended_at: None,
+            glitches: 0,
+            last_glitch: None,
+            last_glitch_line: None,
+            progress: None,
         }
     }
 
@@ -131,6 +141,10 @@ impl Ui {
         status: &Status,
         started: Instant,
     ) -> anyhow::Result<Outcome> {
+        // A new output: what the last one reported does not carry over.
+        self.progress = None;
+        self.glitches = 0;
+        self.last_glitch = None;
         if self.tty {
             self.raw = crossterm::terminal::enable_raw_mode().is_ok();
         }
@@ -171,32 +185,8 @@ impl Ui {
                 ));
                 return Ok(self.stop_and_drain(player, running, status));
             }
-            // Every fault reported since the last pass: a fatal one ends the loop at once,
-            // survivable ones (xruns) make one line.
-            let mut glitches = 0;
-            let mut last = None;
-            while let Some(fault) = running.device_error() {
-                match fault.kind {
-                    FaultKind::Lost => return Ok(Outcome::OutputLost(fault)),
-                    // The host's own request (rtkit) failed; iemlab asks the kernel itself
-                    // where it may, so this only matters if the thread is still normal.
-                    FaultKind::RealtimeDenied if !running.is_realtime(status) => {
-                        self.line(&format!("note: playing at normal priority: {fault}"))
-                    }
-                    FaultKind::RealtimeDenied => {}
-                    FaultKind::Glitch => {
-                        glitches += 1;
-                        last = Some(fault);
-                    }
-                }
-            }
-            if let Some(fault) = last {
-                let more = if glitches > 1 {
-                    format!(" ({glitches} times)")
-                } else {
-                    String::new()
-                };
-                self.line(&format!("output device: {fault}{more}"));
+            if let Some(fault) = self.check_output(running, status) {
+                return Ok(Outcome::OutputLost(fault));
             }
             if self.ab.as_ref().is_some_and(AbState::finished) {
                 return Ok(self.stop_and_drain(player, running, status));
@@ -247,6 +237,61 @@ impl Ui {
                 return Ok(self.stop_and_drain(player, running, status));
             }
         }
+    }
+
+    /// Looks at what the output reported since the last pass: a fatal fault ends the session
+    /// at once; survivable ones (xruns) make at most one line every two seconds; an output
+    /// that has stopped asking for audio (a sound server killed under an ALSA plugin keeps
+    /// failing without saying the device is gone) counts as lost after a second.
+    fn check_output(&mut self, running: &Running, status: &Status) -> Option<StreamFault> {
+        while let Some(fault) = running.device_error() {
+            match fault.kind {
+                FaultKind::Lost => return Some(fault),
+                // The host's own request (rtkit) failed; iemlab asks the kernel itself where
+                // it may, so this only matters if the thread is still normal.
+                FaultKind::RealtimeDenied if !running.is_realtime(status) => {
+                    self.line(&format!("note: playing at normal priority: {fault}"))
+                }
+                FaultKind::RealtimeDenied => {}
+                FaultKind::Glitch => {
+                    self.glitches += 1;
+                    self.last_glitch = Some(fault);
+                }
+            }
+        }
+        let quiet = self
+            .last_glitch_line
+            .is_none_or(|t| t.elapsed() > Duration::from_secs(2));
+        if quiet && let Some(fault) = self.last_glitch.take() {
+            let more = if self.glitches > 1 {
+                format!(" ({} times)", self.glitches)
+            } else {
+                String::new()
+            };
+            self.line(&format!("output device: {fault}{more}"));
+            self.glitches = 0;
+            self.last_glitch_line = Some(Instant::now());
+        }
+        let frames = status.frames_out.load(std::sync::atomic::Ordering::Relaxed);
+        match self.progress {
+            Some((seen, _)) if seen != frames => self.progress = Some((frames, Instant::now())),
+            None => self.progress = Some((frames, Instant::now())),
+            Some((_, since)) if running.is_device() && since.elapsed() > STALLED => {
+                let why = self
+                    .last_glitch
+                    .as_ref()
+                    .map_or(String::new(), |f| format!(": {f}"));
+                return Some(StreamFault {
+                    kind: FaultKind::Lost,
+                    message: format!(
+                        "the output stopped asking for audio for {:.1} s{why}",
+                        since.elapsed().as_secs_f64()
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+        None
     }
 
     /// Ends playback the way quitting should sound: a few milliseconds of fade, then the
@@ -552,6 +597,10 @@ impl Ui {
         println!("{line}");
     }
 }
+
+/// How long a device may stop asking for audio before the session counts it as lost: far
+/// longer than any buffer (the largest JACK period is 0.34 s at 48 kHz).
+const STALLED: Duration = Duration::from_secs(1);
 
 /// Lines from stdin, read on a thread so the session loop never blocks on them.
 fn stdin_lines() -> mpsc::Receiver<String> {

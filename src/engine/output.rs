@@ -234,6 +234,11 @@ impl Running {
         }
     }
 
+    /// Whether this is a sound card (which runs on its own clock) rather than a timer sink.
+    pub fn is_device(&self) -> bool {
+        matches!(self, Running::Device(_))
+    }
+
     /// Whether the thread running the callback has real-time priority now.
     pub fn is_realtime(&self, status: &Status) -> bool {
         let thread = status.callback_thread.load(Ordering::Relaxed);
