@@ -12,7 +12,9 @@
 
 mod e2e {
     pub mod compare;
+    pub mod jack;
     pub mod noise;
+    pub mod pipewire;
     pub mod player;
     pub mod process;
     pub mod servers;
@@ -23,9 +25,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use e2e::compare::{Frame, compare};
+use e2e::jack::Jack;
 use e2e::noise;
+use e2e::pipewire::PipeWire;
 use e2e::player::{Finished, Iemlab};
-use e2e::servers::{Jack, PipeWire, Server};
+use e2e::servers::Server;
 
 /// Length of the noise files played through (seconds).
 const SECONDS: f64 = 3.0;
