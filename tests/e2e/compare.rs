@@ -1,0 +1,355 @@
+//! A server's recording against the file iemlab played, block by block (10 ms blocks): which
+//! blocks never arrived, where audio moved (silence inserted, a jump), and how much of the
+//! end is missing. One bad block is reported as one: after it the comparison finds the next
+//! block near where it belongs and goes on from there.
+
+use std::fmt;
+use std::ops::Range;
+
+/// A stereo frame.
+pub type Frame = [f32; 2];
+
+/// 10 ms at 48 kHz.
+pub const BLOCK: usize = 480;
+
+/// Largest difference between a recorded and a source sample that still counts as equal: the
+/// audio only crosses format conversions (f32, and from jack_rec 32-bit integers), never
+/// arithmetic.
+pub const TOLERANCE: f32 = 1e-5;
+
+/// How far from where it was expected a block is looked for: further than any device buffer
+/// (4096 frames) or server period, so that audio that moved is found, not counted as lost.
+const SEARCH: usize = 24_000;
+
+/// Frames per second, for saying where a block is.
+const RATE: f64 = 48_000.0;
+
+/// A block found, but not right after the block before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Discontinuity {
+    /// Index of the source block, counted from where the recording starts in the source.
+    pub block: usize,
+    /// Frames between where it was expected and where it is: positive when silence or other
+    /// audio was inserted before it, negative when audio was skipped.
+    pub shift: i64,
+}
+
+/// What the comparison found.
+#[derive(Debug)]
+pub struct Comparison {
+    /// Recording frame holding the first source frame compared.
+    pub recording_start: usize,
+    /// Source frame the recording starts with (0 unless it began mid-file).
+    pub source_start: usize,
+    /// Source blocks compared, from `source_start` to the end of the source.
+    pub blocks: usize,
+    /// Blocks found nowhere near where they belong.
+    pub lost: Vec<usize>,
+    /// Blocks found elsewhere than right after the previous block.
+    pub discontinuities: Vec<Discontinuity>,
+    /// Source frames at the end that the recording does not have.
+    pub missing_at_end: usize,
+}
+
+impl Comparison {
+    /// Whether every block is there, in order, with nothing missing at the end.
+    pub fn is_exact(&self) -> bool {
+        self.lost.is_empty() && self.discontinuities.is_empty() && self.missing_at_end == 0
+    }
+
+    /// Seconds into the source of block `block`.
+    fn seconds(&self, block: usize) -> f64 {
+        (self.source_start + block * BLOCK) as f64 / RATE
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 12;
+        write!(
+            f,
+            "{} of {} blocks lost, {} discontinuities, {} frames missing at the end \
+             (source from frame {} found at recording frame {})",
+            self.lost.len(),
+            self.blocks,
+            self.discontinuities.len(),
+            self.missing_at_end,
+            self.source_start,
+            self.recording_start
+        )?;
+        if !self.lost.is_empty() {
+            let shown: Vec<String> = self
+                .lost
+                .iter()
+                .take(SHOWN)
+                .map(|&b| format!("{b} ({:.2} s)", self.seconds(b)))
+                .collect();
+            let more = if self.lost.len() > SHOWN { ", …" } else { "" };
+            write!(f, "\n  lost: {}{more}", shown.join(", "))?;
+        }
+        if !self.discontinuities.is_empty() {
+            let shown: Vec<String> = self
+                .discontinuities
+                .iter()
+                .take(SHOWN)
+                .map(|d| {
+                    format!(
+                        "block {} ({:.2} s) {:+} frames",
+                        d.block,
+                        self.seconds(d.block),
+                        d.shift
+                    )
+                })
+                .collect();
+            let more = if self.discontinuities.len() > SHOWN {
+                ", …"
+            } else {
+                ""
+            };
+            write!(f, "\n  discontinuities: {}{more}", shown.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Compares `recording` with `source`. The recording's first sound must be an exact block of
+/// the source starting somewhere in `source_from` (`0..1` when the whole file was played);
+/// every source block from there to the end is then looked for in turn.
+pub fn compare(
+    recording: &[Frame],
+    source: &[Frame],
+    source_from: Range<usize>,
+) -> Result<Comparison, String> {
+    let recording_start = recording
+        .iter()
+        .position(|f| f.iter().any(|s| s.abs() > TOLERANCE))
+        .ok_or_else(|| format!("the recording ({} frames) is silent", recording.len()))?;
+    let first = &recording[recording_start..(recording_start + BLOCK).min(recording.len())];
+    let source_start = source_from
+        .clone()
+        .find(|&s| source.len() >= s + first.len() && equal(first, &source[s..s + first.len()]))
+        .ok_or_else(|| {
+            format!(
+                "the recording's first sound, at frame {recording_start} ({:.3} s, {:?}), is \
+                 not a block of the source starting in frames {source_from:?}",
+                recording_start as f64 / RATE,
+                recording[recording_start]
+            )
+        })?;
+    let blocks = (source.len() - source_start).div_ceil(BLOCK);
+    let mut comparison = Comparison {
+        recording_start,
+        source_start,
+        blocks,
+        lost: Vec::new(),
+        discontinuities: Vec::new(),
+        missing_at_end: 0,
+    };
+    // Recording frame where the current block is expected.
+    let mut expected = recording_start;
+    for block in 0..blocks {
+        let from = source_start + block * BLOCK;
+        let want = &source[from..(from + BLOCK).min(source.len())];
+        if let Some(have) = recording.get(expected..expected + want.len())
+            && equal(have, want)
+        {
+            expected += want.len();
+            continue;
+        }
+        match find_near(recording, want, expected) {
+            Some(at) => {
+                comparison.discontinuities.push(Discontinuity {
+                    block,
+                    shift: at as i64 - expected as i64,
+                });
+                expected = at + want.len();
+            }
+            None => {
+                comparison.lost.push(block);
+                expected += want.len();
+            }
+        }
+    }
+    count_missing_end(&mut comparison, recording, source);
+    Ok(comparison)
+}
+
+/// Lost blocks that run to the end of the source are the end missing, not losses: the
+/// recording stopped, or went silent, there. The first of them may still be there in part.
+fn count_missing_end(comparison: &mut Comparison, recording: &[Frame], source: &[Frame]) {
+    let mut first_missing = comparison.blocks;
+    while first_missing > 0 && comparison.lost.last() == Some(&(first_missing - 1)) {
+        comparison.lost.pop();
+        first_missing -= 1;
+    }
+    if first_missing == comparison.blocks {
+        return;
+    }
+    let from = comparison.source_start + first_missing * BLOCK;
+    // Where that block was expected: right after the last block found.
+    let shift: i64 = comparison.discontinuities.iter().map(|d| d.shift).sum();
+    let expected = (comparison.recording_start as i64
+        + (from - comparison.source_start) as i64
+        + shift)
+        .max(0) as usize;
+    let present = source[from..]
+        .iter()
+        .zip(recording.get(expected..).unwrap_or(&[]))
+        .take_while(|(s, r)| equal(&[**s], &[**r]))
+        .count();
+    comparison.missing_at_end = source.len() - from - present;
+}
+
+/// Where `want` is in `recording` within [`SEARCH`] frames of `expected`, nearest first.
+fn find_near(recording: &[Frame], want: &[Frame], expected: usize) -> Option<usize> {
+    let last = recording.len().checked_sub(want.len())?;
+    (1..=SEARCH)
+        .flat_map(|d| [expected.checked_add(d), expected.checked_sub(d)])
+        .flatten()
+        .filter(|&at| at <= last)
+        .find(|&at| equal(&recording[at..at + want.len()], want))
+}
+
+/// Whether two runs of frames are equal within [`TOLERANCE`].
+fn equal(a: &[Frame], b: &[Frame]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x[0] - y[0]).abs() <= TOLERANCE && (x[1] - y[1]).abs() <= TOLERANCE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Noise from a fixed seed (no two blocks alike), 0.5 s.
+    fn source() -> Vec<Frame> {
+        crate::e2e::noise::frames(24_000, 7)
+    }
+
+    /// `lead` frames of silence, then `audio`, then `tail` frames of silence.
+    fn recorded(lead: usize, audio: &[Frame], tail: usize) -> Vec<Frame> {
+        let mut out = vec![[0.0; 2]; lead];
+        out.extend_from_slice(audio);
+        out.extend(std::iter::repeat_n([0.0; 2], tail));
+        out
+    }
+
+    #[test]
+    fn a_faithful_recording_is_exact_and_says_where_the_file_starts() {
+        let src = source();
+        let c = compare(&recorded(1000, &src, 3000), &src, 0..1).unwrap();
+        assert!(c.is_exact(), "{c}");
+        assert_eq!((c.recording_start, c.source_start, c.blocks), (1000, 0, 50));
+    }
+
+    #[test]
+    fn a_zeroed_block_is_one_lost_block_and_the_rest_stays_in_place() {
+        let src = source();
+        let mut rec = recorded(1000, &src, 3000);
+        for f in &mut rec[1000 + 10 * BLOCK..1000 + 11 * BLOCK] {
+            *f = [0.0; 2];
+        }
+        let c = compare(&rec, &src, 0..1).unwrap();
+        assert_eq!(c.lost, vec![10], "{c}");
+        assert!(c.discontinuities.is_empty(), "{c}");
+        assert_eq!(c.missing_at_end, 0, "{c}");
+    }
+
+    #[test]
+    fn a_lost_quantum_inside_a_block_is_that_block_only() {
+        let src = source();
+        let mut rec = recorded(1000, &src, 3000);
+        for f in &mut rec[1000 + 20 * BLOCK + 100..1000 + 20 * BLOCK + 164] {
+            *f = [0.0; 2];
+        }
+        let c = compare(&rec, &src, 0..1).unwrap();
+        assert_eq!(c.lost, vec![20], "{c}");
+        assert!(c.discontinuities.is_empty(), "{c}");
+    }
+
+    #[test]
+    fn inserted_silence_is_a_discontinuity_and_the_comparison_resyncs_after_it() {
+        let src = source();
+        let mut audio = src[..12 * BLOCK].to_vec();
+        audio.extend(std::iter::repeat_n([0.0; 2], 64));
+        audio.extend_from_slice(&src[12 * BLOCK..]);
+        let c = compare(&recorded(500, &audio, 2000), &src, 0..1).unwrap();
+        assert!(c.lost.is_empty(), "{c}");
+        assert_eq!(
+            c.discontinuities,
+            vec![Discontinuity {
+                block: 12,
+                shift: 64
+            }],
+            "{c}"
+        );
+        assert_eq!(c.missing_at_end, 0, "{c}");
+    }
+
+    #[test]
+    fn a_gap_inside_a_block_loses_that_block_and_shifts_the_next() {
+        let src = source();
+        let cut = 30 * BLOCK + 200;
+        let mut audio = src[..cut].to_vec();
+        audio.extend(std::iter::repeat_n([0.0; 2], 256));
+        audio.extend_from_slice(&src[cut..]);
+        let c = compare(&recorded(500, &audio, 2000), &src, 0..1).unwrap();
+        assert_eq!(c.lost, vec![30], "{c}");
+        assert_eq!(
+            c.discontinuities,
+            vec![Discontinuity {
+                block: 31,
+                shift: 256
+            }],
+            "{c}"
+        );
+    }
+
+    #[test]
+    fn skipped_audio_is_a_negative_discontinuity() {
+        let src = source();
+        let mut audio = src[..5 * BLOCK].to_vec();
+        audio.extend_from_slice(&src[5 * BLOCK + 64..]);
+        let c = compare(&recorded(500, &audio, 2000), &src, 0..1).unwrap();
+        assert_eq!(c.lost, vec![5], "{c}");
+        assert_eq!(
+            c.discontinuities,
+            vec![Discontinuity {
+                block: 6,
+                shift: -64
+            }],
+            "{c}"
+        );
+    }
+
+    #[test]
+    fn a_cut_end_is_frames_missing_whether_the_recording_stops_or_goes_silent() {
+        let src = source();
+        let played = &src[..src.len() - 700];
+        for tail in [0, 5000] {
+            let c = compare(&recorded(800, played, tail), &src, 0..1).unwrap();
+            assert_eq!(c.missing_at_end, 700, "tail {tail}: {c}");
+            assert!(c.lost.is_empty(), "tail {tail}: {c}");
+            assert!(c.discontinuities.is_empty(), "tail {tail}: {c}");
+        }
+    }
+
+    #[test]
+    fn a_recording_that_begins_mid_file_is_found_there() {
+        let src = source();
+        let c = compare(&recorded(300, &src[12_345..], 1000), &src, 0..src.len()).unwrap();
+        assert!(c.is_exact(), "{c}");
+        assert_eq!(c.source_start, 12_345);
+    }
+
+    #[test]
+    fn a_recording_of_something_else_is_an_error_not_a_loss() {
+        let src = source();
+        let other = crate::e2e::noise::frames(24_000, 8);
+        let err = compare(&recorded(300, &other, 0), &src, 0..1).unwrap_err();
+        assert!(err.contains("not a block of the source"), "{err}");
+        let err = compare(&recorded(300, &[], 0), &src, 0..1).unwrap_err();
+        assert!(err.contains("silent"), "{err}");
+    }
+}
