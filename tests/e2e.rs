@@ -182,12 +182,6 @@ fn pipewire_plays_exactly(host: Option<&str>, buffer: Option<u32>) {
 }
 
 #[test]
-#[ignore = "loses 10 ms blocks whenever other processes load the CPUs (1 to 300 of 300 \
-            blocks zeroed in place, 0 underruns reported): libpipewire's data-loop thread in \
-            iemlab (the second `pw_out` thread) runs at normal priority and is in the audio \
-            path (both `pw_out` threads wake every quantum), because cpal runs the process \
-            callback on its main loop (FIFO 40) without RT_PROCESS; under the same load \
-            `chrt -f 40 iemlab` loses 0 or 1 blocks a run instead of 44 to 295"]
 fn pipewire_native_64_frames_plays_every_block() {
     pipewire_plays_exactly(Some("pipewire"), Some(64));
 }
@@ -203,10 +197,6 @@ fn pipewire_is_the_default_host_and_its_default_buffer_plays_every_block() {
 }
 
 #[test]
-#[ignore = "loses 1 to 3 of 300 blocks in about half the runs when other processes load the \
-            CPUs (0 underruns reported): iemlab asks for real-time priority on ALSA only for \
-            hw:, plughw: and front: devices, so through the pipewire plugin its \
-            `cpal_alsa_out` thread, woken every 64-frame quantum, runs at normal priority"]
 fn pipewire_through_alsa_64_frames_plays_every_block() {
     pipewire_plays_exactly(Some("alsa"), Some(64));
 }
@@ -441,11 +431,6 @@ fn pipewire_restarted_mid_play_goes_on_on_the_default_device_from_the_lost_frame
 }
 
 #[test]
-#[ignore = "iemlab never says the output is lost: after PipeWire is killed, ALSA's pipewire \
-            plugin fails snd_pcm_poll_descriptors_revents with EPIPE about 20 000 times a \
-            second; iemlab prints `output device: ALSA function \
-            'snd_pcm_poll_descriptors_revents' failed with error 'Unknown errno (-32)' \
-            (N times)` about 45 times a second, spins at ~70 % CPU and never ends (watched 30 s)"]
 fn pipewire_through_alsa_killed_mid_play_goes_on_on_the_null_output() {
     server_killed_mid_play::<PipeWire>(Some("alsa"), None, AfterKill::Null);
 }
@@ -467,9 +452,6 @@ fn jack_restarted_mid_play_goes_on_on_jack_thru_from_the_lost_frame() {
 }
 
 #[test]
-#[ignore = "iemlab never notices: after jackd is killed, its ALSA output thread waits in \
-            poll() on the jack plugin forever; no `output lost`, no error, no exit (watched \
-            60 s, ~1 % CPU)"]
 fn jack_through_alsa_restarted_mid_play_goes_on_on_the_default_device_from_the_lost_frame() {
     server_killed_mid_play::<Jack>(Some("alsa"), None, AfterKill::Restart(""));
 }

@@ -67,6 +67,10 @@ pub(super) struct Ui {
     last_glitch_line: Option<Instant>,
     /// The output's frame count when it last moved, and when.
     progress: Option<(u64, Instant)>,
+    /// The frame count and time when the output's pace began to be measured, and whether
+    /// the measurement is done.
+    pace_check: Option<(u64, Instant)>,
+    pace_checked: bool,
 }
 
 impl Ui {
@@ -97,6 +101,8 @@ impl Ui {
             last_glitch: None,
             last_glitch_line: None,
             progress: None,
+            pace_check: None,
+            pace_checked: false,
         }
     }
 
@@ -143,6 +149,8 @@ impl Ui {
     ) -> anyhow::Result<Outcome> {
         // A new output: what the last one reported does not carry over.
         self.progress = None;
+        self.pace_check = None;
+        self.pace_checked = false;
         self.glitches = 0;
         self.last_glitch = None;
         if self.tty {
@@ -273,6 +281,7 @@ impl Ui {
             self.last_glitch_line = Some(Instant::now());
         }
         let frames = status.frames_out.load(std::sync::atomic::Ordering::Relaxed);
+        self.check_pace(running, status, frames);
         match self.progress {
             Some((seen, _)) if seen != frames => self.progress = Some((frames, Instant::now())),
             None => self.progress = Some((frames, Instant::now())),
@@ -292,6 +301,23 @@ impl Ui {
             Some(_) => {}
         }
         None
+    }
+
+    /// Once, after the output has run a second: an output that took audio much faster than
+    /// real time does not wait for its device, so its thread goes back to normal priority.
+    fn check_pace(&mut self, running: &Running, status: &Status, frames: u64) {
+        let (start, since) = *self.pace_check.get_or_insert((frames, Instant::now()));
+        let elapsed = since.elapsed().as_secs_f64();
+        if self.pace_checked || elapsed < 1.0 {
+            return;
+        }
+        self.pace_checked = true;
+        let speed = (frames - start) as f64 / (elapsed * f64::from(self.rate));
+        if speed > 1.5 && running.demote(status) {
+            self.line(&format!(
+                "note: the output takes audio {speed:.0}× faster than real time; its thread is back at normal priority"
+            ));
+        }
     }
 
     /// Ends playback the way quitting should sound: a few milliseconds of fade, then the

@@ -204,8 +204,8 @@ pub struct OpenDevice {
     jack_target: Option<String>,
     /// Whether iemlab may give the callback thread real-time priority itself, when the
     /// host did not: a thread that waits on the device between buffers (a sound server's
-    /// client, an ALSA hardware PCM), never one that spins (ALSA's `null` and plugin PCMs
-    /// poll in a busy loop, and would starve the machine) nor JACK's (the server decides).
+    /// client, an ALSA PCM), never one that spins (ALSA's `null` PCM takes audio as fast as
+    /// it comes, and would starve the machine) nor JACK's (the server decides).
     promote: bool,
 }
 
@@ -316,11 +316,12 @@ pub fn open(
     config.buffer_size = BufferSize::Fixed(frames);
     let host_name = hosts::host_name(id);
     let device_id = device.id().map(|i| i.to_string()).unwrap_or_default();
+    // ALSA's `null` PCM never waits for a device: its thread spins, and is never promoted.
+    // Any other output found to run faster than real time is demoted again (see
+    // `Running::demote`).
     let promote = match host_name.as_str() {
         "pipewire" | "pulseaudio" => true,
-        "alsa" => ["alsa:hw:", "alsa:plughw:", "alsa:front:"]
-            .iter()
-            .any(|p| device_id.starts_with(p)),
+        "alsa" => !device_id.contains("null"),
         _ => false,
     };
     Ok(OpenDevice {

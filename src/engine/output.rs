@@ -221,10 +221,13 @@ impl Running {
         let (mut realtime, mut scheduling) = super::priority::describe_thread(thread);
         if let Running::Device(p) = self
             && p.may_promote
-            && realtime == Some(false)
-            && super::priority::promote_thread(thread)
         {
-            (realtime, scheduling) = super::priority::describe_thread(thread);
+            if realtime == Some(false) && super::priority::promote_thread(thread) {
+                (realtime, scheduling) = super::priority::describe_thread(thread);
+            }
+            if realtime == Some(true) {
+                super::priority::promote_siblings(thread);
+            }
         }
         OutputReport {
             buffer_frames: status.device_buffer.load(Ordering::Relaxed),
@@ -232,6 +235,15 @@ impl Running {
             realtime,
             scheduling,
         }
+    }
+
+    /// Returns the callback thread to normal priority if iemlab promoted it: for an output
+    /// found to take audio faster than real time (a PCM that does not wait for the device
+    /// spins, and at real-time priority would starve the machine). Returns whether it did.
+    pub fn demote(&self, status: &Status) -> bool {
+        let thread = status.callback_thread.load(Ordering::Relaxed);
+        matches!(self, Running::Device(p) if p.may_promote)
+            && super::priority::demote_thread(thread)
     }
 
     /// Whether this is a sound card (which runs on its own clock) rather than a timer sink.

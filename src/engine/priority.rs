@@ -98,3 +98,82 @@ pub fn describe_thread(id: u64) -> (Option<bool>, String) {
     let _ = id;
     (None, "priority not known".into())
 }
+
+/// Gives real-time priority to the other threads of this process that share thread `id`'s
+/// name: a sound server's client library runs a second thread per stream beside the one
+/// that runs the callback (PipeWire's data loop), and a stream is only as punctual as the
+/// slowest of them. Returns how many were promoted.
+pub fn promote_siblings(id: u64) -> usize {
+    #[cfg(target_os = "linux")]
+    {
+        let Some(name) = thread_name(id) else {
+            return 0;
+        };
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+            return 0;
+        };
+        let param = libc::sched_param {
+            sched_priority: PRIORITY,
+        };
+        let mut promoted = 0;
+        for task in tasks.flatten() {
+            let same = std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|comm| comm.trim_end() == name);
+            let tid = task
+                .file_name()
+                .to_str()
+                .and_then(|t| t.parse::<libc::pid_t>().ok());
+            if let (true, Some(tid)) = (same, tid) {
+                // SAFETY: sets the policy of a thread of this process with a valid parameter;
+                // a thread that has ended in the meantime makes the call fail, nothing else.
+                if unsafe { libc::sched_setscheduler(tid, libc::SCHED_FIFO, &param) } == 0 {
+                    promoted += 1;
+                }
+            }
+        }
+        promoted
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = id;
+        0
+    }
+}
+
+/// Returns thread `id` to normal scheduling (an output that turned out to spin).
+pub fn demote_thread(id: u64) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        if id == 0 {
+            return false;
+        }
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: as in `promote_thread`.
+        unsafe {
+            libc::pthread_setschedparam(id as libc::pthread_t, libc::SCHED_OTHER, &param) == 0
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = id;
+        false
+    }
+}
+
+/// The name of thread `id` of this process.
+#[cfg(target_os = "linux")]
+fn thread_name(id: u64) -> Option<String> {
+    if id == 0 {
+        return None;
+    }
+    let mut buf = [0 as libc::c_char; 64];
+    // SAFETY: a running thread of this process; the buffer is valid for its length.
+    let ok =
+        unsafe { libc::pthread_getname_np(id as libc::pthread_t, buf.as_mut_ptr(), buf.len()) };
+    if ok != 0 {
+        return None;
+    }
+    // SAFETY: pthread_getname_np wrote a NUL-terminated string into the buffer.
+    let name = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) };
+    name.to_str().ok().map(str::to_string)
+}
