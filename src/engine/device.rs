@@ -293,7 +293,14 @@ pub fn open(
     let format = chosen.sample_format();
     let mut notes = Vec::new();
     let rate = chosen.sample_rate();
-    let wanted = buffer.unwrap_or_else(|| default_buffer_frames(rate));
+    // PipeWire plays a client's buffer one graph cycle after the callback that filled it
+    // (cpal's PipeWire stream runs on its own loop, not in the cycle), so half the buffer
+    // there gives the listener about the latency the default gives elsewhere.
+    let default = match hosts::host_name(id).as_str() {
+        "pipewire" => (default_buffer_frames(rate) / 2).max(64),
+        _ => default_buffer_frames(rate),
+    };
+    let wanted = buffer.unwrap_or(default);
     let frames = match chosen.buffer_size() {
         SupportedBufferSize::Range { min, max } => {
             let frames = wanted.clamp(*min, (*max).max(*min));
@@ -384,6 +391,10 @@ pub struct Playing {
     pub buffer_frames: u32,
     /// The device, its host and format, in one line.
     pub description: String,
+    /// Host name (`pipewire`, `jack`, `alsa`, …).
+    pub host: String,
+    /// Sample rate.
+    pub rate: u32,
 }
 
 impl Playing {
@@ -471,6 +482,8 @@ pub fn play(
         );
         return Ok(Playing {
             description,
+            host: open.host.clone(),
+            rate: open.config.sample_rate,
             stream,
             errors,
             returned,

@@ -229,9 +229,20 @@ impl Running {
                 super::priority::promote_siblings(thread);
             }
         }
+        let buffer_frames = status.device_buffer.load(Ordering::Relaxed);
+        let mut server_delay = status.output_delay_ns.load(Ordering::Relaxed) as f64 * 1e-9;
+        if let Running::Device(p) = self
+            && p.host == "pipewire"
+        {
+            // PipeWire runs a client's stream one graph cycle ahead of the sink and its
+            // timestamps leave that cycle out (measured with `cargo bench --bench dac`: a
+            // switch is heard about two quanta after the callback that made it).
+            let cycle = f64::from(buffer_frames) / f64::from(p.rate);
+            server_delay = server_delay.max(cycle);
+        }
         OutputReport {
-            buffer_frames: status.device_buffer.load(Ordering::Relaxed),
-            server_delay: status.output_delay_ns.load(Ordering::Relaxed) as f64 * 1e-9,
+            buffer_frames,
+            server_delay,
             realtime,
             scheduling,
         }
