@@ -50,7 +50,9 @@ fn main() {
     if std::env::var_os("IEMLAB_DAC_SKIP_COST").is_none() {
         cost(dir.path(), &noise, &profile);
     }
-    latency(dir.path());
+    if std::env::var_os("IEMLAB_DAC_SKIP_LATENCY").is_none() {
+        latency(dir.path());
+    }
     if let Some(secs) = std::env::var("IEMLAB_DAC_SOAK_SECS")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
