@@ -17,6 +17,7 @@ pub mod contain;
 pub mod decode;
 pub mod dsp;
 pub mod engine;
+pub mod eq;
 pub mod fit;
 pub mod fr;
 pub mod interrupt;

@@ -77,7 +77,7 @@ fn the_command_line_prints_the_golden_bytes() {
         .assert()
         .success()
         .stdout(want)
-        .stderr(predicate::str::contains("worst deviation 0.58 dB"));
+        .stderr(predicate::str::contains("worst deviation 0.47 dB"));
 }
 
 /// What an exported file holds, read back from its text the way each app reads it.
@@ -440,7 +440,7 @@ fn export_writes_files_safely_and_refuses_what_it_cannot_hold() {
     iemlab()
         .arg("export")
         .arg(repo("presets/eq/bench-10-band.toml"))
-        .args(["--format", "rockbox", "--tolerance", "0.5"])
+        .args(["--format", "rockbox", "--tolerance", "0.4"])
         .assert()
         .code(2)
         .stdout("")
@@ -448,7 +448,7 @@ fn export_writes_files_safely_and_refuses_what_it_cannot_hold() {
             predicate::str::contains("Rockbox cannot hold")
                 .or(predicate::str::contains("rockbox cannot hold")),
         )
-        .stderr(predicate::str::contains("0.58 dB off"));
+        .stderr(predicate::str::contains("0.47 dB off"));
     iemlab()
         .arg("export")
         .arg(&profile)

@@ -2,9 +2,11 @@
 //! device constraints, refits, and simulation round trips.
 
 use super::*;
-use crate::dsp::FilterKind;
-use crate::fr::{FrCurve, Smoothing};
+use crate::dsp::{BandSpec, FilterKind};
+use crate::eq::{Range, ResponseGrid};
+use crate::fr::{FrCurve, LogGrid, Smoothing};
 use crate::preset::device::DEVICES;
+use crate::preset::device_fit::refit;
 
 /// Deterministic pseudo-random numbers (xorshift64*), so every run fits the same curves.
 struct Rng(u64);
@@ -251,12 +253,12 @@ fn preamp_keeps_the_profile_from_boosting() {
         preamp_db: 0.0,
         shape: EqShape::Parametric(vec![BandSpec::peaking(1000.0, 4.04, 1.0)]),
     };
-    assert!((preamp_for(&p, 48_000, None) + 4.1).abs() < 1e-9);
+    assert!((p.safe_preamp_db(48_000, None) + 4.1).abs() < 1e-9);
     let r = Range::stepped(-3.0, 0.0, 0.5);
-    assert_eq!(preamp_for(&p, 48_000, Some(r)), -3.0);
+    assert_eq!(p.safe_preamp_db(48_000, Some(r)), -3.0);
     let cut = EqProfile {
         shape: EqShape::Parametric(vec![BandSpec::peaking(1000.0, -4.0, 1.0)]),
         ..p
     };
-    assert_eq!(preamp_for(&cut, 48_000, None), 0.0);
+    assert_eq!(cut.safe_preamp_db(48_000, None), 0.0);
 }

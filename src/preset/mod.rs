@@ -1,6 +1,7 @@
 //! EQ profiles (`presets/eq/*.toml`) and the formats and devices they export to.
 
 pub mod device;
+pub mod device_fit;
 pub mod profile;
 
 pub use device::{DeviceSpec, Layout, Range};

@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::dsp::{BandSpec, Coeffs, EqChain, FilterKind, MAX_STAGES, graphic_bands};
+use crate::dsp::{BandSpec, Coeffs, EqChain, FilterKind, ISO_BANDS_HZ, MAX_STAGES, graphic_bands};
+use crate::eq::Range;
 pub use crate::problem::Problem;
 use crate::problem::{Lines, Problems, ReadError, read_text};
 
@@ -68,6 +69,25 @@ pub enum EqShape {
     Parametric(Vec<BandSpec>),
     /// Gains (dB) of the ten ISO graphic EQ sliders.
     Graphic([f64; 10]),
+}
+
+impl EqShape {
+    /// `bands` as a shape: the ISO graphic EQ when `graphic` and they are its ten bands
+    /// (centres and Q √2), else parametric.
+    pub fn from_bands(bands: &[BandSpec], graphic: bool) -> Self {
+        let iso = graphic
+            && bands.len() == 10
+            && bands
+                .iter()
+                .zip(ISO_BANDS_HZ)
+                .all(|(b, f)| b.freq_hz == f && (b.q - std::f64::consts::SQRT_2).abs() < 1e-12);
+        match bands {
+            [a, b, c, d, e, f, g, h, i, j] if iso => {
+                EqShape::Graphic([a, b, c, d, e, f, g, h, i, j].map(|band| band.gain_db))
+            }
+            _ => EqShape::Parametric(bands.to_vec()),
+        }
+    }
 }
 
 /// Why a profile could not be loaded.
@@ -200,6 +220,32 @@ impl EqProfile {
             .filter(|f| *f <= top)
             .map(|f| chain.response_db(f))
             .reduce(f64::max)
+    }
+}
+
+impl EqProfile {
+    /// The preamp that keeps this profile (its own preamp aside) from boosting above 0 dB,
+    /// rounded down to 0.1 dB or to the step of `range`, never above 0 dB, within `range`
+    /// when given.
+    pub fn safe_preamp_db(&self, rate: u32, range: Option<Range>) -> f64 {
+        let flat = EqProfile {
+            preamp_db: 0.0,
+            ..self.clone()
+        };
+        // The same profile may play at 44.1 or 48 kHz too, where the top octave differs
+        // slightly: leave headroom for the loudest of them.
+        let peak = [rate, 44_100, 48_000]
+            .into_iter()
+            .filter_map(|r| flat.max_gain_db(r))
+            .fold(0.0f64, f64::max);
+        let step = range.and_then(|r| r.step).unwrap_or(0.1);
+        // Round the headroom up to whole steps (a tiny epsilon keeps 3.0 from becoming 3.1).
+        let steps = ((peak / step) - 1e-9).ceil().max(0.0);
+        let preamp = -(steps * step);
+        match range {
+            Some(r) => r.floor(preamp),
+            None => preamp,
+        }
     }
 }
 

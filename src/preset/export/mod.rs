@@ -13,6 +13,7 @@ pub mod lsq;
 
 pub use approximate::{Held, approximate, curve_db};
 
+use crate::eq::ResponseGrid;
 use crate::preset::EqProfile;
 use crate::preset::device::{self, DeviceSpec};
 
@@ -223,13 +224,13 @@ pub fn deviation(
     held.profile().chain(sample_rate).map_err(invalid)?;
     // Both sides are evaluated the same way (sum of per-band dB), so settings held exactly
     // give zero.
-    let bands = profile.bands();
-    let worst = lsq::log_grid(rate)
-        .into_iter()
-        .map(|f| {
-            let want = profile.preamp_db + lsq::bands_db(&bands, f, rate);
-            ((want - held.response_db(f, rate)).abs(), f)
-        })
+    let grid = ResponseGrid::new(&lsq::log_grid(rate), rate);
+    let want = grid.bands_db_or_flat(&profile.bands());
+    let worst = want
+        .iter()
+        .zip(held.response_db(&grid))
+        .zip(&grid.freqs_hz)
+        .map(|((w, h), &f)| ((profile.preamp_db + w - h).abs(), f))
         .fold(
             (0.0, 20.0),
             |worst, x| if x.0 > worst.0 { x } else { worst },

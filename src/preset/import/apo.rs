@@ -7,10 +7,12 @@
 use std::path::Path;
 
 use crate::dsp::{BandSpec, FilterKind};
-use crate::preset::export::lsq::{fit_gains, log_grid};
+use crate::eq::graphic::fit_gains;
+use crate::eq::{Goal, Range, ResponseGrid};
+use crate::preset::export::lsq::log_grid;
 use crate::preset::export::{EXPORT_RATE, curve_db};
 use crate::preset::import::{ImportError, q_from_bandwidth, q_from_shelf_slope};
-use crate::preset::{EqProfile, EqShape, Range};
+use crate::preset::profile::{EqProfile, EqShape};
 use crate::problem::clip_quoted;
 
 /// Shelf slope Equalizer APO uses when a shelf gives neither Q nor slope.
@@ -241,10 +243,11 @@ const THIRD_OCTAVE_Q: f64 = 1.4;
 /// and its worst deviation from the curve (dB).
 fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile, f64) {
     let rate = f64::from(EXPORT_RATE);
-    let grid = log_grid(rate);
-    let level: f64 = grid.iter().map(|&f| curve_db(nodes, f)).sum::<f64>() / grid.len() as f64;
+    let grid = ResponseGrid::new(&log_grid(rate), rate);
+    let curve: Vec<f64> = grid.freqs_hz.iter().map(|&f| curve_db(nodes, f)).collect();
+    let level: f64 = curve.iter().sum::<f64>() / grid.len() as f64;
     let level = (level * 100.0).round() / 100.0;
-    let target: Vec<f64> = grid.iter().map(|&f| curve_db(nodes, f) - level).collect();
+    let target: Vec<f64> = curve.iter().map(|v| v - level).collect();
     let shelf = |kind, freq_hz| BandSpec {
         kind,
         freq_hz,
@@ -258,7 +261,8 @@ fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile
             }))
             .chain(std::iter::once(shelf(FilterKind::HighShelf, 12_000.0)))
             .collect();
-    fit_gains(&mut bands, &target, &grid, rate, Range::new(-30.0, 30.0));
+    let goal = Goal::even(grid.freqs_hz.clone(), target);
+    fit_gains(&mut bands, &goal, &grid, Range::new(-30.0, 30.0));
     for b in &mut bands {
         b.freq_hz = (b.freq_hz * 100.0).round() / 100.0;
         b.gain_db = (b.gain_db * 100.0).round() / 100.0;
@@ -269,12 +273,10 @@ fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile
         shape: EqShape::Parametric(bands),
     };
     let deviation = grid
+        .bands_db_or_flat(&profile.bands())
         .iter()
-        .map(|&f| {
-            let got =
-                profile.preamp_db + crate::preset::export::lsq::bands_db(&profile.bands(), f, rate);
-            (got - (preamp + curve_db(nodes, f))).abs()
-        })
+        .zip(&curve)
+        .map(|(got, want)| (profile.preamp_db + got - (preamp + want)).abs())
         .fold(0.0, f64::max);
     (profile, deviation)
 }
