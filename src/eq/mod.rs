@@ -15,5 +15,5 @@ pub mod solver;
 pub use bands::{GAIN_PENALTY, fit_bands};
 pub use goal::Goal;
 pub use range::Range;
-pub use response::ResponseGrid;
+pub use response::{ResponseGrid, standard_freqs};
 pub use solver::{Problem, Slot};

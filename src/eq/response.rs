@@ -8,6 +8,15 @@
 //! fitter's derivatives for bands near 20–60 Hz wrong by up to 100 %.
 
 use crate::dsp::{BandError, BandSpec, Coeffs};
+use crate::fr::LogGrid;
+
+use super::goal::REACH;
+
+/// The frequencies EQ responses are fitted and compared on for filters at `rate` Hz: the
+/// standard grid ([`LogGrid::STANDARD`], 20 Hz–20 kHz at 1/48 octave) below [`REACH`] × rate.
+pub fn standard_freqs(rate: f64) -> Vec<f64> {
+    LogGrid::STANDARD.freqs_below(REACH * rate)
+}
 
 /// A frequency grid prepared for one sample rate.
 #[derive(Clone, Debug)]
@@ -31,6 +40,11 @@ impl ResponseGrid {
                 .map(|&f| (std::f64::consts::PI * f / rate).sin().powi(2))
                 .collect(),
         }
+    }
+
+    /// The standard grid ([`standard_freqs`]) prepared for `rate` Hz.
+    pub fn standard(rate: f64) -> Self {
+        Self::new(&standard_freqs(rate), rate)
     }
 
     /// Number of grid points.

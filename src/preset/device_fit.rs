@@ -7,7 +7,6 @@ use crate::dsp::{BandError, Coeffs, FilterKind};
 use crate::eq::graphic::graphic_slots;
 use crate::eq::peq::{kind_freq_range, kind_q_range};
 use crate::eq::{Goal, Range, ResponseGrid, Slot, fit_bands};
-use crate::fr::LogGrid;
 
 use super::device::{DeviceSpec, Layout};
 use super::profile::{EqProfile, EqShape};
@@ -150,15 +149,11 @@ pub fn refit(
         DeviceSlots::Parametric(slots) => (slots, false),
         DeviceSlots::Graphic(slots) => (slots, true),
     };
-    let freqs = LogGrid::STANDARD.freqs();
-    let goal = Goal::even(freqs.clone(), vec![0.0; freqs.len()]).reachable(rate);
-    let grid = ResponseGrid::new(&goal.freqs_hz, rate);
-    let goal = Goal {
-        target_db: grid
-            .bands_db(&bands)
-            .map_err(|source| DeviceFitError::Band { index: 0, source })?,
-        ..goal
-    };
+    let grid = ResponseGrid::standard(rate);
+    let wanted = grid
+        .bands_db(&bands)
+        .map_err(|source| DeviceFitError::Band { index: 0, source })?;
+    let goal = Goal::even(grid.freqs_hz.clone(), wanted);
     let fitted = fit_bands(&goal, &grid, &slots, graphic);
     let mut out = EqProfile {
         name: profile.name.clone(),

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::dsp::{BandSpec, Coeffs, EqChain, FilterKind, ISO_BANDS_HZ, MAX_STAGES, graphic_bands};
-use crate::eq::Range;
+use crate::eq::{Range, standard_freqs};
 pub use crate::problem::Problem;
 use crate::problem::{Lines, Problems, ReadError, read_text};
 
@@ -210,14 +210,12 @@ impl EqProfile {
     }
 
     /// Largest gain (dB, preamp included) of the profile over 20 Hz–20 kHz (or up to Nyquist)
-    /// at `sample_rate`, on a 1/48-octave grid: above 0 dB, a full-scale signal can clip.
+    /// at `sample_rate`, on the standard 1/48-octave grid: above 0 dB, a full-scale signal
+    /// can clip.
     pub fn max_gain_db(&self, sample_rate: u32) -> Option<f64> {
         let chain = self.chain(sample_rate).ok()?;
-        let top = 20_000f64.min(f64::from(sample_rate) * 0.5 * 0.999);
-        let steps = (48.0 * (top / 20.0).log2()).ceil() as usize;
-        (0..=steps)
-            .map(|i| 20.0 * 2f64.powf(i as f64 / 48.0))
-            .filter(|f| *f <= top)
+        standard_freqs(f64::from(sample_rate))
+            .into_iter()
             .map(|f| chain.response_db(f))
             .reduce(f64::max)
     }

@@ -5,7 +5,6 @@ use crate::dsp::{BandSpec, FilterKind};
 use crate::eq::graphic::fit_gains;
 use crate::eq::{Goal, ResponseGrid};
 use crate::preset::device::{DeviceSpec, Layout};
-use crate::preset::export::lsq::log_grid;
 use crate::preset::profile::{EqProfile, EqShape};
 
 /// What a format will hold for a profile.
@@ -137,7 +136,7 @@ pub fn approximate(
                     b.gain_db = s.gain_db;
                 }
             } else {
-                let grid = ResponseGrid::new(&log_grid(rate), rate);
+                let grid = ResponseGrid::standard(rate);
                 let goal = Goal::even(grid.freqs_hz.clone(), grid.bands_db_or_flat(&source));
                 fit_gains(&mut bands, &goal, &grid, device.gain_db);
                 notes.push(format!(
@@ -248,7 +247,7 @@ fn reduce_to_capacity(
     rate: f64,
     notes: &mut Vec<String>,
 ) -> Vec<Option<usize>> {
-    let grid = ResponseGrid::new(&log_grid(rate), rate);
+    let grid = ResponseGrid::standard(rate);
     let mut response = vec![0.0; grid.len()];
     loop {
         let assigned = assign(bands, slots);
@@ -318,7 +317,7 @@ fn refit_remaining(
             }
         }
     }
-    let grid = ResponseGrid::new(&log_grid(rate), rate);
+    let grid = ResponseGrid::standard(rate);
     let mut free: Vec<BandSpec> = slots_out
         .iter()
         .flatten()

@@ -9,7 +9,6 @@ mod apo;
 pub mod approximate;
 mod apps;
 mod camilla;
-pub mod lsq;
 
 pub use approximate::{Held, approximate, curve_db};
 
@@ -224,7 +223,7 @@ pub fn deviation(
     held.profile().chain(sample_rate).map_err(invalid)?;
     // Both sides are evaluated the same way (sum of per-band dB), so settings held exactly
     // give zero.
-    let grid = ResponseGrid::new(&lsq::log_grid(rate), rate);
+    let grid = ResponseGrid::standard(rate);
     let want = grid.bands_db_or_flat(&profile.bands());
     let worst = want
         .iter()

@@ -9,7 +9,6 @@ use std::path::Path;
 use crate::dsp::{BandSpec, FilterKind};
 use crate::eq::graphic::fit_gains;
 use crate::eq::{Goal, Range, ResponseGrid};
-use crate::preset::export::lsq::log_grid;
 use crate::preset::export::{EXPORT_RATE, curve_db};
 use crate::preset::import::{ImportError, q_from_bandwidth, q_from_shelf_slope};
 use crate::preset::profile::{EqProfile, EqShape};
@@ -243,7 +242,7 @@ const THIRD_OCTAVE_Q: f64 = 1.4;
 /// and its worst deviation from the curve (dB).
 fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile, f64) {
     let rate = f64::from(EXPORT_RATE);
-    let grid = ResponseGrid::new(&log_grid(rate), rate);
+    let grid = ResponseGrid::standard(rate);
     let curve: Vec<f64> = grid.freqs_hz.iter().map(|&f| curve_db(nodes, f)).collect();
     let level: f64 = curve.iter().sum::<f64>() / grid.len() as f64;
     let level = (level * 100.0).round() / 100.0;
