@@ -6,6 +6,7 @@ use crate::dsp::{BandSpec, FilterKind};
 use super::goal::Goal;
 use super::graphic::fit_graphic;
 use super::peq::fit_parametric;
+use super::range::Range;
 use super::response::ResponseGrid;
 use super::solver::{Problem, Slot};
 
@@ -59,18 +60,22 @@ fn focus_peaks(mut slots: Vec<Slot>, goal: &Goal) -> Vec<Slot> {
 }
 
 /// Rounds values that have no device step to what a profile file shows (0.01 Hz, 0.01 dB,
-/// 0.001 Q), so the saved profile is exactly the one reported.
+/// 0.001 Q) within their slot's range, as the numbers nearest those decimals, so the saved
+/// profile reads back as exactly the one reported.
 fn tidy(bands: &mut [BandSpec], slots: &[Slot]) {
-    let round = |v: f64, unit: f64| (v / unit).round() * unit;
+    let shown = |range: Range, unit: f64, v: f64| match range.step {
+        Some(_) => v,
+        // Narrower than the unit (a pinned centre or Q): kept exactly.
+        None if range.max - range.min < unit => v.clamp(range.min, range.max),
+        None => Range {
+            step: Some(unit),
+            ..range
+        }
+        .snap(v),
+    };
     for (b, s) in bands.iter_mut().zip(slots) {
-        if s.freq_hz.step.is_none() {
-            b.freq_hz = round(b.freq_hz, 0.01).clamp(s.freq_hz.min, s.freq_hz.max);
-        }
-        if s.gain_db.step.is_none() {
-            b.gain_db = round(b.gain_db, 0.01).clamp(s.gain_db.min, s.gain_db.max);
-        }
-        if s.q.step.is_none() {
-            b.q = round(b.q, 0.001).clamp(s.q.min, s.q.max);
-        }
+        b.freq_hz = shown(s.freq_hz, 0.01, b.freq_hz);
+        b.gain_db = shown(s.gain_db, 0.01, b.gain_db);
+        b.q = shown(s.q, 0.001, b.q);
     }
 }

@@ -7,7 +7,6 @@
 //! device's band count, filter kinds, value ranges and steps exactly.
 
 pub mod correction;
-pub mod save;
 
 use std::f64::consts::SQRT_2;
 use std::time::{Duration, Instant};

@@ -165,7 +165,7 @@ fn device_fits_always_respect_the_device() {
                 );
             }
             // Saved and read back, it is a valid profile.
-            let text = save::profile_toml(p, None);
+            let text = p.to_toml(None, None);
             let back = EqProfile::parse(&text, std::path::Path::new("d.toml"), 44_100).unwrap();
             assert!(
                 back.bands().iter().all(|b| device.holds(b)),

@@ -3,6 +3,7 @@
 pub mod device;
 pub mod device_fit;
 pub mod profile;
+mod profile_toml;
 
 pub use device::{DeviceSpec, Layout, Range};
 pub use profile::{

@@ -224,7 +224,7 @@ impl EqProfile {
 impl EqProfile {
     /// The preamp that keeps this profile (its own preamp aside) from boosting above 0 dB,
     /// rounded down to 0.1 dB or to the step of `range`, never above 0 dB, within `range`
-    /// when given.
+    /// when given; the number nearest that decimal, as a profile file shows it.
     pub fn safe_preamp_db(&self, rate: u32, range: Option<Range>) -> f64 {
         let flat = EqProfile {
             preamp_db: 0.0,
@@ -236,14 +236,15 @@ impl EqProfile {
             .into_iter()
             .filter_map(|r| flat.max_gain_db(r))
             .fold(0.0f64, f64::max);
-        let step = range.and_then(|r| r.step).unwrap_or(0.1);
+        let range = range.unwrap_or(Range::new(f64::NEG_INFINITY, 0.0));
+        let step = range.step.unwrap_or(0.1);
         // Round the headroom up to whole steps (a tiny epsilon keeps 3.0 from becoming 3.1).
         let steps = ((peak / step) - 1e-9).ceil().max(0.0);
-        let preamp = -(steps * step);
-        match range {
-            Some(r) => r.floor(preamp),
-            None => preamp,
+        Range {
+            step: Some(step),
+            ..range
         }
+        .floor(-(steps * step))
     }
 }
 
