@@ -41,8 +41,8 @@ fn bench(c: &mut Criterion) {
         })
     });
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let treble = EqProfile::load(&root.join("presets/eq/treble-tame.toml"), EXPORT_RATE).unwrap();
-    let ten = EqProfile::load(&root.join("presets/eq/bench-10-band.toml"), EXPORT_RATE).unwrap();
+    let treble = EqProfile::load(&root.join("presets/eq/treble-tame.toml")).unwrap();
+    let ten = EqProfile::load(&root.join("presets/eq/bench-10-band.toml")).unwrap();
     let graphic10 = iemlab::preset::device::find("graphic10").unwrap();
     let rockbox = export::find("rockbox").unwrap();
     let curve = root.join("tests/data/presets/Example IEM GraphicEQ.txt");

@@ -32,7 +32,7 @@ fn iemlab() -> Command {
 }
 
 fn shipped(name: &str) -> EqProfile {
-    EqProfile::load(&repo(&format!("presets/eq/{name}.toml")), EXPORT_RATE).unwrap()
+    EqProfile::load(&repo(&format!("presets/eq/{name}.toml"))).unwrap()
 }
 
 fn golden_path(profile: &str, format: &export::Format) -> PathBuf {
@@ -294,6 +294,7 @@ fn inside(device: &device::DeviceSpec) -> EqProfile {
         name: format!("inside {}", device.id),
         preamp_db: device.preamp_db.snap(-3.0),
         shape: EqShape::Parametric(bands),
+        origin: None,
     }
 }
 
@@ -487,7 +488,7 @@ fn an_imported_profile_is_saved_and_loads() {
             "read as Equalizer APO parametric, 5 bands, preamp -4.1 dB",
         ));
     iemlab().arg("check").arg(&dest).assert().success();
-    let loaded = EqProfile::load(&dest, EXPORT_RATE).unwrap();
+    let loaded = EqProfile::load(&dest).unwrap();
     assert_eq!(loaded.bands()[1], BandSpec::peaking(212.0, -1.8, 0.85));
     iemlab()
         .arg("import")

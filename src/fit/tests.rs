@@ -166,7 +166,7 @@ fn device_fits_always_respect_the_device() {
             }
             // Saved and read back, it is a valid profile.
             let text = p.to_toml(None, None);
-            let back = EqProfile::parse(&text, std::path::Path::new("d.toml"), 44_100).unwrap();
+            let back = EqProfile::parse(&text, std::path::Path::new("d.toml")).unwrap();
             assert!(
                 back.bands().iter().all(|b| device.holds(b)),
                 "{}",
@@ -183,6 +183,7 @@ fn refit_turns_any_profile_into_one_the_device_holds() {
         name: "ten".into(),
         preamp_db: -7.0,
         shape: EqShape::Parametric(random_bands(&mut rng, 10)),
+        origin: None,
     };
     let freqs = LogGrid::STANDARD.freqs();
     let grid = ResponseGrid::new(&freqs, 48_000.0);
@@ -252,6 +253,7 @@ fn preamp_keeps_the_profile_from_boosting() {
         name: "b".into(),
         preamp_db: 0.0,
         shape: EqShape::Parametric(vec![BandSpec::peaking(1000.0, 4.04, 1.0)]),
+        origin: None,
     };
     assert!((p.safe_preamp_db(48_000, None) + 4.1).abs() < 1e-9);
     let r = Range::stepped(-3.0, 0.0, 0.5);

@@ -34,6 +34,7 @@ impl Held {
             name: self.name.clone(),
             preamp_db: self.preamp_db,
             shape: EqShape::Parametric(self.bands()),
+            origin: None,
         }
     }
 
@@ -392,6 +393,7 @@ mod tests {
             name: "t".into(),
             preamp_db,
             shape: EqShape::Parametric(bands),
+            origin: None,
         }
     }
 

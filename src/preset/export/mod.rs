@@ -13,8 +13,8 @@ mod camilla;
 pub use approximate::{Held, approximate, curve_db};
 
 use crate::eq::ResponseGrid;
-use crate::preset::EqProfile;
 use crate::preset::device::{self, DeviceSpec};
+use crate::preset::{EqProfile, ProfileError};
 
 /// Sample rate the deviation is measured at (the usual DAP and DAC rate).
 pub const EXPORT_RATE: u32 = 48_000;
@@ -140,13 +140,8 @@ pub enum ExportError {
     #[error("unknown format '{0}'; formats: {list}", list = ids().join(", "))]
     UnknownFormat(String),
     /// The profile cannot run as given (a band beyond Nyquist at the export rate).
-    #[error("{name}: {message}")]
-    Profile {
-        /// Profile name.
-        name: String,
-        /// What is wrong.
-        message: String,
-    },
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
     /// The closest the format can hold is further from the profile than allowed.
     #[error(
         "{format} cannot hold '{name}' within {tolerance_db} dB: the closest it holds is \
@@ -214,13 +209,9 @@ pub fn deviation(
     sample_rate: u32,
 ) -> Result<(f64, f64), ExportError> {
     let rate = f64::from(sample_rate);
-    let invalid = |message| ExportError::Profile {
-        name: profile.name.clone(),
-        message,
-    };
     // Both must be runnable at this rate, or their responses would be fiction.
-    profile.chain(sample_rate).map_err(invalid)?;
-    held.profile().chain(sample_rate).map_err(invalid)?;
+    profile.check_rate(sample_rate)?;
+    held.profile().check_rate(sample_rate)?;
     // Both sides are evaluated the same way (sum of per-band dB), so settings held exactly
     // give zero.
     let grid = ResponseGrid::standard(rate);

@@ -99,6 +99,7 @@ pub(super) fn parse(
                 name: name.into(),
                 preamp_db: preamp,
                 shape: EqShape::Parametric(bands.into_iter().map(|(_, b)| b).collect()),
+                origin: None,
             },
             "Equalizer APO parametric",
             notes,
@@ -270,6 +271,7 @@ fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile
         name: name.into(),
         preamp_db: preamp + level,
         shape: EqShape::Parametric(bands),
+        origin: None,
     };
     let deviation = grid
         .bands_db_or_flat(&profile.bands())

@@ -12,7 +12,7 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
-use crate::preset::{DEFAULT_CHECK_RATE, EqProfile};
+use crate::preset::EqProfile;
 use crate::problem::{ReadError, decode_lossy, read_bounded};
 
 /// A profile read from another program's preset.
@@ -93,11 +93,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
     };
     // Read back through the profile parser: the same validation as any profile file.
     let toml = profile_toml(&profile, path, format);
-    let checked =
-        EqProfile::parse(&toml, path, DEFAULT_CHECK_RATE).map_err(|e| ImportError::File {
-            path: path.to_path_buf(),
-            message: format!("the imported profile is not valid: {e}"),
-        })?;
+    let checked = EqProfile::parse(&toml, path).map_err(|e| ImportError::File {
+        path: path.to_path_buf(),
+        message: format!("the imported profile is not valid: {e}"),
+    })?;
     Ok(Imported {
         profile: checked,
         format,
