@@ -1,6 +1,23 @@
 //! A closed range of allowed values with an optional step: what a device or a fit allows for
 //! a band's frequency, gain or Q, and the snapping of values onto it.
 
+use crate::dsp::BandSpec;
+
+/// `band` with its frequency, gain (for kinds that have one) and Q snapped onto these ranges
+/// and their steps: what a device or a fitting slot holds of it.
+pub fn snap_band(band: &BandSpec, freq_hz: Range, gain_db: Range, q: Range) -> BandSpec {
+    BandSpec {
+        kind: band.kind,
+        freq_hz: freq_hz.snap(band.freq_hz),
+        gain_db: if band.kind.has_gain() {
+            gain_db.snap(band.gain_db)
+        } else {
+            band.gain_db
+        },
+        q: q.snap(band.q),
+    }
+}
+
 /// A closed range of allowed values with an optional quantisation step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Range {

@@ -12,7 +12,7 @@ use crate::dsp::{BandSpec, Coeffs, FilterKind};
 
 use super::goal::Goal;
 use super::linalg::solve;
-use super::range::Range;
+use super::range::{Range, snap_band};
 use super::response::ResponseGrid;
 
 /// Dot product with four independent sums, so the compiler can keep them in SIMD lanes
@@ -62,18 +62,18 @@ impl Slot {
         }
     }
 
-    /// `band` snapped onto this slot's ranges and steps.
+    /// `band` snapped onto this slot's ranges and steps, with the slot's kind.
     pub fn snap(&self, band: &BandSpec) -> BandSpec {
-        BandSpec {
+        let band = BandSpec {
             kind: self.kind,
-            freq_hz: self.freq_hz.snap(band.freq_hz),
             gain_db: if self.kind.has_gain() {
-                self.gain_db.snap(band.gain_db)
+                band.gain_db
             } else {
                 0.0
             },
-            q: self.q.snap(band.q),
-        }
+            ..*band
+        };
+        snap_band(&band, self.freq_hz, self.gain_db, self.q)
     }
 }
 

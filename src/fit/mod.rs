@@ -11,7 +11,7 @@ pub mod correction;
 use std::f64::consts::SQRT_2;
 use std::time::{Duration, Instant};
 
-use crate::dsp::{BandError, ISO_BANDS_HZ};
+use crate::dsp::ISO_BANDS_HZ;
 use crate::eq::graphic::{GRAPHIC_GAIN, graphic_slots};
 use crate::eq::peq::default_slots;
 use crate::eq::{Goal, ResponseGrid, fit_bands};
@@ -34,34 +34,12 @@ pub enum EqLayout<'a> {
 /// Why a fit could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum FitError {
-    /// A band of the profile to refit cannot run at the rate.
-    #[error("band {index}: {source}", index = .index + 1)]
-    Band {
-        /// 0-based band index.
-        index: usize,
-        /// Why.
-        source: BandError,
-    },
-    /// The device cannot take this fit.
-    #[error("{device}: {message}")]
-    Device {
-        /// Device name.
-        device: &'static str,
-        /// Why.
-        message: String,
-    },
+    /// The device cannot take this fit, or a band cannot run at the rate.
+    #[error(transparent)]
+    Device(#[from] DeviceFitError),
     /// The rate or the request leaves nothing to fit.
     #[error("cannot fit: {0}")]
     Request(String),
-}
-
-impl From<DeviceFitError> for FitError {
-    fn from(e: DeviceFitError) -> Self {
-        match e {
-            DeviceFitError::Band { index, source } => FitError::Band { index, source },
-            DeviceFitError::Device { device, message } => FitError::Device { device, message },
-        }
-    }
 }
 
 /// How close a fit came, and how long it took.
@@ -151,7 +129,7 @@ pub fn fit(goal: &Goal, layout: EqLayout<'_>, rate: u32, name: &str) -> Result<F
     profile.preamp_db = profile.safe_preamp_db(rate, preamp_range);
     let achieved = grid
         .bands_db(&profile.bands())
-        .map_err(|source| FitError::Band { index: 0, source })?;
+        .map_err(|source| DeviceFitError::Band { index: 0, source })?;
     let report = report(&goal, &achieved, start.elapsed());
     Ok(Fitted { profile, report })
 }

@@ -5,6 +5,7 @@
 
 use crate::dsp::{BandSpec, FilterKind, ISO_BANDS_HZ};
 pub use crate::eq::Range;
+use crate::eq::range::snap_band;
 
 /// How a format lays out its bands.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,16 +88,7 @@ impl DeviceSpec {
 
     /// `band` with frequency, gain and Q snapped into the device's ranges and steps.
     pub fn snap(&self, band: &BandSpec) -> BandSpec {
-        BandSpec {
-            kind: band.kind,
-            freq_hz: self.freq_hz.snap(band.freq_hz),
-            gain_db: if band.kind.has_gain() {
-                self.gain_db.snap(band.gain_db)
-            } else {
-                band.gain_db
-            },
-            q: self.q.snap(band.q),
-        }
+        snap_band(band, self.freq_hz, self.gain_db, self.q)
     }
 
     /// Whether a parametric band list fits the slots as it stands (types and count; values are

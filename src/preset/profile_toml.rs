@@ -64,14 +64,7 @@ impl EqProfile {
     /// in messages and in the profile's [`Origin`].
     pub fn parse(text: &str, path: &Path) -> Result<Self, ProfileError> {
         let (profile, problems) = parse_all(text, path)?;
-        if problems.is_empty() {
-            Ok(profile)
-        } else {
-            Err(ProfileError::Invalid {
-                path: path.to_path_buf(),
-                problems,
-            })
-        }
+        valid(profile, problems, path)
     }
 
     /// Reads the profile at `path` and reports every problem, those of playing it at
@@ -96,10 +89,10 @@ impl EqProfile {
         if let Some(d) = description {
             out.push_str(&format!("description = {}\n", quoted(d)));
         }
-        out.push_str(&format!("preamp_db = {}\n", number(self.preamp_db)));
+        out.push_str(&format!("preamp_db = {}\n", exact(self.preamp_db)));
         match &self.shape {
             EqShape::Graphic(gains) => {
-                let values: Vec<String> = gains.iter().map(|&g| number(g)).collect();
+                let values: Vec<String> = gains.iter().map(|&g| exact(g)).collect();
                 out.push_str(&format!(
                     "graphic = {{ gains_db = [{}] }}\n",
                     values.join(", ")
@@ -110,15 +103,15 @@ impl EqProfile {
                 out.push_str("bands = [\n");
                 for b in bands {
                     let gain = if b.kind.has_gain() {
-                        format!(", gain_db = {}", number(b.gain_db))
+                        format!(", gain_db = {}", exact(b.gain_db))
                     } else {
                         String::new()
                     };
                     out.push_str(&format!(
                         "  {{ type = \"{}\", freq_hz = {}{gain}, q = {} }},\n",
                         b.kind.name(),
-                        number(b.freq_hz),
-                        number(b.q)
+                        exact(b.freq_hz),
+                        exact(b.q)
                     ));
                 }
                 out.push_str("]\n");
@@ -152,6 +145,15 @@ fn check_text(text: &str, path: &Path, sample_rate: u32) -> Result<EqProfile, Pr
         }
     }
     problems.sort_by(|a, b| (a.line, &a.field).cmp(&(b.line, &b.field)));
+    valid(profile, problems, path)
+}
+
+/// `profile` if no problem was found, else every problem.
+fn valid(
+    profile: EqProfile,
+    problems: Vec<Problem>,
+    path: &Path,
+) -> Result<EqProfile, ProfileError> {
     if problems.is_empty() {
         Ok(profile)
     } else {
@@ -406,10 +408,15 @@ fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// A number exactly (shortest round-trip text), integral values without a fraction, never
-/// "-0".
-fn number(v: f64) -> String {
-    if v == 0.0 { "0".into() } else { format!("{v}") }
+/// `value` exactly (the shortest text that reads back as the same f64; integral values
+/// without a fraction), never "-0": how profile files and the exact export formats write
+/// numbers.
+pub(crate) fn exact(value: f64) -> String {
+    if value == 0.0 {
+        "0".into()
+    } else {
+        format!("{value}")
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod approximate;
 mod apps;
 mod camilla;
 
+pub(crate) use crate::preset::profile_toml::exact;
 pub use approximate::{Held, approximate, curve_db};
 
 use crate::eq::ResponseGrid;
@@ -303,15 +304,6 @@ pub(crate) fn number(value: f64, decimals: usize, min_decimals: usize) -> String
         text.remove(0);
     }
     text
-}
-
-/// `value` exactly (shortest text that reads back as the same f64), never "-0".
-pub(crate) fn exact(value: f64) -> String {
-    if value == 0.0 {
-        "0".into()
-    } else {
-        format!("{value}")
-    }
 }
 
 #[cfg(test)]
