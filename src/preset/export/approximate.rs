@@ -4,6 +4,7 @@
 use crate::dsp::{BandSpec, FilterKind};
 use crate::eq::graphic::fit_gains;
 use crate::eq::{Goal, ResponseGrid};
+use crate::fr::grid::interpolate;
 use crate::preset::device::{DeviceSpec, Layout};
 use crate::preset::profile::{EqProfile, EqShape};
 
@@ -47,31 +48,13 @@ impl Held {
             db.iter_mut().for_each(|v| *v += self.preamp_db);
             db
         } else {
+            let (freqs, db): (Vec<f64>, Vec<f64>) = self.curve.iter().copied().unzip();
             grid.freqs_hz
                 .iter()
-                .map(|&f| curve_db(&self.curve, f))
+                .map(|&f| interpolate(&freqs, &db, f))
                 .collect()
         }
     }
-}
-
-/// The curve through (Hz, dB) `nodes` at `freq_hz`, linear in dB over log frequency, flat
-/// beyond the first and last node. `nodes` must rise in frequency.
-pub fn curve_db(nodes: &[(f64, f64)], freq_hz: f64) -> f64 {
-    let Some(&(first_f, first_g)) = nodes.first() else {
-        return 0.0;
-    };
-    if freq_hz <= first_f {
-        return first_g;
-    }
-    for pair in nodes.windows(2) {
-        let ((f0, g0), (f1, g1)) = (pair[0], pair[1]);
-        if freq_hz <= f1 {
-            let t = (freq_hz / f0).ln() / (f1 / f0).ln();
-            return g0 + t * (g1 - g0);
-        }
-    }
-    nodes[nodes.len() - 1].1
 }
 
 /// `profile` refitted by [`crate::preset::device_fit::refit`] into slots the device holds, and its preamp;
@@ -458,6 +441,7 @@ mod tests {
         let at = |f: f64| held.curve.iter().find(|n| n.0 == f).unwrap().1;
         assert_eq!(at(20.0), -6.0);
         assert!((at(977.0) - 0.0).abs() < 0.11);
-        assert!((curve_db(&held.curve, 10.0) + 6.0).abs() < 1e-12);
+        let flat_below = held.response_db(&ResponseGrid::new(&[10.0], 48_000.0));
+        assert!((flat_below[0] + 6.0).abs() < 1e-12);
     }
 }

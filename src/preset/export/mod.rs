@@ -11,7 +11,7 @@ mod apps;
 mod camilla;
 
 pub(crate) use crate::preset::profile_toml::exact;
-pub use approximate::{Held, approximate, curve_db};
+pub use approximate::{Held, approximate};
 
 use crate::eq::ResponseGrid;
 use crate::preset::device::{self, DeviceSpec};

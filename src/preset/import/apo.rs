@@ -9,7 +9,8 @@ use std::path::Path;
 use crate::dsp::{BandSpec, FilterKind};
 use crate::eq::graphic::fit_gains;
 use crate::eq::{Goal, Range, ResponseGrid};
-use crate::preset::export::{EXPORT_RATE, curve_db};
+use crate::fr::grid::interpolate;
+use crate::preset::export::EXPORT_RATE;
 use crate::preset::import::{ImportError, q_from_bandwidth, q_from_shelf_slope};
 use crate::preset::profile::{EqProfile, EqShape};
 use crate::problem::clip_quoted;
@@ -244,7 +245,12 @@ const THIRD_OCTAVE_Q: f64 = 1.4;
 fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile, f64) {
     let rate = f64::from(EXPORT_RATE);
     let grid = ResponseGrid::standard(rate);
-    let curve: Vec<f64> = grid.freqs_hz.iter().map(|&f| curve_db(nodes, f)).collect();
+    let (node_freqs, node_db): (Vec<f64>, Vec<f64>) = nodes.iter().copied().unzip();
+    let curve: Vec<f64> = grid
+        .freqs_hz
+        .iter()
+        .map(|&f| interpolate(&node_freqs, &node_db, f))
+        .collect();
     let level: f64 = curve.iter().sum::<f64>() / grid.len() as f64;
     let level = (level * 100.0).round() / 100.0;
     let target: Vec<f64> = curve.iter().map(|v| v - level).collect();
