@@ -1,7 +1,6 @@
 //! Profile files (`presets/eq/*.toml`): reading them with every problem located by line and
-//! field, and writing them (what `iemlab fit` saves and what `iemlab import` converts presets
-//! to; [`crate::atomic_file`] writes the text). Reading checks everything that does not
-//! depend on the sample rate; [`EqProfile::chain`] checks the rest.
+//! field, and writing them (`write.rs`). Reading checks everything that does not depend on
+//! the sample rate; [`EqProfile::chain`] checks the rest.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -17,6 +16,10 @@ use super::profile::{
     EqProfile, EqShape, MAX_GAIN_DB, MAX_Q, MIN_FREQ_HZ, MIN_Q, Origin, PROFILE_VERSION,
     ProfileError,
 };
+
+mod write;
+
+pub(crate) use write::exact;
 
 /// Profile files larger than this are refused before parsing (a real one is a few KB).
 const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -71,53 +74,6 @@ impl EqProfile {
     /// `sample_rate` Hz included (what `iemlab check --rate` lists), in file order.
     pub fn check(path: &Path, sample_rate: u32) -> Result<Self, ProfileError> {
         check_text(&read(path)?, path, sample_rate)
-    }
-
-    /// The profile as the text of a profile file: `comment` as a `#` line first (where it came
-    /// from), `description` as the file's description field (how it was made). Every number is
-    /// written exactly, the shortest text that reads back as the same value, so the file loads
-    /// as this very profile.
-    pub fn to_toml(&self, comment: Option<&str>, description: Option<&str>) -> String {
-        let mut out = String::new();
-        if let Some(c) = comment {
-            out.push_str(&format!("# {c}\n"));
-        }
-        out.push_str(&format!(
-            "version = {PROFILE_VERSION}\nname = {}\n",
-            quoted(&self.name)
-        ));
-        if let Some(d) = description {
-            out.push_str(&format!("description = {}\n", quoted(d)));
-        }
-        out.push_str(&format!("preamp_db = {}\n", exact(self.preamp_db)));
-        match &self.shape {
-            EqShape::Graphic(gains) => {
-                let values: Vec<String> = gains.iter().map(|&g| exact(g)).collect();
-                out.push_str(&format!(
-                    "graphic = {{ gains_db = [{}] }}\n",
-                    values.join(", ")
-                ));
-            }
-            EqShape::Parametric(bands) if bands.is_empty() => out.push_str("bands = []\n"),
-            EqShape::Parametric(bands) => {
-                out.push_str("bands = [\n");
-                for b in bands {
-                    let gain = if b.kind.has_gain() {
-                        format!(", gain_db = {}", exact(b.gain_db))
-                    } else {
-                        String::new()
-                    };
-                    out.push_str(&format!(
-                        "  {{ type = \"{}\", freq_hz = {}{gain}, q = {} }},\n",
-                        b.kind.name(),
-                        exact(b.freq_hz),
-                        exact(b.q)
-                    ));
-                }
-                out.push_str("]\n");
-            }
-        }
-        out
     }
 }
 
@@ -403,229 +359,5 @@ fn check_gain(
     }
 }
 
-/// A TOML string literal.
-fn quoted(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
-}
-
-/// `value` exactly (the shortest text that reads back as the same f64; integral values
-/// without a fraction), never "-0": how profile files and the exact export formats write
-/// numbers.
-pub(crate) fn exact(value: f64) -> String {
-    if value == 0.0 {
-        "0".into()
-    } else {
-        format!("{value}")
-    }
-}
-
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-mod tests {
-    use super::*;
-    use crate::dsp::BandSpec;
-
-    fn parse(text: &str) -> Result<EqProfile, ProfileError> {
-        EqProfile::parse(text, Path::new("x.toml"))
-    }
-
-    fn problems(text: &str) -> Vec<Problem> {
-        match parse(text) {
-            Err(ProfileError::Invalid { problems, .. }) => problems,
-            other => panic!("expected problems, got {other:?}"),
-        }
-    }
-
-    /// What `iemlab check` lists for `text` at 44.1 kHz.
-    fn checked(text: &str) -> Vec<Problem> {
-        match check_text(text, Path::new("x.toml"), 44_100) {
-            Err(ProfileError::Invalid { problems, .. }) => problems,
-            other => panic!("expected problems, got {other:?}"),
-        }
-    }
-
-    const GOOD: &str = r#"version = 1
-name = "test"
-preamp_db = -3.5
-bands = [
-  { type = "low_shelf", freq_hz = 105, gain_db = 4.0, q = 0.7 },
-  { type = "peaking", freq_hz = 6000, gain_db = -3.0, q = 4 },
-  { type = "high_pass", freq_hz = 15 },
-]
-"#;
-
-    #[test]
-    fn reads_a_parametric_profile() {
-        let p = parse(GOOD).unwrap();
-        assert_eq!(p.name, "test");
-        assert_eq!(p.preamp_db, -3.5);
-        let bands = p.bands();
-        assert_eq!(bands.len(), 3);
-        assert_eq!(bands[1], BandSpec::peaking(6000.0, -3.0, 4.0));
-        assert_eq!(bands[2].kind, FilterKind::HighPass);
-        assert_eq!(bands[2].q, DEFAULT_SHELF_Q);
-        let chain = p.chain(48_000).unwrap();
-        assert_eq!(chain.len(), 3);
-        assert!((chain.response_db(6000.0) - (-3.5 - 3.0)).abs() < 0.2);
-    }
-
-    #[test]
-    fn reads_a_graphic_profile() {
-        let p = parse(
-            "version = 1\nname = \"g\"\npreamp_db = -6\ngraphic = { gains_db = [6, 5, 4, 0, 0, 0, -1, -2, 0, 1] }\n",
-        )
-        .unwrap();
-        assert_eq!(
-            p.shape,
-            EqShape::Graphic([6., 5., 4., 0., 0., 0., -1., -2., 0., 1.])
-        );
-        assert_eq!(p.bands().len(), 10);
-    }
-
-    #[test]
-    fn out_of_range_values_name_line_and_field() {
-        let text = GOOD
-            .replace("freq_hz = 6000", "freq_hz = 30000")
-            .replace("q = 4 }", "q = -1 }");
-        // Loading does not know the rate: only the Q is wrong.
-        let p = problems(&text);
-        assert_eq!(p.len(), 1, "{p:?}");
-        assert_eq!((p[0].line, p[0].field.as_str()), (6, "bands[1].q"));
-        // Checked at a rate, both, in file order.
-        let p = checked(&text);
-        assert_eq!(p.len(), 2, "{p:?}");
-        assert_eq!((p[0].line, p[0].field.as_str()), (6, "bands[1].freq_hz"));
-        assert!(p[0].message.contains("30000"), "{}", p[0].message);
-        assert!(
-            p[0].message.contains("Nyquist at 44100 Hz"),
-            "{}",
-            p[0].message
-        );
-        assert_eq!((p[1].line, p[1].field.as_str()), (6, "bands[1].q"));
-        // A frequency refused on loading is listed once.
-        let p = checked(&GOOD.replace("freq_hz = 6000", "freq_hz = 0"));
-        assert_eq!(p.len(), 1, "{p:?}");
-    }
-
-    #[test]
-    fn unknown_fields_and_types_are_refused_with_line() {
-        let p = problems(&GOOD.replace("q = 0.7 }", "q = 0.7, gian_db = 1 }"));
-        assert_eq!(p[0].line, 5);
-        assert!(p[0].message.contains("gian_db"), "{}", p[0].message);
-        let p = problems(&GOOD.replace("\"peaking\"", "\"peak\""));
-        assert_eq!(p[0].line, 6);
-        assert!(p[0].message.contains("peak"));
-    }
-
-    #[test]
-    fn gain_limits_and_version_are_checked() {
-        let p = problems(
-            &GOOD
-                .replace("gain_db = 4.0", "gain_db = 31")
-                .replace("version = 1", "version = 2"),
-        );
-        let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(fields, ["version", "bands[0].gain_db"]);
-        let p = problems(&GOOD.replace("gain_db = 4.0", "gain_db = nan"));
-        assert!(p[0].message.contains("NaN"), "{}", p[0].message);
-    }
-
-    #[test]
-    fn gain_on_a_pass_filter_is_refused() {
-        let p = problems(&GOOD.replace(
-            "{ type = \"high_pass\", freq_hz = 15 }",
-            "{ type = \"high_pass\", freq_hz = 15, gain_db = 3 }",
-        ));
-        assert_eq!(p[0].field, "bands[2].gain_db");
-    }
-
-    #[test]
-    fn graphic_needs_ten_values_and_no_bands() {
-        let p =
-            problems("version = 1\nname = \"g\"\npreamp_db = 0\ngraphic = { gains_db = [1, 2] }\n");
-        assert_eq!((p[0].line, p[0].field.as_str()), (4, "graphic.gains_db"));
-        let p = problems("version = 1\nname = \"g\"\npreamp_db = 0\n");
-        assert!(p[0].message.contains("no filters"));
-    }
-
-    #[test]
-    fn errors_display_with_path_and_line() {
-        let err = parse(&GOOD.replace("freq_hz = 6000", "freq_hz = 0")).unwrap_err();
-        let msg = err.to_string();
-        assert!(msg.starts_with("x.toml:6: bands[1].freq_hz: 0 Hz"), "{msg}");
-    }
-
-    #[test]
-    fn vanishing_frequency_and_q_are_refused() {
-        // Found by fuzzing: a band at 1e-320 Hz (or Q 1e-320) passed `> 0` and made the
-        // response NaN.
-        let p = problems(&GOOD.replace("freq_hz = 6000", "freq_hz = 1e-320"));
-        assert_eq!(p[0].field, "bands[1].freq_hz");
-        let p = problems(&GOOD.replace("q = 4 }", "q = 1e-320 }"));
-        assert_eq!(p[0].field, "bands[1].q");
-        assert!(
-            p[0].message.contains("smallest q, 0.01"),
-            "{}",
-            p[0].message
-        );
-    }
-
-    #[test]
-    fn thousands_of_bands_are_one_problem() {
-        let band = "  { type = \"peaking\", freq_hz = 1000, gain_db = 1, q = 1 },\n";
-        let text = format!(
-            "version = 1\nname = \"many\"\npreamp_db = 0\nbands = [\n{}]\n",
-            band.repeat(10_000)
-        );
-        let start = std::time::Instant::now();
-        let p = problems(&text);
-        assert!(start.elapsed().as_secs_f64() < 2.0);
-        assert_eq!(p.len(), 1, "{:?}", &p[..3]);
-        assert!(p[0].message.starts_with("10000 bands"), "{}", p[0].message);
-    }
-
-    #[test]
-    fn written_profiles_read_back_identically() {
-        let p = EqProfile {
-            name: "Fit \"quoted\"".into(),
-            preamp_db: -4.3,
-            shape: EqShape::Parametric(vec![
-                BandSpec {
-                    kind: FilterKind::LowShelf,
-                    freq_hz: 105.0,
-                    gain_db: 3.25,
-                    q: 0.7,
-                },
-                BandSpec::peaking(1234.56, -2.5, std::f64::consts::SQRT_2),
-                BandSpec {
-                    kind: FilterKind::HighPass,
-                    freq_hz: 15.0,
-                    gain_db: 0.0,
-                    q: 0.5,
-                },
-            ]),
-            origin: None,
-        };
-        let text = p.to_toml(Some("made by hand"), Some("fitted"));
-        assert!(text.starts_with("# made by hand\nversion = 1\n"), "{text}");
-        assert!(text.contains("q = 1.4142135623730951 }"), "{text}");
-        assert!(
-            text.contains("{ type = \"high_pass\", freq_hz = 15, q = 0.5 }"),
-            "{text}"
-        );
-        let back = EqProfile::parse(&text, Path::new("x.toml")).unwrap();
-        assert_eq!(back, p);
-        let g = EqProfile {
-            name: "g".into(),
-            preamp_db: -0.0,
-            shape: EqShape::Graphic([1.5, 0.0, -2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 12.0]),
-            origin: None,
-        };
-        let text = g.to_toml(None, None);
-        assert!(text.contains("preamp_db = 0\n"), "{text}");
-        let back = EqProfile::parse(&text, Path::new("g.toml"));
-        assert_eq!(back.unwrap(), g);
-        let empty = EqProfile::flat().to_toml(None, None);
-        assert!(empty.ends_with("bands = []\n"), "{empty}");
-    }
-}
+mod tests;
