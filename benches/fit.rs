@@ -1,6 +1,9 @@
 //! Fit time: a 10-band parametric fit, a graphic fit and a Qudelix 5K device fit of a real
 //! measurement (Crimson L, REW export) to the Harman in-ear 2019 target at 48 kHz — the
 //! figure to track is milliseconds per fit (AutoEQ takes about a second per PEQ fit).
+//! Also the least-squares fits outside `iemlab fit`: exporting a parametric profile to the
+//! ISO graphic EQ (ten gains), exporting 10 bands to Rockbox's fixed slots (drop and re-set
+//! gains, and a refit by the fitter), and importing a `GraphicEQ:` curve (31 gains).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -8,6 +11,8 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use iemlab::fit::{CorrectionOptions, EqLayout, correction, fit};
 use iemlab::fr::{FrCurve, target};
+use iemlab::preset::EqProfile;
+use iemlab::preset::export::{self, EXPORT_RATE, approximate::approximate};
 
 fn bench(c: &mut Criterion) {
     let measured =
@@ -34,6 +39,21 @@ fn bench(c: &mut Criterion) {
             )
             .unwrap()
         })
+    });
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let treble = EqProfile::load(&root.join("presets/eq/treble-tame.toml")).unwrap();
+    let ten = EqProfile::load(&root.join("presets/eq/bench-10-band.toml")).unwrap();
+    let graphic10 = iemlab::preset::device::find("graphic10").unwrap();
+    let rockbox = export::find("rockbox").unwrap();
+    let curve = root.join("tests/data/presets/Example IEM GraphicEQ.txt");
+    group.bench_function("export_graphic10", |b| {
+        b.iter(|| approximate(black_box(&treble), graphic10, EXPORT_RATE))
+    });
+    group.bench_function("export_rockbox", |b| {
+        b.iter(|| export::export(black_box(&ten), rockbox, 1.0).unwrap())
+    });
+    group.bench_function("import_curve", |b| {
+        b.iter(|| iemlab::preset::import::import_file(black_box(&curve)).unwrap())
     });
     group.finish();
 }

@@ -74,7 +74,6 @@ fn bench_pipeline(c: &mut Criterion) {
     }
     let profile = EqProfile::load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/eq/bench-10-band.toml"),
-        48_000,
     )
     .unwrap();
     for (name, rate) in [

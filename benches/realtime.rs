@@ -26,7 +26,7 @@ fn profile(name: &str) -> EqProfile {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("presets/eq")
         .join(name);
-    EqProfile::load(&path, RATE).expect("shipped profile")
+    EqProfile::load(&path).expect("shipped profile")
 }
 
 /// CPU time this thread has used: unlike wall time, it leaves out time the scheduler gave

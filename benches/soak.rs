@@ -76,7 +76,7 @@ fn main() {
     let entries = seconds.div_ceil(60).max(1) as usize;
     let tracks = vec![TrackSource::new(Some(track.clone())); entries];
     let presets = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/eq");
-    let a = EqProfile::load(&presets.join("bench-10-band.toml"), RATE).expect("profile");
+    let a = EqProfile::load(&presets.join("bench-10-band.toml")).expect("profile");
     // B: the same ten bands with the gains mirrored, so every band changes at each switch.
     let mirrored = std::fs::read_to_string(presets.join("bench-10-band.toml"))
         .expect("profile")
@@ -84,7 +84,7 @@ fn main() {
         .replace("gain_db = --", "gain_db = ");
     let b_path = dir.path().join("mirrored.toml");
     std::fs::write(&b_path, mirrored).expect("temp profile");
-    let b = EqProfile::load(&b_path, RATE).expect("profile");
+    let b = EqProfile::load(&b_path).expect("profile");
 
     // Load: one spinning thread per core, at the same priority as playback.
     let cores = std::env::var("IEMLAB_SOAK_LOAD_THREADS")

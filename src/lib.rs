@@ -2,7 +2,9 @@
 //!
 //! Layers (dependencies point down only):
 //! - L1 [`dsp`]: biquads, EQ chains, gain ramps and crossfades; no I/O, no allocation in `process`.
-//! - L2 [`decode`], [`resample`], [`preset`], [`material`]: files and signals to f32 frames and EQ profiles.
+//! - L2 [`decode`], [`resample`], [`preset`], [`material`]: files and signals to f32 frames and EQ profiles;
+//!   [`fr`] measurements, [`fit`] EQ fitting, both on [`eq`] (the fitter and band responses
+//!   that `fit` and `preset` share, below both).
 //! - L3 [`render`]: the offline pipeline (decode → resample → EQ → WAV).
 //! - L4 [`cli`]: the `iemlab` command line.
 
@@ -17,6 +19,7 @@ pub mod contain;
 pub mod decode;
 pub mod dsp;
 pub mod engine;
+pub mod eq;
 pub mod fit;
 pub mod fr;
 pub mod interrupt;

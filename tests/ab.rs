@@ -528,3 +528,43 @@ fn ab_rejects_bad_options_with_exit_code_2() {
             .stderr(predicate::str::contains(msg));
     }
 }
+
+#[test]
+fn profiles_are_checked_at_the_rate_the_output_runs_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let air = dir.path().join("air.toml");
+    std::fs::write(
+        &air,
+        "version = 1\nname = \"air\"\npreamp_db = -2\nbands = [{ type = \"high_shelf\", freq_hz = 23000, gain_db = 2, q = 0.7 }]\n",
+    )
+    .unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let ab = |tracks: &[&str], extra: &[&str]| {
+        let mut cmd = iemlab();
+        cmd.arg("ab");
+        for t in tracks {
+            cmd.arg(data.join(t));
+        }
+        cmd.arg("--a")
+            .arg(&air)
+            .args(["--b", "flat", "--device", "null", "--fast"])
+            .args(extra)
+            .timeout(Duration::from_secs(60))
+            .assert()
+    };
+    // The output runs at the track's 44.1 kHz, where 23 kHz is above Nyquist.
+    ab(&["s16-44k.wav"], &["--match", "off"]).code(2).stderr(
+        predicate::str::contains("air.toml:4: bands[0].freq_hz: 23000 Hz")
+            .and(predicate::str::contains("Nyquist at 44100 Hz")),
+    );
+    // Starting on a 96 kHz track, it runs at 96 kHz: the 44.1 kHz track before it does not
+    // matter, nor does pink-noise matching.
+    for matching in ["off", "pink"] {
+        ab(
+            &["s16-44k.wav", "s24-96k.wav"],
+            &["--start", "2", "--match", matching],
+        )
+        .success()
+        .stdout(predicate::str::contains("end of playlist"));
+    }
+}

@@ -185,7 +185,7 @@ fn sigint_during_a_batch_fit_keeps_finished_profiles_and_removes_unfinished_ones
         done.len()
     );
     for p in &done {
-        iemlab::preset::EqProfile::load(p, 48_000).unwrap();
+        iemlab::preset::EqProfile::load(p).unwrap();
     }
     assert!(!has_temp(&out));
 }

@@ -119,7 +119,7 @@ fn fit_writes_a_profile_that_check_and_render_accept() {
             predicate::str::contains("10 parametric bands")
                 .and(predicate::str::contains("fit error 20 Hz–10 kHz")),
         );
-    let profile = EqProfile::load(&out, 48_000).unwrap();
+    let profile = EqProfile::load(&out).unwrap();
     assert_eq!(profile.bands().len(), 10);
     // The preamp keeps the EQ from boosting above 0 dB.
     assert!(profile.max_gain_db(48_000).unwrap() <= 0.01);
@@ -163,7 +163,7 @@ fn graphic_and_device_fits_hold_what_they_promise() {
         .arg(&graphic)
         .assert()
         .success();
-    let p = EqProfile::load(&graphic, 48_000).unwrap();
+    let p = EqProfile::load(&graphic).unwrap();
     let EqShape::Graphic(gains) = p.shape else {
         panic!("graphic expected")
     };
@@ -178,7 +178,7 @@ fn graphic_and_device_fits_hold_what_they_promise() {
             .assert()
             .success();
         let d = device::find(id).unwrap();
-        let bands = EqProfile::load(&out, 44_100).unwrap().bands();
+        let bands = EqProfile::load(&out).unwrap().bands();
         assert!(d.check_kinds(&bands).is_ok(), "{id}");
         assert!(bands.iter().all(|b| d.holds(b)), "{id}: {bands:?}");
     }
@@ -210,7 +210,7 @@ fn simulation_and_left_right_average_fit() {
         .assert()
         .success()
         .stdout(predicate::str::contains("(Crimson → P8)"));
-    assert_eq!(EqProfile::load(&out, 48_000).unwrap().name, "Crimson as P8");
+    assert_eq!(EqProfile::load(&out).unwrap().name, "Crimson as P8");
 }
 
 #[test]
@@ -261,7 +261,7 @@ fn batch_fits_a_folder_and_reports_the_bad_file() {
             "broken.csv:3: frequency 20 Hz repeats line 2",
         ));
     for name in ["Crimson L.toml", "P8 L.toml"] {
-        assert!(EqProfile::load(&out.join(name), 48_000).is_ok(), "{name}");
+        assert!(EqProfile::load(&out.join(name)).is_ok(), "{name}");
     }
 }
 

@@ -18,7 +18,7 @@ fn profile(name: &str) -> EqProfile {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("presets/eq")
         .join(name);
-    EqProfile::load(&path, 48_000).unwrap()
+    EqProfile::load(&path).unwrap()
 }
 
 #[test]

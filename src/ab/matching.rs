@@ -42,7 +42,7 @@ pub fn match_levels(
         buf.clear();
         buf.extend_from_slice(passage);
         if let Some(p) = profile {
-            let mut chain = p.chain(rate)?;
+            let mut chain = p.chain(rate).map_err(|e| e.to_string())?;
             chain.process_interleaved(&mut buf);
             let safety = db_to_gain(safety_gain_db(p, rate)) as f32;
             for s in &mut buf {
@@ -74,8 +74,8 @@ mod tests {
                 "version = 1\nname = \"s\"\npreamp_db = 0\nbands = [{{ type = \"low_shelf\", freq_hz = 200, gain_db = {gain}, q = 0.7 }}]\n"
             )
         };
-        let a = EqProfile::parse(&text(6.0), std::path::Path::new("a"), rate).unwrap();
-        let b = EqProfile::parse(&text(-4.0), std::path::Path::new("b"), rate).unwrap();
+        let a = EqProfile::parse(&text(6.0), std::path::Path::new("a")).unwrap();
+        let b = EqProfile::parse(&text(-4.0), std::path::Path::new("b")).unwrap();
         let m = match_levels(&[Some(&a), Some(&b), None], &noise, rate).unwrap();
         assert!(m.gains_db.iter().all(|&g| g <= 0.0));
         assert!(m.gains_db.contains(&0.0));

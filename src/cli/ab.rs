@@ -72,9 +72,6 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     if let Some(region) = loop_region {
         queue.set_loop(region);
     }
-    // Profiles are validated at the first track's rate here, and built at the device's
-    // rate when loaded.
-    let check_rate = queue.first_rate(0).unwrap_or(48_000);
     let specs: Vec<&str> = [Some(args.a.as_str()), Some(args.b.as_str())]
         .into_iter()
         .chain([args.c.as_deref(), args.d.as_deref()])
@@ -82,7 +79,7 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let mut profiles = Vec::new();
     for spec in &specs {
-        profiles.push(session::load_profile(Some(spec), check_rate)?);
+        profiles.push(session::read_profile(Some(spec))?);
     }
     if args.blind && profiles.len() != 2 {
         return Err(super::usage(
@@ -90,7 +87,7 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let refs: Vec<Option<&EqProfile>> = profiles.iter().map(Option::as_ref).collect();
-    let levels = compute_levels(&queue, &refs, check_rate, &args.matching, loop_region)?;
+    let levels = compute_levels(&queue, &refs, &args.matching, loop_region)?;
     for (i, m) in levels.iter().enumerate() {
         if let Some(m) = m {
             queue.set_levels(i, &m.gains_db);
@@ -99,6 +96,11 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     let Some(mut session) = Session::open(queue, &args.session, loop_region.is_some())? else {
         return Ok(ExitCode::from(2));
     };
+    // The chains are built at the output's rate: a band it cannot run is refused here, with
+    // its file, line and value.
+    for p in profiles.iter().flatten() {
+        p.check_rate(session.rate)?;
+    }
     let labels: Vec<String> = (0..profiles.len())
         .map(|i| char::from(b'A' + i as u8).to_string())
         .collect();
@@ -231,13 +233,24 @@ pub(super) fn parse_region(text: &str) -> anyhow::Result<(f64, f64)> {
 fn compute_levels(
     queue: &Queue,
     profiles: &[Option<&EqProfile>],
-    rate: u32,
     how: &str,
     region: Option<(f64, f64)>,
 ) -> anyhow::Result<Vec<Option<LevelMatch>>> {
     match how {
         "off" => Ok(vec![Some(LevelMatch::off(profiles.len())); queue.len()]),
         "pink" => {
+            // Pink noise at the first track's rate (what the output most likely runs at), or
+            // the lowest common rate above it at which every profile runs.
+            let first = queue.first_rate(0).unwrap_or(48_000);
+            let runs_at = |r: u32| profiles.iter().flatten().try_for_each(|p| p.check_rate(r));
+            let common = [first, 48_000, 96_000, 192_000]
+                .into_iter()
+                .filter(|&r| r >= first)
+                .find(|&r| runs_at(r).is_ok());
+            let rate = match common {
+                Some(rate) => rate,
+                None => runs_at(first).map(|()| first)?,
+            };
             let m = match_levels(profiles, &pink_noise_stereo(rate, 10.0), rate)
                 .map_err(anyhow::Error::msg)?;
             Ok(vec![Some(m); queue.len()])

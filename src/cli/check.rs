@@ -54,7 +54,7 @@ fn check_file(path: &Path, rate: u32) -> Result<String, String> {
     {
         return check_playlist(path);
     }
-    let profile = EqProfile::load(path, rate).map_err(|e: ProfileError| e.to_string())?;
+    let profile = EqProfile::check(path, rate).map_err(|e: ProfileError| e.to_string())?;
     let filters = match &profile.shape {
         EqShape::Parametric(b) => format!(
             "{} parametric band{}",

@@ -48,11 +48,7 @@ pub(super) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     let mut outputs: Vec<(PathBuf, EqProfile)> = Vec::new();
     for (stem, text) in DEMO_PROFILES {
-        let profile = EqProfile::parse(
-            text,
-            Path::new(&format!("presets/eq/{stem}.toml")),
-            DEMO_RATE,
-        )?;
+        let profile = EqProfile::parse(text, Path::new(&format!("presets/eq/{stem}.toml")))?;
         let output = dir.join(format!("demo-{stem}.wav"));
         let request = RenderRequest {
             input: source.clone(),

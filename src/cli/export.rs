@@ -50,7 +50,8 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
     let format = export::find(id).ok_or_else(|| export::ExportError::UnknownFormat(id.clone()))?;
-    let profile = EqProfile::load(path, EXPORT_RATE)?;
+    let profile = EqProfile::load(path)?;
+    profile.check_rate(EXPORT_RATE)?;
     let exported = export::export(&profile, format, args.tolerance)?;
     for note in &exported.notes {
         eprintln!("note: {note}");
@@ -101,7 +102,6 @@ mod tests {
         let profile = EqProfile::parse(
             include_str!("../../presets/eq/bass-boost.toml"),
             std::path::Path::new("bass-boost.toml"),
-            EXPORT_RATE,
         )
         .unwrap();
         let dir = tempfile::tempdir().unwrap();

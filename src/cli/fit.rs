@@ -11,7 +11,6 @@ use rayon::prelude::*;
 use super::UsageError;
 use super::plot::{CurveArgs, FrPrep, fit_plot};
 use crate::atomic_file::{self, SaveError};
-use crate::fit::save::profile_toml;
 use crate::fit::{Correction, CorrectionOptions, EqLayout, FitError, Fitted, correction, fit};
 use crate::fr::plot::PlotError;
 use crate::fr::{FrCurve, FrError, LogGrid, TargetAdjust, target};
@@ -216,7 +215,7 @@ fn describe(plan: &Plan<'_>, fitted: &Fitted) -> String {
 }
 
 fn save(plan: &Plan<'_>, c: &Correction, fitted: &Fitted, out: &Path) -> anyhow::Result<()> {
-    let text = profile_toml(&fitted.profile, Some(&describe(plan, fitted)));
+    let text = fitted.profile.to_toml(None, Some(&describe(plan, fitted)));
     // Both files are written beside their destinations first and put in place together,
     // so a failure (an existing plot, a full disk) leaves neither.
     let (mut file, profile) = atomic_file::create(out, plan.args.force)?;

@@ -57,12 +57,14 @@ pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Loads `--eq`: a profile file, or `flat` for none.
+/// Loads `--eq` for output at `rate` Hz: a profile file, or `flat` for none.
 pub(super) fn load_profile(spec: &str, rate: u32) -> anyhow::Result<EqProfile> {
     if spec == "flat" && !Path::new(spec).exists() {
         return Ok(EqProfile::flat());
     }
-    Ok(EqProfile::load(Path::new(spec), rate)?)
+    let profile = EqProfile::load(Path::new(spec))?;
+    profile.check_rate(rate)?;
+    Ok(profile)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -313,11 +313,20 @@ fn loose_entry(path: &Path) -> Entry {
     }
 }
 
-/// `--eq`: a profile file, `flat`, or none (flat).
+/// `--eq` for a session at `rate` Hz: a profile file, `flat`, or none (flat).
 pub(super) fn load_profile(eq: Option<&str>, rate: u32) -> anyhow::Result<Option<EqProfile>> {
+    let profile = read_profile(eq)?;
+    if let Some(p) = &profile {
+        p.check_rate(rate)?;
+    }
+    Ok(profile)
+}
+
+/// `--eq` before the session's rate is known: a profile file, `flat`, or none (flat).
+pub(super) fn read_profile(eq: Option<&str>) -> anyhow::Result<Option<EqProfile>> {
     match eq {
         None | Some("flat") => Ok(None),
-        Some(path) => Ok(Some(EqProfile::load(Path::new(path), rate)?)),
+        Some(path) => Ok(Some(EqProfile::load(Path::new(path))?)),
     }
 }
 

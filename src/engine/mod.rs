@@ -214,7 +214,7 @@ impl Player {
     ) -> Result<f64, String> {
         let (chain, safety) = match profile {
             Some(p) => (
-                Some(Box::new(p.chain(self.rate)?)),
+                Some(Box::new(p.chain(self.rate).map_err(|e| e.to_string())?)),
                 safety_gain_db(p, self.rate),
             ),
             None => (None, 0.0),

@@ -4,7 +4,7 @@
 
 use crate::fr::{FrCurve, LogGrid, Normalise, Smoothing};
 
-use super::Goal;
+use crate::eq::Goal;
 
 /// Above this the fit's weight starts falling (a coupler does not match the ear drum up
 /// there: the review template's "Above 8kHz, the measurement likely does not match").

@@ -2,9 +2,11 @@
 //! device constraints, refits, and simulation round trips.
 
 use super::*;
-use crate::dsp::FilterKind;
-use crate::fr::{FrCurve, Smoothing};
+use crate::dsp::{BandSpec, FilterKind};
+use crate::eq::{Range, ResponseGrid};
+use crate::fr::{FrCurve, LogGrid, Smoothing};
 use crate::preset::device::DEVICES;
+use crate::preset::device_fit::refit;
 
 /// Deterministic pseudo-random numbers (xorshift64*), so every run fits the same curves.
 struct Rng(u64);
@@ -163,8 +165,8 @@ fn device_fits_always_respect_the_device() {
                 );
             }
             // Saved and read back, it is a valid profile.
-            let text = save::profile_toml(p, None);
-            let back = EqProfile::parse(&text, std::path::Path::new("d.toml"), 44_100).unwrap();
+            let text = p.to_toml(None, None);
+            let back = EqProfile::parse(&text, std::path::Path::new("d.toml")).unwrap();
             assert!(
                 back.bands().iter().all(|b| device.holds(b)),
                 "{}",
@@ -181,6 +183,7 @@ fn refit_turns_any_profile_into_one_the_device_holds() {
         name: "ten".into(),
         preamp_db: -7.0,
         shape: EqShape::Parametric(random_bands(&mut rng, 10)),
+        origin: None,
     };
     let freqs = LogGrid::STANDARD.freqs();
     let grid = ResponseGrid::new(&freqs, 48_000.0);
@@ -250,13 +253,14 @@ fn preamp_keeps_the_profile_from_boosting() {
         name: "b".into(),
         preamp_db: 0.0,
         shape: EqShape::Parametric(vec![BandSpec::peaking(1000.0, 4.04, 1.0)]),
+        origin: None,
     };
-    assert!((preamp_for(&p, 48_000, None) + 4.1).abs() < 1e-9);
+    assert!((p.safe_preamp_db(48_000, None) + 4.1).abs() < 1e-9);
     let r = Range::stepped(-3.0, 0.0, 0.5);
-    assert_eq!(preamp_for(&p, 48_000, Some(r)), -3.0);
+    assert_eq!(p.safe_preamp_db(48_000, Some(r)), -3.0);
     let cut = EqProfile {
         shape: EqShape::Parametric(vec![BandSpec::peaking(1000.0, -4.0, 1.0)]),
         ..p
     };
-    assert_eq!(preamp_for(&cut, 48_000, None), 0.0);
+    assert_eq!(cut.safe_preamp_db(48_000, None), 0.0);
 }

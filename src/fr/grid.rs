@@ -54,6 +54,13 @@ impl LogGrid {
             .map(|i| self.f_min * (ratio * i as f64).exp())
             .collect()
     }
+
+    /// The frequencies below `limit_hz` (e.g. what a filter at some sample rate can reach).
+    pub fn freqs_below(&self, limit_hz: f64) -> Vec<f64> {
+        let mut freqs = self.freqs();
+        freqs.retain(|&f| f < limit_hz);
+        freqs
+    }
 }
 
 /// The level at `f` on the curve (`freqs` rising), linear in log-frequency between points and

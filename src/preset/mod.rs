@@ -1,7 +1,9 @@
 //! EQ profiles (`presets/eq/*.toml`) and the formats and devices they export to.
 
 pub mod device;
+pub mod device_fit;
 pub mod profile;
+mod profile_toml;
 
 pub use device::{DeviceSpec, Layout, Range};
 pub use profile::{

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::decode::{AudioFile, DecodeError};
 use crate::dsp::EqChain;
-use crate::preset::EqProfile;
+use crate::preset::{EqProfile, ProfileError};
 use crate::resample::{ResampleError, StereoResampler};
 use crate::timecode::format_time;
 pub use wav::{LevelStats, WavError, WavFormat, WavSink};
@@ -136,15 +136,8 @@ pub enum RenderError {
     #[error(transparent)]
     Resample(#[from] ResampleError),
     /// The profile cannot run at the output rate.
-    #[error("profile '{name}' cannot run at {rate} Hz: {reason}")]
-    Profile {
-        /// Profile name.
-        name: String,
-        /// Output rate.
-        rate: u32,
-        /// The failing band.
-        reason: String,
-    },
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
     /// `--from`/`--to` do not describe a part of the track.
     #[error("{path}: {message}", path = .path.display())]
     Range {
@@ -165,13 +158,7 @@ pub fn render(request: &RenderRequest, profile: &EqProfile) -> Result<RenderSumm
     let started = Instant::now();
     let mut file = AudioFile::open(&request.input)?;
     let out_rate = output_rate(&file, request.rate);
-    let chain = profile
-        .chain(out_rate)
-        .map_err(|reason| RenderError::Profile {
-            name: profile.name.clone(),
-            rate: out_rate,
-            reason,
-        })?;
+    let chain = profile.chain(out_rate)?;
     let limit = frame_range(&mut file, request)?;
     let mut sink = WavSink::create(&request.output, out_rate, request.format, request.force)?;
     let mut pipeline = Pipeline::new(file.info().sample_rate, out_rate, chain)?;

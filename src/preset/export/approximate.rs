@@ -2,9 +2,11 @@
 //! to change to get there. A profile that already fits comes out unchanged.
 
 use crate::dsp::{BandSpec, FilterKind};
+use crate::eq::graphic::fit_gains;
+use crate::eq::{Goal, ResponseGrid};
+use crate::fr::grid::interpolate;
 use crate::preset::device::{DeviceSpec, Layout};
-use crate::preset::export::lsq::{band_db, bands_db, fit_gains, log_grid};
-use crate::preset::{EqProfile, EqShape};
+use crate::preset::profile::{EqProfile, EqShape};
 
 /// What a format will hold for a profile.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,47 +35,36 @@ impl Held {
             name: self.name.clone(),
             preamp_db: self.preamp_db,
             shape: EqShape::Parametric(self.bands()),
+            origin: None,
         }
     }
 
-    /// Response in dB at `freq_hz`, preamp included: the biquads the device runs, or for a
-    /// curve the line through its nodes on a log-frequency axis (held flat past the ends).
-    pub fn response_db(&self, freq_hz: f64, sample_rate: f64) -> f64 {
+    /// Response in dB at every point of `grid`, preamp included: the biquads the device
+    /// runs, or for a curve the line through its nodes on a log-frequency axis (held flat
+    /// past the ends).
+    pub fn response_db(&self, grid: &ResponseGrid) -> Vec<f64> {
         if self.curve.is_empty() {
-            self.preamp_db + bands_db(&self.bands(), freq_hz, sample_rate)
+            let mut db = grid.bands_db_or_flat(&self.bands());
+            db.iter_mut().for_each(|v| *v += self.preamp_db);
+            db
         } else {
-            curve_db(&self.curve, freq_hz)
+            let (freqs, db): (Vec<f64>, Vec<f64>) = self.curve.iter().copied().unzip();
+            grid.freqs_hz
+                .iter()
+                .map(|&f| interpolate(&freqs, &db, f))
+                .collect()
         }
     }
 }
 
-/// The curve through (Hz, dB) `nodes` at `freq_hz`, linear in dB over log frequency, flat
-/// beyond the first and last node. `nodes` must rise in frequency.
-pub fn curve_db(nodes: &[(f64, f64)], freq_hz: f64) -> f64 {
-    let Some(&(first_f, first_g)) = nodes.first() else {
-        return 0.0;
-    };
-    if freq_hz <= first_f {
-        return first_g;
-    }
-    for pair in nodes.windows(2) {
-        let ((f0, g0), (f1, g1)) = (pair[0], pair[1]);
-        if freq_hz <= f1 {
-            let t = (freq_hz / f0).ln() / (f1 / f0).ln();
-            return g0 + t * (g1 - g0);
-        }
-    }
-    nodes[nodes.len() - 1].1
-}
-
-/// `profile` refitted by [`crate::fit::refit`] into slots the device holds, and its preamp;
+/// `profile` refitted by [`crate::preset::device_fit::refit`] into slots the device holds, and its preamp;
 /// None when the fitter cannot (the drop-and-refit result stands then).
 fn refit_for(
     profile: &EqProfile,
     device: &DeviceSpec,
     sample_rate: u32,
 ) -> Option<(Vec<Option<BandSpec>>, f64)> {
-    let fitted = crate::fit::refit(profile, device, sample_rate).ok()?;
+    let fitted = crate::preset::device_fit::refit(profile, device, sample_rate).ok()?;
     let bands = fitted.bands();
     let Layout::Parametric { slots } = device.layout else {
         return None;
@@ -106,13 +97,11 @@ pub fn approximate(
     match device.layout {
         Layout::Curve { freqs_hz } => {
             held.preamp_db = profile.preamp_db;
-            let bands = profile.bands();
+            let nodes = ResponseGrid::new(freqs_hz, rate).bands_db_or_flat(&profile.bands());
             held.curve = freqs_hz
                 .iter()
-                .map(|&f| {
-                    let db = profile.preamp_db + bands_db(&bands, f, rate);
-                    (f, device.gain_db.snap(db))
-                })
+                .zip(nodes)
+                .map(|(&f, db)| (f, device.gain_db.snap(profile.preamp_db + db)))
                 .collect();
             return (held, notes);
         }
@@ -131,9 +120,9 @@ pub fn approximate(
                     b.gain_db = s.gain_db;
                 }
             } else {
-                let grid = log_grid(rate);
-                let target: Vec<f64> = grid.iter().map(|&f| bands_db(&source, f, rate)).collect();
-                fit_gains(&mut bands, &target, &grid, rate, device.gain_db);
+                let grid = ResponseGrid::standard(rate);
+                let goal = Goal::even(grid.freqs_hz.clone(), grid.bands_db_or_flat(&source));
+                fit_gains(&mut bands, &goal, &grid, device.gain_db);
                 notes.push(format!(
                     "{} bands refitted to the {} fixed bands by least squares",
                     source.len(),
@@ -211,7 +200,7 @@ fn parametric(
     });
     // Over capacity (more bands of some kind than slots for it), bands are dropped here,
     // weakest first, and `refit_remaining` below re-sets the survivors' gains; `approximate`
-    // then also tries `crate::fit::refit` and keeps whichever is closer.
+    // then also tries `device_fit::refit` and keeps whichever is closer.
     let assigned = reduce_to_capacity(&mut bands, device, slots, rate, notes);
     let dropped = bands.len() < before;
 
@@ -242,7 +231,8 @@ fn reduce_to_capacity(
     rate: f64,
     notes: &mut Vec<String>,
 ) -> Vec<Option<usize>> {
-    let grid = log_grid(rate);
+    let grid = ResponseGrid::standard(rate);
+    let mut response = vec![0.0; grid.len()];
     loop {
         let assigned = assign(bands, slots);
         let unplaced: Vec<FilterKind> = (0..bands.len())
@@ -252,14 +242,15 @@ fn reduce_to_capacity(
         if unplaced.is_empty() {
             return assigned;
         }
-        let significance = |b: &BandSpec| {
-            grid.iter()
-                .map(|&f| band_db(b, f, rate).abs())
-                .fold(0.0, f64::max)
+        let mut significance = |b: &BandSpec| {
+            grid.band_db_or_flat(b, &mut response);
+            response.iter().map(|v| v.abs()).fold(0.0, f64::max)
         };
         let weakest = (0..bands.len())
             .filter(|&i| unplaced.contains(&bands[i].kind))
-            .min_by(|&a, &b| significance(&bands[a]).total_cmp(&significance(&bands[b])));
+            .map(|i| (i, significance(&bands[i])))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i);
         let Some(weakest) = weakest else {
             return assigned;
         };
@@ -310,15 +301,7 @@ fn refit_remaining(
             }
         }
     }
-    let grid = log_grid(rate);
-    let original = profile.bands();
-    let target: Vec<f64> = grid
-        .iter()
-        .map(|&f| {
-            bands_db(&original, f, rate) + profile.preamp_db
-                - device.preamp_db.snap(profile.preamp_db)
-        })
-        .collect();
+    let grid = ResponseGrid::standard(rate);
     let mut free: Vec<BandSpec> = slots_out
         .iter()
         .flatten()
@@ -331,12 +314,21 @@ fn refit_remaining(
         .filter(|b| !b.kind.has_gain())
         .copied()
         .collect();
+    // The profile's response, less what the preamp's snapping changed and what the bands
+    // without a gain do.
+    let preamp_shift = profile.preamp_db - device.preamp_db.snap(profile.preamp_db);
     let target: Vec<f64> = grid
+        .bands_db_or_flat(&profile.bands())
         .iter()
-        .zip(target)
-        .map(|(&f, t)| t - bands_db(&fixed, f, rate))
+        .zip(grid.bands_db_or_flat(&fixed))
+        .map(|(want, fixed)| want + preamp_shift - fixed)
         .collect();
-    fit_gains(&mut free, &target, &grid, rate, device.gain_db);
+    fit_gains(
+        &mut free,
+        &Goal::even(grid.freqs_hz.clone(), target),
+        &grid,
+        device.gain_db,
+    );
     let mut refitted = free.into_iter();
     for band in slots_out.iter_mut().flatten().filter(|b| b.kind.has_gain()) {
         if let Some(new) = refitted.next() {
@@ -384,6 +376,7 @@ mod tests {
             name: "t".into(),
             preamp_db,
             shape: EqShape::Parametric(bands),
+            origin: None,
         }
     }
 
@@ -448,6 +441,7 @@ mod tests {
         let at = |f: f64| held.curve.iter().find(|n| n.0 == f).unwrap().1;
         assert_eq!(at(20.0), -6.0);
         assert!((at(977.0) - 0.0).abs() < 0.11);
-        assert!((curve_db(&held.curve, 10.0) + 6.0).abs() < 1e-12);
+        let flat_below = held.response_db(&ResponseGrid::new(&[10.0], 48_000.0));
+        assert!((flat_below[0] + 6.0).abs() < 1e-12);
     }
 }

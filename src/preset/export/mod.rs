@@ -9,12 +9,13 @@ mod apo;
 pub mod approximate;
 mod apps;
 mod camilla;
-pub mod lsq;
 
-pub use approximate::{Held, approximate, curve_db};
+pub(crate) use crate::preset::profile_toml::exact;
+pub use approximate::{Held, approximate};
 
-use crate::preset::EqProfile;
+use crate::eq::ResponseGrid;
 use crate::preset::device::{self, DeviceSpec};
+use crate::preset::{EqProfile, ProfileError};
 
 /// Sample rate the deviation is measured at (the usual DAP and DAC rate).
 pub const EXPORT_RATE: u32 = 48_000;
@@ -140,13 +141,8 @@ pub enum ExportError {
     #[error("unknown format '{0}'; formats: {list}", list = ids().join(", "))]
     UnknownFormat(String),
     /// The profile cannot run as given (a band beyond Nyquist at the export rate).
-    #[error("{name}: {message}")]
-    Profile {
-        /// Profile name.
-        name: String,
-        /// What is wrong.
-        message: String,
-    },
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
     /// The closest the format can hold is further from the profile than allowed.
     #[error(
         "{format} cannot hold '{name}' within {tolerance_db} dB: the closest it holds is \
@@ -214,22 +210,18 @@ pub fn deviation(
     sample_rate: u32,
 ) -> Result<(f64, f64), ExportError> {
     let rate = f64::from(sample_rate);
-    let invalid = |message| ExportError::Profile {
-        name: profile.name.clone(),
-        message,
-    };
     // Both must be runnable at this rate, or their responses would be fiction.
-    profile.chain(sample_rate).map_err(invalid)?;
-    held.profile().chain(sample_rate).map_err(invalid)?;
+    profile.check_rate(sample_rate)?;
+    held.profile().check_rate(sample_rate)?;
     // Both sides are evaluated the same way (sum of per-band dB), so settings held exactly
     // give zero.
-    let bands = profile.bands();
-    let worst = lsq::log_grid(rate)
-        .into_iter()
-        .map(|f| {
-            let want = profile.preamp_db + lsq::bands_db(&bands, f, rate);
-            ((want - held.response_db(f, rate)).abs(), f)
-        })
+    let grid = ResponseGrid::standard(rate);
+    let want = grid.bands_db_or_flat(&profile.bands());
+    let worst = want
+        .iter()
+        .zip(held.response_db(&grid))
+        .zip(&grid.freqs_hz)
+        .map(|((w, h), &f)| ((profile.preamp_db + w - h).abs(), f))
         .fold(
             (0.0, 20.0),
             |worst, x| if x.0 > worst.0 { x } else { worst },
@@ -312,15 +304,6 @@ pub(crate) fn number(value: f64, decimals: usize, min_decimals: usize) -> String
         text.remove(0);
     }
     text
-}
-
-/// `value` exactly (shortest text that reads back as the same f64), never "-0".
-pub(crate) fn exact(value: f64) -> String {
-    if value == 0.0 {
-        "0".into()
-    } else {
-        format!("{value}")
-    }
 }
 
 #[cfg(test)]

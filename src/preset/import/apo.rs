@@ -7,10 +7,12 @@
 use std::path::Path;
 
 use crate::dsp::{BandSpec, FilterKind};
-use crate::preset::export::lsq::{fit_gains, log_grid};
-use crate::preset::export::{EXPORT_RATE, curve_db};
+use crate::eq::graphic::fit_gains;
+use crate::eq::{Goal, Range, ResponseGrid};
+use crate::fr::grid::interpolate;
+use crate::preset::export::EXPORT_RATE;
 use crate::preset::import::{ImportError, q_from_bandwidth, q_from_shelf_slope};
-use crate::preset::{EqProfile, EqShape, Range};
+use crate::preset::profile::{EqProfile, EqShape};
 use crate::problem::clip_quoted;
 
 /// Shelf slope Equalizer APO uses when a shelf gives neither Q nor slope.
@@ -98,6 +100,7 @@ pub(super) fn parse(
                 name: name.into(),
                 preamp_db: preamp,
                 shape: EqShape::Parametric(bands.into_iter().map(|(_, b)| b).collect()),
+                origin: None,
             },
             "Equalizer APO parametric",
             notes,
@@ -241,10 +244,16 @@ const THIRD_OCTAVE_Q: f64 = 1.4;
 /// and its worst deviation from the curve (dB).
 fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile, f64) {
     let rate = f64::from(EXPORT_RATE);
-    let grid = log_grid(rate);
-    let level: f64 = grid.iter().map(|&f| curve_db(nodes, f)).sum::<f64>() / grid.len() as f64;
+    let grid = ResponseGrid::standard(rate);
+    let (node_freqs, node_db): (Vec<f64>, Vec<f64>) = nodes.iter().copied().unzip();
+    let curve: Vec<f64> = grid
+        .freqs_hz
+        .iter()
+        .map(|&f| interpolate(&node_freqs, &node_db, f))
+        .collect();
+    let level: f64 = curve.iter().sum::<f64>() / grid.len() as f64;
     let level = (level * 100.0).round() / 100.0;
-    let target: Vec<f64> = grid.iter().map(|&f| curve_db(nodes, f) - level).collect();
+    let target: Vec<f64> = curve.iter().map(|v| v - level).collect();
     let shelf = |kind, freq_hz| BandSpec {
         kind,
         freq_hz,
@@ -258,7 +267,8 @@ fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile
             }))
             .chain(std::iter::once(shelf(FilterKind::HighShelf, 12_000.0)))
             .collect();
-    fit_gains(&mut bands, &target, &grid, rate, Range::new(-30.0, 30.0));
+    let goal = Goal::even(grid.freqs_hz.clone(), target);
+    fit_gains(&mut bands, &goal, &grid, Range::new(-30.0, 30.0));
     for b in &mut bands {
         b.freq_hz = (b.freq_hz * 100.0).round() / 100.0;
         b.gain_db = (b.gain_db * 100.0).round() / 100.0;
@@ -267,14 +277,13 @@ fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile
         name: name.into(),
         preamp_db: preamp + level,
         shape: EqShape::Parametric(bands),
+        origin: None,
     };
     let deviation = grid
+        .bands_db_or_flat(&profile.bands())
         .iter()
-        .map(|&f| {
-            let got =
-                profile.preamp_db + crate::preset::export::lsq::bands_db(&profile.bands(), f, rate);
-            (got - (preamp + curve_db(nodes, f))).abs()
-        })
+        .zip(&curve)
+        .map(|(got, want)| (profile.preamp_db + got - (preamp + want)).abs())
         .fold(0.0, f64::max);
     (profile, deviation)
 }

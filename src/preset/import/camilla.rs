@@ -67,6 +67,7 @@ pub(super) fn parse(
             name: name.into(),
             preamp_db: preamp,
             shape: EqShape::Parametric(bands),
+            origin: None,
         },
         notes,
     ))

@@ -12,8 +12,7 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
-use crate::dsp::BandSpec;
-use crate::preset::{DEFAULT_CHECK_RATE, EqProfile, EqShape};
+use crate::preset::EqProfile;
 use crate::problem::{ReadError, decode_lossy, read_bounded};
 
 /// A profile read from another program's preset.
@@ -94,11 +93,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
     };
     // Read back through the profile parser: the same validation as any profile file.
     let toml = profile_toml(&profile, path, format);
-    let checked =
-        EqProfile::parse(&toml, path, DEFAULT_CHECK_RATE).map_err(|e| ImportError::File {
-            path: path.to_path_buf(),
-            message: format!("the imported profile is not valid: {e}"),
-        })?;
+    let checked = EqProfile::parse(&toml, path).map_err(|e| ImportError::File {
+        path: path.to_path_buf(),
+        message: format!("the imported profile is not valid: {e}"),
+    })?;
     Ok(Imported {
         profile: checked,
         format,
@@ -118,53 +116,14 @@ fn exported_name(text: &str) -> Option<String> {
 /// Profile TOML for `profile`, every value written exactly, with a comment naming where it
 /// came from.
 pub fn profile_toml(profile: &EqProfile, source: &Path, format: &str) -> String {
-    let mut out = format!(
-        "# Imported by iemlab from {} ({format}).\nversion = {}\nname = {}\npreamp_db = {}\n",
-        source.file_name().map_or_else(
-            || source.display().to_string(),
-            |n| n.to_string_lossy().into_owned()
-        ),
-        crate::preset::PROFILE_VERSION,
-        toml::Value::String(profile.name.clone()),
-        toml_number(profile.preamp_db)
+    let file = source.file_name().map_or_else(
+        || source.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
     );
-    match &profile.shape {
-        EqShape::Graphic(gains) => {
-            let values: Vec<String> = gains.iter().map(|g| toml_number(*g)).collect();
-            out.push_str(&format!(
-                "graphic = {{ gains_db = [{}] }}\n",
-                values.join(", ")
-            ));
-        }
-        EqShape::Parametric(bands) if bands.is_empty() => out.push_str("bands = []\n"),
-        EqShape::Parametric(bands) => {
-            out.push_str("bands = [\n");
-            for b in bands {
-                out.push_str(&band_toml(b));
-            }
-            out.push_str("]\n");
-        }
-    }
-    out
-}
-
-fn band_toml(b: &BandSpec) -> String {
-    let gain = if b.kind.has_gain() {
-        format!(", gain_db = {}", toml_number(b.gain_db))
-    } else {
-        String::new()
-    };
-    format!(
-        "  {{ type = \"{}\", freq_hz = {}{gain}, q = {} }},\n",
-        b.kind.name(),
-        toml_number(b.freq_hz),
-        toml_number(b.q)
+    profile.to_toml(
+        Some(&format!("Imported by iemlab from {file} ({format}).")),
+        None,
     )
-}
-
-/// A float exactly (shortest round-trip text); integral values without a fraction.
-fn toml_number(v: f64) -> String {
-    if v == 0.0 { "0".into() } else { format!("{v}") }
 }
 
 /// Q of a band `octaves` wide (the analog bandwidth relation Equalizer APO and CamillaDSP

@@ -1,13 +1,36 @@
-//! Turning a device description ([`DeviceSpec`]) into fitting slots, so a fit for a device
-//! is exactly what the device can hold: its band count, the filter kind each slot takes, and
-//! frequency, gain and Q ranges with their steps.
+//! Fitting for a device: its description ([`DeviceSpec`]) as fitting slots, so a fit for a
+//! device is exactly what the device can hold (its band count, the filter kind each slot
+//! takes, and frequency, gain and Q ranges with their steps), and a profile refitted into
+//! them when it cannot be held as it stands.
 
-use crate::dsp::FilterKind;
-use crate::preset::{DeviceSpec, Layout, Range};
+use crate::dsp::{BandError, Coeffs, FilterKind};
+use crate::eq::graphic::graphic_slots;
+use crate::eq::peq::{kind_freq_range, kind_q_range};
+use crate::eq::{Goal, Range, ResponseGrid, Slot, fit_bands};
 
-use super::FitError;
-use super::peq::{kind_freq_range, kind_q_range};
-use super::solver::Slot;
+use super::device::{DeviceSpec, Layout};
+use super::profile::{EqProfile, EqShape};
+
+/// Why a fit for a device cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceFitError {
+    /// A band of the profile to refit cannot run at the rate.
+    #[error("band {index}: {source}", index = .index + 1)]
+    Band {
+        /// 0-based band index.
+        index: usize,
+        /// Why.
+        source: BandError,
+    },
+    /// The device cannot take this fit.
+    #[error("{device}: {message}")]
+    Device {
+        /// Device name.
+        device: &'static str,
+        /// Why.
+        message: String,
+    },
+}
 
 /// How a device's bands are fitted.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,13 +63,13 @@ pub fn device_slots(
     device: &DeviceSpec,
     count: Option<usize>,
     rate: f64,
-) -> Result<DeviceSlots, FitError> {
+) -> Result<DeviceSlots, DeviceFitError> {
     let nyquist_cap = Range::new(0.0, 0.45 * rate);
     match device.layout {
         Layout::Curve { .. } => Ok(DeviceSlots::Curve),
         Layout::Graphic { freqs_hz, q } => {
             if let Some(&top) = freqs_hz.iter().rev().find(|&&f| f >= rate / 2.0) {
-                return Err(FitError::Device {
+                return Err(DeviceFitError::Device {
                     device: device.name,
                     message: format!(
                         "its {top} Hz band cannot run at {rate} Hz (Nyquist {} Hz)",
@@ -54,7 +77,7 @@ pub fn device_slots(
                     ),
                 });
             }
-            Ok(DeviceSlots::Graphic(super::graphic::graphic_slots(
+            Ok(DeviceSlots::Graphic(graphic_slots(
                 freqs_hz,
                 q,
                 device.gain_db,
@@ -63,7 +86,7 @@ pub fn device_slots(
         Layout::Parametric { slots } => {
             let n = count.unwrap_or(slots.len()).min(slots.len());
             if n == 0 {
-                return Err(FitError::Device {
+                return Err(DeviceFitError::Device {
                     device: device.name,
                     message: "no bands to fit".into(),
                 });
@@ -81,7 +104,7 @@ pub fn device_slots(
                     } else if let Some(&k) = kinds.iter().find(|k| k.has_gain()) {
                         k
                     } else {
-                        return Err(FitError::Device {
+                        return Err(DeviceFitError::Device {
                             device: device.name,
                             message: format!("slot {} takes no filter with a gain", i + 1),
                         });
@@ -100,6 +123,47 @@ pub fn device_slots(
                 .map(DeviceSlots::Parametric)
         }
     }
+}
+
+/// A profile the device holds exactly (every band passes [`DeviceSpec::holds`], the kinds
+/// pass [`DeviceSpec::check_kinds`], at most as many bands as slots; graphic layouts get
+/// their fixed centres), fitted to `profile`'s magnitude response on the 20 Hz–20 kHz log
+/// grid at `sample_rate` with the same fitter as `iemlab fit`. The preamp keeps the input's
+/// headroom (or more, if the new bands boost more), within the device's preamp range.
+/// A device that takes an arbitrary curve holds any profile: it is returned unchanged.
+pub fn refit(
+    profile: &EqProfile,
+    device: &DeviceSpec,
+    sample_rate: u32,
+) -> Result<EqProfile, DeviceFitError> {
+    let rate = f64::from(sample_rate);
+    if matches!(device.layout, Layout::Curve { .. }) {
+        return Ok(profile.clone());
+    }
+    let bands = profile.bands();
+    for (index, band) in bands.iter().enumerate() {
+        Coeffs::new(band, rate).map_err(|source| DeviceFitError::Band { index, source })?;
+    }
+    let (slots, graphic) = match device_slots(device, None, rate)? {
+        DeviceSlots::Curve => return Ok(profile.clone()),
+        DeviceSlots::Parametric(slots) => (slots, false),
+        DeviceSlots::Graphic(slots) => (slots, true),
+    };
+    let grid = ResponseGrid::standard(rate);
+    let wanted = grid
+        .bands_db(&bands)
+        .map_err(|source| DeviceFitError::Band { index: 0, source })?;
+    let goal = Goal::even(grid.freqs_hz.clone(), wanted);
+    let fitted = fit_bands(&goal, &grid, &slots, graphic);
+    let mut out = EqProfile {
+        name: profile.name.clone(),
+        preamp_db: 0.0,
+        shape: EqShape::from_bands(&fitted, graphic),
+        origin: None,
+    };
+    let needed = out.safe_preamp_db(sample_rate, Some(device.preamp_db));
+    out.preamp_db = device.preamp_db.floor(profile.preamp_db.min(needed));
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -9,10 +9,10 @@
 //! (see [`super::response`]), so a 10-band fit takes milliseconds.
 
 use crate::dsp::{BandSpec, Coeffs, FilterKind};
-use crate::preset::Range;
 
-use super::Goal;
+use super::goal::Goal;
 use super::linalg::solve;
+use super::range::{Range, snap_band};
 use super::response::ResponseGrid;
 
 /// Dot product with four independent sums, so the compiler can keep them in SIMD lanes
@@ -62,18 +62,18 @@ impl Slot {
         }
     }
 
-    /// `band` snapped onto this slot's ranges and steps.
+    /// `band` snapped onto this slot's ranges and steps, with the slot's kind.
     pub fn snap(&self, band: &BandSpec) -> BandSpec {
-        BandSpec {
+        let band = BandSpec {
             kind: self.kind,
-            freq_hz: self.freq_hz.snap(band.freq_hz),
             gain_db: if self.kind.has_gain() {
-                self.gain_db.snap(band.gain_db)
+                band.gain_db
             } else {
                 0.0
             },
-            q: self.q.snap(band.q),
-        }
+            ..*band
+        };
+        snap_band(&band, self.freq_hz, self.gain_db, self.q)
     }
 }
 
@@ -140,14 +140,7 @@ impl<'a> Problem<'a> {
     /// Response (dB) of one band on the grid; an unrealisable band counts as flat (the
     /// ranges keep the optimiser away from those anyway).
     pub fn band_response(&self, band: &BandSpec, out: &mut [f64]) {
-        self.band_db(band, out)
-    }
-
-    fn band_db(&self, band: &BandSpec, out: &mut [f64]) {
-        match Coeffs::new(band, self.grid.rate) {
-            Ok(c) => self.grid.coeffs_db(&c, out),
-            Err(_) => out.iter_mut().for_each(|v| *v = 0.0),
-        }
+        self.grid.band_db_or_flat(band, out)
     }
 
     /// |H|² polynomials of `band` (flat for an unrealisable band, as in `band_db`).
@@ -161,7 +154,7 @@ impl<'a> Problem<'a> {
             .iter()
             .map(|b| {
                 let mut r = vec![0.0; self.grid.len()];
-                self.band_db(b, &mut r);
+                self.band_response(b, &mut r);
                 r
             })
             .collect()
@@ -347,7 +340,7 @@ impl<'a> Problem<'a> {
                                 continue;
                             }
                             let mut r = vec![0.0; self.grid.len()];
-                            self.band_db(&trial, &mut r);
+                            self.band_response(&trial, &mut r);
                             let old = std::mem::replace(&mut responses[i], r);
                             let c = self.cost_of(&responses)
                                 + self.penalty(bands)

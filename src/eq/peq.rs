@@ -2,9 +2,9 @@
 //! AutoEQ's `8_PEAKING_WITH_SHELVES`), a greedy first guess, then the joint optimisation.
 
 use crate::dsp::{BandSpec, FilterKind};
-use crate::preset::Range;
 
-use super::Goal;
+use super::goal::Goal;
+use super::range::Range;
 use super::solver::{Problem, Slot};
 
 /// Peaking Q range (AutoEQ's peaking filter limits, `autoeq/constants.py`).

@@ -1,0 +1,164 @@
+//! Reading profile files checked from outside: values, lines and fields of every problem.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use super::*;
+use crate::dsp::BandSpec;
+
+fn parse(text: &str) -> Result<EqProfile, ProfileError> {
+    EqProfile::parse(text, Path::new("x.toml"))
+}
+
+fn problems(text: &str) -> Vec<Problem> {
+    match parse(text) {
+        Err(ProfileError::Invalid { problems, .. }) => problems,
+        other => panic!("expected problems, got {other:?}"),
+    }
+}
+
+/// What `iemlab check` lists for `text` at 44.1 kHz.
+fn checked(text: &str) -> Vec<Problem> {
+    match check_text(text, Path::new("x.toml"), 44_100) {
+        Err(ProfileError::Invalid { problems, .. }) => problems,
+        other => panic!("expected problems, got {other:?}"),
+    }
+}
+
+const GOOD: &str = r#"version = 1
+name = "test"
+preamp_db = -3.5
+bands = [
+  { type = "low_shelf", freq_hz = 105, gain_db = 4.0, q = 0.7 },
+  { type = "peaking", freq_hz = 6000, gain_db = -3.0, q = 4 },
+  { type = "high_pass", freq_hz = 15 },
+]
+"#;
+
+#[test]
+fn reads_a_parametric_profile() {
+    let p = parse(GOOD).unwrap();
+    assert_eq!(p.name, "test");
+    assert_eq!(p.preamp_db, -3.5);
+    let bands = p.bands();
+    assert_eq!(bands.len(), 3);
+    assert_eq!(bands[1], BandSpec::peaking(6000.0, -3.0, 4.0));
+    assert_eq!(bands[2].kind, FilterKind::HighPass);
+    assert_eq!(bands[2].q, DEFAULT_SHELF_Q);
+    let chain = p.chain(48_000).unwrap();
+    assert_eq!(chain.len(), 3);
+    assert!((chain.response_db(6000.0) - (-3.5 - 3.0)).abs() < 0.2);
+}
+
+#[test]
+fn reads_a_graphic_profile() {
+    let p = parse(
+        "version = 1\nname = \"g\"\npreamp_db = -6\ngraphic = { gains_db = [6, 5, 4, 0, 0, 0, -1, -2, 0, 1] }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        p.shape,
+        EqShape::Graphic([6., 5., 4., 0., 0., 0., -1., -2., 0., 1.])
+    );
+    assert_eq!(p.bands().len(), 10);
+}
+
+#[test]
+fn out_of_range_values_name_line_and_field() {
+    let text = GOOD
+        .replace("freq_hz = 6000", "freq_hz = 30000")
+        .replace("q = 4 }", "q = -1 }");
+    // Loading does not know the rate: only the Q is wrong.
+    let p = problems(&text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!((p[0].line, p[0].field.as_str()), (6, "bands[1].q"));
+    // Checked at a rate, both, in file order.
+    let p = checked(&text);
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert_eq!((p[0].line, p[0].field.as_str()), (6, "bands[1].freq_hz"));
+    assert!(p[0].message.contains("30000"), "{}", p[0].message);
+    assert!(
+        p[0].message.contains("Nyquist at 44100 Hz"),
+        "{}",
+        p[0].message
+    );
+    assert_eq!((p[1].line, p[1].field.as_str()), (6, "bands[1].q"));
+    // A frequency refused on loading is listed once.
+    let p = checked(&GOOD.replace("freq_hz = 6000", "freq_hz = 0"));
+    assert_eq!(p.len(), 1, "{p:?}");
+}
+
+#[test]
+fn unknown_fields_and_types_are_refused_with_line() {
+    let p = problems(&GOOD.replace("q = 0.7 }", "q = 0.7, gian_db = 1 }"));
+    assert_eq!(p[0].line, 5);
+    assert!(p[0].message.contains("gian_db"), "{}", p[0].message);
+    let p = problems(&GOOD.replace("\"peaking\"", "\"peak\""));
+    assert_eq!(p[0].line, 6);
+    assert!(p[0].message.contains("peak"));
+}
+
+#[test]
+fn gain_limits_and_version_are_checked() {
+    let p = problems(
+        &GOOD
+            .replace("gain_db = 4.0", "gain_db = 31")
+            .replace("version = 1", "version = 2"),
+    );
+    let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["version", "bands[0].gain_db"]);
+    let p = problems(&GOOD.replace("gain_db = 4.0", "gain_db = nan"));
+    assert!(p[0].message.contains("NaN"), "{}", p[0].message);
+}
+
+#[test]
+fn gain_on_a_pass_filter_is_refused() {
+    let p = problems(&GOOD.replace(
+        "{ type = \"high_pass\", freq_hz = 15 }",
+        "{ type = \"high_pass\", freq_hz = 15, gain_db = 3 }",
+    ));
+    assert_eq!(p[0].field, "bands[2].gain_db");
+}
+
+#[test]
+fn graphic_needs_ten_values_and_no_bands() {
+    let p = problems("version = 1\nname = \"g\"\npreamp_db = 0\ngraphic = { gains_db = [1, 2] }\n");
+    assert_eq!((p[0].line, p[0].field.as_str()), (4, "graphic.gains_db"));
+    let p = problems("version = 1\nname = \"g\"\npreamp_db = 0\n");
+    assert!(p[0].message.contains("no filters"));
+}
+
+#[test]
+fn errors_display_with_path_and_line() {
+    let err = parse(&GOOD.replace("freq_hz = 6000", "freq_hz = 0")).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("x.toml:6: bands[1].freq_hz: 0 Hz"), "{msg}");
+}
+
+#[test]
+fn vanishing_frequency_and_q_are_refused() {
+    // Found by fuzzing: a band at 1e-320 Hz (or Q 1e-320) passed `> 0` and made the
+    // response NaN.
+    let p = problems(&GOOD.replace("freq_hz = 6000", "freq_hz = 1e-320"));
+    assert_eq!(p[0].field, "bands[1].freq_hz");
+    let p = problems(&GOOD.replace("q = 4 }", "q = 1e-320 }"));
+    assert_eq!(p[0].field, "bands[1].q");
+    assert!(
+        p[0].message.contains("smallest q, 0.01"),
+        "{}",
+        p[0].message
+    );
+}
+
+#[test]
+fn thousands_of_bands_are_one_problem() {
+    let band = "  { type = \"peaking\", freq_hz = 1000, gain_db = 1, q = 1 },\n";
+    let text = format!(
+        "version = 1\nname = \"many\"\npreamp_db = 0\nbands = [\n{}]\n",
+        band.repeat(10_000)
+    );
+    let start = std::time::Instant::now();
+    let p = problems(&text);
+    assert!(start.elapsed().as_secs_f64() < 2.0);
+    assert_eq!(p.len(), 1, "{:?}", &p[..3]);
+    assert!(p[0].message.starts_with("10000 bands"), "{}", p[0].message);
+}
