@@ -307,6 +307,9 @@ fn loop_seams_alternate_profiles_without_clicks() {
     player.load(1, Some(&flat), -3.0).unwrap();
     player.set_loop(true);
     player.alternate_on_loop(Some([0, 1]));
+    // As a session does: the output starts once the feeder is ahead (an underrun at the
+    // start would insert silence, a click of its own).
+    assert!(player.wait_ready(Duration::from_secs(10)));
     let mut out = Vec::new();
     let mut buf = vec![0.0f32; 512];
     let mut events = Vec::new();
@@ -327,9 +330,11 @@ fn loop_seams_alternate_profiles_without_clicks() {
         .count();
     assert!(seams >= 4, "{seams} seams");
     assert!(switches >= 4, "{switches} switches");
-    // The sine's own largest step is 0.3·2π·440/48000 ≈ 0.0173.
     let step = max_step(&out, 1, out.len() / 2);
-    assert!(step < 0.02, "largest step {step}");
+    // The sine's own largest step is 0.3·2π·440/48000 ≈ 0.0173; an equal-power seam between
+    // two phases of the same sine (the worst case for that law: the two sides are fully
+    // correlated) can reach √2 of it.
+    assert!(step < 0.025, "largest step {step}");
 }
 
 #[test]
