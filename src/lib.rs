@@ -29,4 +29,5 @@ pub mod preset;
 pub mod problem;
 pub mod render;
 pub mod resample;
+pub mod session;
 pub mod timecode;

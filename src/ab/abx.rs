@@ -78,7 +78,7 @@ pub struct Trial {
 }
 
 /// The log written at the end of an ABX session.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct AbxLog {
     /// Profile A's name and file.
     pub a: String,

@@ -100,3 +100,60 @@ mod tests {
         }
     }
 }
+
+/// How the profiles of an A/B session are levelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Matching {
+    /// Integrated loudness (BS.1770) of each entry's passage through each profile.
+    Loudness,
+    /// Loudness of pink noise through each profile, the same for every entry.
+    Pink,
+    /// No matching.
+    Off,
+}
+
+/// Longest stretch of an entry analysed for level matching.
+pub const MATCH_SECONDS: f64 = 60.0;
+
+/// Level matches for every entry of `playlist` (None where one cannot be analysed): on the
+/// passage being compared (`region`, else a minute around the first cue, else the first
+/// minute), or on pink noise at the first entry's rate (or the lowest common rate above it at
+/// which every profile runs).
+pub fn match_entries(
+    playlist: &crate::playlist::Resolved,
+    profiles: &[Option<&EqProfile>],
+    how: Matching,
+    region: Option<(f64, f64)>,
+) -> Result<Vec<Option<LevelMatch>>, String> {
+    match how {
+        Matching::Off => Ok(vec![Some(LevelMatch::off(profiles.len())); playlist.len()]),
+        Matching::Pink => {
+            let first = playlist.first_rate(0).unwrap_or(48_000);
+            let runs_at = |r: u32| profiles.iter().flatten().try_for_each(|p| p.check_rate(r));
+            let common = [first, 48_000, 96_000, 192_000]
+                .into_iter()
+                .filter(|&r| r >= first)
+                .find(|&r| runs_at(r).is_ok());
+            let rate = match common {
+                Some(rate) => rate,
+                None => runs_at(first).map(|()| first).map_err(|e| e.to_string())?,
+            };
+            let noise = crate::material::pink_noise_stereo(rate, 10.0);
+            let m = match_levels(profiles, &noise, rate)?;
+            Ok(vec![Some(m); playlist.len()])
+        }
+        Matching::Loudness => Ok((0..playlist.len())
+            .map(|i| {
+                let path = playlist.path(i)?;
+                let (from, to) = region
+                    .or_else(|| {
+                        let cue = playlist.cues(i).first()?.at;
+                        Some(((cue - 10.0).max(0.0), cue + MATCH_SECONDS - 10.0))
+                    })
+                    .unwrap_or((0.0, MATCH_SECONDS));
+                let (info, samples) = crate::decode::decode_range(path, from, Some(to)).ok()?;
+                match_levels(profiles, &samples, info.sample_rate).ok()
+            })
+            .collect()),
+    }
+}

@@ -9,11 +9,11 @@ mod devices;
 mod export;
 mod fit;
 mod import;
+mod listen;
 mod play;
 mod plot;
 mod render;
 mod report;
-mod session;
 mod ui;
 
 use std::path::PathBuf;
@@ -77,6 +77,9 @@ struct PlayArgs {
     /// Show which file each entry resolves to (or why none), and exit.
     #[arg(long)]
     list: bool,
+    /// Notes file (JSON Lines, appended as you go; `m` or `note: TEXT` takes one).
+    #[arg(long, value_name = "FILE", default_value = "iemlab-notes.jsonl")]
+    notes: PathBuf,
 }
 
 /// What every listening session takes: where the tracks are and where the sound goes.

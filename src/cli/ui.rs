@@ -1,108 +1,50 @@
-//! The listening session's terminal side, shared by `play` and `ab`: event lines, the status
-//! line, keys on a terminal (or one command per stdin line when not on one), cue reports and
-//! notes. A/B specifics live in [`super::ab::AbState`], which this loop consults.
+//! The terminal face of a listening session: keys on a terminal (or one command per stdin
+//! line when not on one), lines above a status line that fits the terminal's width, and the
+//! loop that feeds keys and engine events to the session and carries out what comes back.
 
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::ab::AbState;
-use super::session::Queue;
-use crate::engine::{
-    Event, FaultKind, FeederEvent, Player, PlayerEvent, Running, Status, StreamFault, Transport,
-};
-use crate::timecode::format_time;
-
-/// What the user asked for.
-pub(super) enum Input {
-    Quit,
-    Pause,
-    Next,
-    Previous,
-    Seek(f64),
-    Cue(usize),
-    Loop,
-    Volume(f64),
-    /// a/b/c/d: select (or, blind, answer) profile N.
-    Profile(usize),
-    /// Space in A/B: toggle A and B.
-    Toggle,
-    /// Open the note prompt (terminal) or add this note (stdin line "note: …").
-    Note(Option<String>),
-}
+use crate::ab::notes::NotesFile;
+use crate::engine::{Player, Running, Status, StreamFault, Watch};
+use crate::session::{Command, Effect, Input, Now, Session, Update};
 
 /// How a session's event loop ended.
 pub(super) enum Outcome {
-    /// The playlist ended, the user quit or the A/B session is done.
+    /// The playlist ended, the listener quit or the blind test is done.
     Done,
     /// The output stopped for good (a sound card unplugged); the session can go on elsewhere.
     OutputLost(StreamFault),
 }
 
-/// The terminal side of a listening session.
-pub(super) struct Ui {
-    pub queue: Queue,
-    pub rate: u32,
-    pub raw: bool,
-    pub track: Option<usize>,
-    pub durations: Vec<Option<f64>>,
-    pub looping: bool,
-    pub volume: f64,
-    /// Index of the last cue reached in the current track.
-    pub last_cue: Option<usize>,
-    pub ab: Option<AbState>,
-    tty: bool,
-    played: usize,
-    skipped: usize,
-    first_audio: Option<Duration>,
-    underruns: u64,
-    last_underrun_note: Option<Instant>,
-    skip_reasons: Vec<Option<String>>,
-    stdin: Option<mpsc::Receiver<String>>,
-    /// When playback was first seen to have ended, to give up on an output that never
-    /// reports it has played the rest.
-    ended_at: Option<Instant>,
-    /// Output glitches not shown yet, the last of them, and when one was last shown.
-    glitches: u64,
-    last_glitch: Option<StreamFault>,
-    last_glitch_line: Option<Instant>,
-    /// The output's frame count when it last moved, and when.
-    progress: Option<(u64, Instant)>,
-    /// The frame count and time when the output's pace began to be measured, and whether
-    /// the measurement is done.
-    pace_check: Option<(u64, Instant)>,
-    pace_checked: bool,
+/// Where notes go: opened at the first note, so a session without notes writes nothing.
+pub(super) struct Notes {
+    path: PathBuf,
+    file: Option<NotesFile>,
 }
 
-impl Ui {
-    pub(super) fn new(queue: Queue, rate: u32, volume: f64) -> Self {
+impl Notes {
+    pub(super) fn new(path: PathBuf) -> Notes {
+        Notes { path, file: None }
+    }
+}
+
+/// The terminal: raw keys when stdin and stdout are one, stdin lines otherwise.
+pub(super) struct Terminal {
+    tty: bool,
+    raw: bool,
+    stdin: Option<mpsc::Receiver<String>>,
+}
+
+impl Terminal {
+    pub(super) fn new() -> Terminal {
         use std::io::IsTerminal;
-        let tty = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
-        let n = queue.len();
-        Ui {
-            queue,
-            rate,
-            tty,
+        Terminal {
+            tty: std::io::stdout().is_terminal() && std::io::stdin().is_terminal(),
             raw: false,
-            track: None,
-            durations: vec![None; n],
-            looping: false,
-            volume,
-            last_cue: None,
-            ab: None,
-            played: 0,
-            skipped: 0,
-            first_audio: None,
-            underruns: 0,
-            last_underrun_note: None,
-            skip_reasons: vec![None; n],
             stdin: None,
-            ended_at: None,
-            glitches: 0,
-            last_glitch: None,
-            last_glitch_line: None,
-            progress: None,
-            pace_check: None,
-            pace_checked: false,
         }
     }
 
@@ -138,442 +80,74 @@ impl Ui {
         answer.map(|a| a.trim().to_string())
     }
 
-    /// Runs until the playlist ends, the user quits, the A/B session is done or the output
-    /// is lost.
-    pub(super) fn run(
-        &mut self,
-        player: &mut Player,
-        running: &Running,
-        status: &Status,
-        started: Instant,
-    ) -> anyhow::Result<Outcome> {
-        // A new output: what the last one reported does not carry over.
-        self.progress = None;
-        self.pace_check = None;
-        self.pace_checked = false;
-        self.glitches = 0;
-        self.last_glitch = None;
+    /// Raw keys on a terminal (with the key help), stdin lines otherwise.
+    fn open(&mut self, help: &str) {
         if self.tty {
             self.raw = crossterm::terminal::enable_raw_mode().is_ok();
         }
         if self.raw {
-            let keys = match &self.ab {
-                Some(ab) => ab.key_help(),
-                None => "keys: space pause · n/p next/previous · ←/→ seek 5 s · 1–9 cue · l loop · +/- volume · q quit".into(),
-            };
-            self.line(&keys);
+            self.line(help);
         } else if self.stdin.is_none() {
             self.stdin = Some(stdin_lines());
         }
-        let outcome = self.event_loop(player, running, status, started);
+    }
+
+    fn close(&mut self) {
         if self.raw {
             let _ = crossterm::terminal::disable_raw_mode();
+            self.raw = false;
             println!();
         }
-        outcome
     }
 
-    fn event_loop(
-        &mut self,
-        player: &mut Player,
-        running: &Running,
-        status: &Status,
-        started: Instant,
-    ) -> anyhow::Result<Outcome> {
-        loop {
-            for event in player.poll() {
-                self.on_event(event, player, started);
-            }
-            if let Some(signal) = crate::interrupt::requested() {
-                // Notes are already on disk (each is synced as written); the caller stops
-                // the output, which discards an unfinished WAV, and restores the terminal.
-                self.line(&format!(
-                    "interrupted by {}: stopping",
-                    crate::interrupt::signal_name(signal)
-                ));
-                return Ok(self.stop_and_drain(player, running, status));
-            }
-            if let Some(fault) = self.check_output(running, status) {
-                return Ok(Outcome::OutputLost(fault));
-            }
-            if self.ab.as_ref().is_some_and(AbState::finished) {
-                return Ok(self.stop_and_drain(player, running, status));
-            }
-            if running.is_done(status) || self.drain_timed_out(status) {
-                for event in player.poll() {
-                    self.on_event(event, player, started);
-                }
-                // A sink that stopped because it failed says so just before it ends.
-                if let Some(fault) = running.device_error().filter(StreamFault::is_fatal) {
-                    return Ok(Outcome::OutputLost(fault));
-                }
-                return Ok(Outcome::Done);
-            }
-            if let Some(mut ab) = self.ab.take() {
-                ab.tick(self, player, status);
-                self.ab = Some(ab);
-            }
-            let input = if self.raw {
-                self.draw_status(status);
-                read_key(Duration::from_millis(50), self.ab.is_some())?
-            } else {
-                match self
-                    .stdin
-                    .as_ref()
-                    .map(|rx| rx.recv_timeout(Duration::from_millis(20)))
-                {
-                    Some(Ok(line)) => {
-                        let input = parse_line(&line, self.ab.is_some());
-                        if input.is_none() && !line.trim().is_empty() {
-                            self.line(&format!(
-                                "unknown command {:?}: one key per line (space, n, p, q, l, 1-9, +, -, a-d in A/B), a word (next, previous, pause, quit, left, right) or note: TEXT",
-                                line.trim()
-                            ));
-                        }
-                        input
-                    }
-                    Some(Err(mpsc::RecvTimeoutError::Disconnected)) | None => {
-                        std::thread::sleep(Duration::from_millis(20));
-                        None
-                    }
-                    Some(Err(mpsc::RecvTimeoutError::Timeout)) => None,
-                }
-            };
-            if let Some(input) = input
-                && !self.on_input(input, player, status)
-            {
-                return Ok(self.stop_and_drain(player, running, status));
-            }
-        }
-    }
-
-    /// Looks at what the output reported since the last pass: a fatal fault ends the session
-    /// at once; survivable ones (xruns) make at most one line every two seconds; an output
-    /// that has stopped asking for audio (a sound server killed under an ALSA plugin keeps
-    /// failing without saying the device is gone) counts as lost after a second.
-    fn check_output(&mut self, running: &Running, status: &Status) -> Option<StreamFault> {
-        while let Some(fault) = running.device_error() {
-            match fault.kind {
-                FaultKind::Lost => return Some(fault),
-                // The host's own request (rtkit) failed; iemlab asks the kernel itself where
-                // it may, so this only matters if the thread is still normal.
-                FaultKind::RealtimeDenied if !running.is_realtime(status) => {
-                    self.line(&format!("note: playing at normal priority: {fault}"))
-                }
-                FaultKind::RealtimeDenied => {}
-                FaultKind::Glitch => {
-                    self.glitches += 1;
-                    self.last_glitch = Some(fault);
-                }
-            }
-        }
-        let quiet = self
-            .last_glitch_line
-            .is_none_or(|t| t.elapsed() > Duration::from_secs(2));
-        if quiet && let Some(fault) = self.last_glitch.take() {
-            let more = if self.glitches > 1 {
-                format!(" ({} times)", self.glitches)
-            } else {
-                String::new()
-            };
-            self.line(&format!("output device: {fault}{more}"));
-            self.glitches = 0;
-            self.last_glitch_line = Some(Instant::now());
-        }
-        let frames = status.frames_out.load(std::sync::atomic::Ordering::Relaxed);
-        self.check_pace(running, status, frames);
-        match self.progress {
-            Some((seen, _)) if seen != frames => self.progress = Some((frames, Instant::now())),
-            None => self.progress = Some((frames, Instant::now())),
-            Some((_, since)) if running.is_device() && since.elapsed() > STALLED => {
-                let why = self
-                    .last_glitch
-                    .as_ref()
-                    .map_or(String::new(), |f| format!(": {f}"));
-                return Some(StreamFault {
-                    kind: FaultKind::Lost,
-                    message: format!(
-                        "the output stopped asking for audio for {:.1} s{why}",
-                        since.elapsed().as_secs_f64()
-                    ),
-                });
-            }
-            Some(_) => {}
-        }
-        None
-    }
-
-    /// Once, after the output has run a second: an output that took audio much faster than
-    /// real time does not wait for its device, so its thread goes back to normal priority.
-    fn check_pace(&mut self, running: &Running, status: &Status, frames: u64) {
-        let (start, since) = *self.pace_check.get_or_insert((frames, Instant::now()));
-        let elapsed = since.elapsed().as_secs_f64();
-        if self.pace_checked || elapsed < 1.0 {
-            return;
-        }
-        self.pace_checked = true;
-        let speed = (frames - start) as f64 / (elapsed * f64::from(self.rate));
-        if speed > 1.5 && running.demote(status) {
-            self.line(&format!(
-                "note: the output takes audio {speed:.0}× faster than real time; its thread is back at normal priority"
-            ));
-        }
-    }
-
-    /// Ends playback the way quitting should sound: a few milliseconds of fade, then the
-    /// output plays what it holds, then the session ends.
-    fn stop_and_drain(
-        &mut self,
-        player: &mut Player,
-        running: &Running,
-        status: &Status,
-    ) -> Outcome {
-        player.stop_playback();
-        running.wait_drained(status, Duration::from_secs(2));
-        match running.device_error().filter(StreamFault::is_fatal) {
-            Some(fault) => Outcome::OutputLost(fault),
-            None => Outcome::Done,
-        }
-    }
-
-    /// Whether playback ended a while ago and the output never said it had played it (a
-    /// device whose clock stopped): the session ends anyway.
-    fn drain_timed_out(&mut self, status: &Status) -> bool {
-        if status.final_frame().is_none() {
-            self.ended_at = None;
-            return false;
-        }
-        let since = *self.ended_at.get_or_insert_with(Instant::now);
-        since.elapsed() > Duration::from_secs(3)
-    }
-
-    fn on_event(&mut self, event: PlayerEvent, player: &mut Player, started: Instant) {
-        match event {
-            PlayerEvent::Feeder(FeederEvent::Opened { index, info }) => {
-                if let Some(d) = self.durations.get_mut(index) {
-                    *d = info.seconds();
-                }
-            }
-            PlayerEvent::Feeder(FeederEvent::Skipped { index, reason }) => {
-                // Shown when playback reaches it (Event::Skipped), in playlist order.
-                if let Some(r) = self.skip_reasons.get_mut(index) {
-                    *r = Some(reason);
-                }
-            }
-            PlayerEvent::Feeder(FeederEvent::Damaged { index, packets }) => self.line(&format!(
-                "note  {}: {packets} damaged packet(s) skipped",
-                self.queue.heading(index)
-            )),
-            PlayerEvent::Feeder(FeederEvent::SeekFailed { reason }) => {
-                self.line(&format!("seek  {reason}"))
-            }
-            PlayerEvent::Feeder(FeederEvent::Finished) => {}
-            PlayerEvent::Audio(Event::Skipped { index }) => {
-                self.skipped += 1;
-                let reason = self
-                    .skip_reasons
-                    .get(index)
-                    .cloned()
-                    .flatten()
-                    .unwrap_or_else(|| "could not be played".into());
-                self.line(&format!("skip  {}: {reason}", self.queue.heading(index)));
-            }
-            PlayerEvent::Audio(Event::TrackStarted { index, frame }) => {
-                if self.first_audio.is_none() {
-                    let t = started.elapsed();
-                    self.first_audio = Some(t);
-                    self.line(&format!(
-                        "first audio frame after {:.1} ms",
-                        t.as_secs_f64() * 1e3
-                    ));
-                }
-                let new_track = self.track != Some(index);
-                if new_track {
-                    self.played += 1;
-                    self.last_cue = None;
-                }
-                self.track = Some(index);
-                let at = frame as f64 / f64::from(self.rate);
-                let length = self
-                    .durations
-                    .get(index)
-                    .copied()
-                    .flatten()
-                    .map_or(String::new(), |d| format!(" / {}", format_time(d)));
-                self.line(&format!(
-                    "play  {} from {}{length}",
-                    self.queue.heading(index),
-                    format_time(at)
-                ));
-                if new_track && let Some(focus) = self.queue.focus(index) {
-                    self.line(&format!("      focus: {focus}"));
-                }
-                if new_track && let Some(mut ab) = self.ab.take() {
-                    ab.on_track(self, player, index);
-                    self.ab = Some(ab);
-                }
-            }
-            PlayerEvent::Audio(Event::Underrun) => {
-                // One line a second at most, however many buffers ran short.
-                self.underruns += 1;
-                if self
-                    .last_underrun_note
-                    .is_none_or(|t| t.elapsed() > Duration::from_secs(1))
-                {
-                    self.last_underrun_note = Some(Instant::now());
-                    self.line(&format!(
-                        "underrun: the decoder fell behind ({} so far)",
-                        self.underruns
-                    ));
-                }
-            }
-            PlayerEvent::Audio(Event::Paused) => self.line("pause"),
-            PlayerEvent::Audio(Event::Resumed) => self.line("resume"),
-            PlayerEvent::Audio(Event::LoopSeam { frame }) => self.line(&format!(
-                "loop  back to {}",
-                format_time(frame as f64 / f64::from(self.rate))
-            )),
-            PlayerEvent::Audio(Event::Ended) => self.line("end of playlist"),
-            PlayerEvent::Audio(Event::Switched { slot, frame, .. }) => {
-                if let Some(ab) = self.ab.as_mut() {
-                    let text = ab.on_switched(slot, frame as f64 / f64::from(self.rate));
-                    if let Some(text) = text {
-                        self.line(&text);
-                    }
-                }
-            }
-            PlayerEvent::Audio(Event::CueReached { track, id }) => {
-                if let Some(cue) = self.queue.cues(track).get(id) {
-                    let text = format!("cue   {} {}", format_time(cue.at), cue.label);
-                    self.last_cue = Some(id);
-                    self.line(&text);
-                }
-            }
-        }
-    }
-
-    /// The playing position in seconds.
-    pub(super) fn position(&self, status: &Status) -> f64 {
-        status
-            .track_frame
-            .load(std::sync::atomic::Ordering::Relaxed) as f64
-            / f64::from(self.rate)
-    }
-
-    /// The label of the last cue passed in the current track.
-    pub(super) fn last_cue_label(&self) -> Option<String> {
-        let track = self.track?;
-        let cue = self.queue.cues(track).get(self.last_cue?)?;
-        Some(format!("{} {}", format_time(cue.at), cue.label))
-    }
-
-    fn draw_status(&self, status: &Status) {
+    /// Redraws the status line in place, fitted to the terminal's width as it is now (a
+    /// resize takes effect at the next draw).
+    fn draw(&self, session: &Session, now: &Now, peak: f32) {
         use std::io::Write;
-        let Some(track) = self.track else { return };
-        let pos = self.position(status);
-        let length = self
-            .durations
-            .get(track)
-            .copied()
-            .flatten()
-            .map_or(String::new(), |d| format!("/{}", format_time(d)));
-        let next_cue = self
-            .queue
-            .cues(track)
-            .iter()
-            .find(|c| c.at > pos + 0.01)
-            .map_or(String::new(), |c| {
-                format!(" · next cue {} {}", format_time(c.at), c.label)
-            });
-        let peak = status.take_peak();
-        let level = if peak > 0.0 {
-            format!("{:+.1} dBFS", 20.0 * peak.log10())
-        } else {
-            "silence".into()
-        };
-        let state = match status.transport() {
-            Transport::Paused | Transport::Pausing => " [paused]",
-            _ => "",
-        };
-        let profile = self
-            .ab
-            .as_ref()
-            .map_or(String::new(), |ab| format!(" · {}", ab.status_label()));
-        print!(
-            "\r\x1b[2K{} {}{length}{next_cue} · {level}{profile}{}{state}",
-            self.queue.short_heading(track),
-            format_time(pos),
-            if self.looping { " · loop" } else { "" }
-        );
+        let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w));
+        let peak_db = (peak > 0.0).then(|| 20.0 * f64::from(peak).log10());
+        // One column short of the width: a line that fills it exactly wraps on some terminals.
+        let line = session.status_line(now, peak_db, width.saturating_sub(1));
+        print!("\r\x1b[2K{line}");
         let _ = std::io::stdout().flush();
     }
 
-    /// Acts on an input; false to quit.
-    fn on_input(&mut self, input: Input, player: &mut Player, status: &Status) -> bool {
-        let track = self.track.unwrap_or(0);
-        let pos = self.position(status);
-        match input {
-            Input::Quit => return false,
-            Input::Pause => match status.transport() {
-                Transport::Paused | Transport::Pausing => player.resume(),
-                _ => player.pause(),
-            },
-            Input::Next => {
-                if let Some(next) = self.queue.next_playable(track) {
-                    player.goto(next, 0.0);
-                }
-            }
-            Input::Previous => {
-                // As players do: back to the start, or to the previous track near the start.
-                if pos > 3.0 {
-                    player.goto(track, 0.0);
-                } else if let Some(prev) = self.queue.previous_playable(track) {
-                    player.goto(prev, 0.0);
-                }
-            }
-            Input::Seek(delta) => player.goto(track, (pos + delta).max(0.0)),
-            Input::Cue(n) => match self.queue.cues(track).get(n).map(|c| c.at) {
-                Some(at) => match self.ab.take() {
-                    Some(mut ab) => {
-                        ab.replay_cue(self, player, track, at);
-                        self.ab = Some(ab);
-                    }
-                    None => player.goto(track, at),
-                },
-                None => self.line(&format!("no cue {} in this track", n + 1)),
-            },
-            Input::Loop => {
-                if self.queue.has_loop(track) {
-                    self.looping = !self.looping;
-                    player.set_loop(self.looping);
-                    self.line(if self.looping { "loop on" } else { "loop off" });
-                } else {
-                    self.line("this track has no loop region");
-                }
-            }
-            Input::Volume(step) => {
-                self.volume = (self.volume + step).clamp(-60.0, 0.0);
-                player.set_volume(self.volume);
-            }
-            Input::Profile(_) | Input::Toggle | Input::Note(_) => {
-                if let Some(mut ab) = self.ab.take() {
-                    ab.on_input(self, player, status, input);
-                    self.ab = Some(ab);
-                } else if let Input::Note(_) = input {
-                    self.line("notes are taken in `iemlab ab`");
-                }
-            }
+    /// The next input: a key within `timeout` on a terminal, or a stdin line.
+    fn next_input(&mut self, ab: bool) -> anyhow::Result<Option<Input>> {
+        if self.raw {
+            return match read_key(Duration::from_millis(50), ab)? {
+                Some(Key::Input(input)) => Ok(Some(input)),
+                Some(Key::NotePrompt) => Ok(self.prompt_note().map(Input::Note)),
+                None => Ok(None),
+            };
         }
-        true
+        match self
+            .stdin
+            .as_ref()
+            .map(|rx| rx.recv_timeout(Duration::from_millis(20)))
+        {
+            Some(Ok(line)) => {
+                let input = parse_line(&line, ab);
+                if input.is_none() && !line.trim().is_empty() {
+                    self.line(&format!(
+                        "unknown command {:?}: one key per line (space, n, p, q, l, 1-9, +, -, a-d in A/B), a word (next, previous, pause, quit, left, right) or note: TEXT",
+                        line.trim()
+                    ));
+                }
+                Ok(input)
+            }
+            Some(Err(mpsc::RecvTimeoutError::Disconnected)) | None => {
+                std::thread::sleep(Duration::from_millis(20));
+                Ok(None)
+            }
+            Some(Err(mpsc::RecvTimeoutError::Timeout)) => Ok(None),
+        }
     }
 
     /// Reads a one-line note on the terminal, completing sound-wheel words with Tab.
-    pub(super) fn prompt_note(&self) -> Option<String> {
+    fn prompt_note(&self) -> Option<String> {
         use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind};
         use std::io::Write;
-        if !self.raw {
-            return None;
-        }
         let mut text = String::new();
         loop {
             print!("\r\x1b[2Knote> {text}");
@@ -603,30 +177,175 @@ impl Ui {
             }
         }
     }
+}
 
-    /// The closing summary line.
-    pub(super) fn finish(&self, status: &Status, frames: Option<u64>) {
-        use std::sync::atomic::Ordering::Relaxed;
-        let underruns = status.underruns.load(Relaxed);
-        let mut line = format!(
-            "done: played {} of {} track(s), {} skipped, {underruns} underrun(s)",
-            self.played,
-            self.queue.len(),
-            self.skipped
-        );
-        if let Some(frames) = frames {
-            line.push_str(&format!(
-                ", {} of audio output",
-                format_time(frames as f64 / f64::from(self.rate))
-            ));
+/// Everything the event loop drives.
+pub(super) struct Face<'a> {
+    pub session: &'a mut Session,
+    pub player: &'a mut Player,
+    pub term: &'a mut Terminal,
+    pub notes: &'a mut Notes,
+    /// Where the blind test's log goes, and whether it may replace a file.
+    pub abx_log: Option<(PathBuf, bool)>,
+    pub rate: u32,
+    pub started: Instant,
+}
+
+impl Face<'_> {
+    fn now(&self, status: &Status) -> Now {
+        Now {
+            elapsed: self.started.elapsed(),
+            position: status.track_frame.load(Ordering::Relaxed) as f64 / f64::from(self.rate),
+            frames_out: status.frames_out.load(Ordering::Relaxed),
+            transport: status.transport(),
         }
-        println!("{line}");
+    }
+
+    /// Runs until the playlist ends, the listener quits, the blind test is done or the
+    /// output is lost.
+    pub(super) fn run(&mut self, running: &Running, status: &Status) -> anyhow::Result<Outcome> {
+        self.term.open(self.session.key_help());
+        let outcome = self.event_loop(running, status);
+        self.term.close();
+        outcome
+    }
+
+    fn event_loop(&mut self, running: &Running, status: &Status) -> anyhow::Result<Outcome> {
+        let mut watch = Watch::new(self.rate);
+        loop {
+            if self.feed_events(status) {
+                return Ok(self.stop_and_drain(running, status));
+            }
+            if let Some(signal) = crate::interrupt::requested() {
+                // Notes are already on disk (each is synced as written); the caller stops
+                // the output, which discards an unfinished WAV, and restores the terminal.
+                self.term.line(&format!(
+                    "interrupted by {}: stopping",
+                    crate::interrupt::signal_name(signal)
+                ));
+                return Ok(self.stop_and_drain(running, status));
+            }
+            let seen = watch.look(running, status);
+            for line in &seen.lines {
+                self.term.line(line);
+            }
+            if let Some(fault) = seen.lost {
+                return Ok(Outcome::OutputLost(fault));
+            }
+            if watch.is_finished(running, status) {
+                self.feed_events(status);
+                // A sink that stopped because it failed says so just before it ends.
+                if let Some(fault) = running.device_error().filter(StreamFault::is_fatal) {
+                    return Ok(Outcome::OutputLost(fault));
+                }
+                return Ok(Outcome::Done);
+            }
+            let now = self.now(status);
+            let effects = self.session.update(Update::Tick, &now);
+            if self.apply(effects) {
+                return Ok(self.stop_and_drain(running, status));
+            }
+            if self.term.raw {
+                self.term.draw(self.session, &now, status.take_peak());
+            }
+            if let Some(input) = self.term.next_input(self.session.is_ab())? {
+                let now = self.now(status);
+                let effects = self.session.update(Update::Input(input), &now);
+                if self.apply(effects) {
+                    return Ok(self.stop_and_drain(running, status));
+                }
+            }
+        }
+    }
+
+    /// Passes the engine's events to the session; true if it asked to stop.
+    fn feed_events(&mut self, status: &Status) -> bool {
+        let mut stop = false;
+        for event in self.player.poll() {
+            let now = self.now(status);
+            let effects = self.session.update(Update::Engine(event), &now);
+            stop |= self.apply(effects);
+        }
+        stop
+    }
+
+    /// Carries out what the session asked for; true if it asked to stop.
+    fn apply(&mut self, effects: Vec<Effect>) -> bool {
+        let mut stop = false;
+        for effect in effects {
+            match effect {
+                Effect::Engine(command) => run_command(self.player, command),
+                Effect::Show(line) => self.term.line(&line),
+                Effect::SaveNote(note) => {
+                    let notes = &mut *self.notes;
+                    if notes.file.is_none() {
+                        match NotesFile::open(&notes.path) {
+                            Ok(f) => notes.file = Some(f),
+                            Err(e) => {
+                                self.term.line(&format!("note not saved: {e}"));
+                                continue;
+                            }
+                        }
+                    }
+                    let saved = notes.file.as_mut().map(|f| f.append(&note));
+                    match saved {
+                        Some(Ok(())) => self.term.line(&format!(
+                            "noted {} {} [{}]: {}",
+                            note.track, note.position, note.profile, note.text
+                        )),
+                        Some(Err(e)) => self.term.line(&format!("note not saved: {e}")),
+                        None => {}
+                    }
+                }
+                Effect::SaveAbxLog(log) => {
+                    let Some((path, force)) = &self.abx_log else {
+                        continue;
+                    };
+                    match crate::atomic_file::save(path, log.json().as_bytes(), *force) {
+                        Ok(()) => self
+                            .term
+                            .line(&format!("trial log written to {}", path.display())),
+                        Err(e) => self.term.line(&format!("trial log not written: {e:#}")),
+                    }
+                }
+                Effect::Stop => stop = true,
+            }
+        }
+        stop
+    }
+
+    /// Ends playback the way quitting should sound: a few milliseconds of fade, then the
+    /// output plays what it holds, then the session ends.
+    fn stop_and_drain(&mut self, running: &Running, status: &Status) -> Outcome {
+        self.player.stop_playback();
+        running.wait_drained(status, Duration::from_secs(2));
+        self.feed_events(status);
+        match running.device_error().filter(StreamFault::is_fatal) {
+            Some(fault) => Outcome::OutputLost(fault),
+            None => Outcome::Done,
+        }
     }
 }
 
-/// How long a device may stop asking for audio before the session counts it as lost: far
-/// longer than any buffer (the largest JACK period is 0.34 s at 48 kHz).
-const STALLED: Duration = Duration::from_secs(1);
+/// A session's engine command, given to the engine.
+pub(super) fn run_command(player: &mut Player, command: Command) {
+    match command {
+        Command::Select { slot, fade_ms } => player.select(slot, fade_ms),
+        Command::Goto { track, seconds } => player.goto(track, seconds),
+        Command::SwitchAt {
+            track,
+            seconds,
+            slot,
+            fade_ms,
+        } => player.switch_at(track, seconds, slot, fade_ms),
+        Command::CueAt { track, seconds, id } => player.cue_at(track, seconds, id),
+        Command::SetLoop(on) => player.set_loop(on),
+        Command::AlternateOnLoop(pair) => player.alternate_on_loop(pair),
+        Command::Pause => player.pause(),
+        Command::Resume => player.resume(),
+        Command::Volume(db) => player.set_volume(db),
+    }
+}
 
 /// Lines from stdin, read on a thread so the session loop never blocks on them.
 fn stdin_lines() -> mpsc::Receiver<String> {
@@ -649,7 +368,7 @@ fn stdin_lines() -> mpsc::Receiver<String> {
 fn parse_line(line: &str, ab: bool) -> Option<Input> {
     let t = line.trim();
     if let Some(text) = t.strip_prefix("note:") {
-        return Some(Input::Note(Some(text.trim().to_string())));
+        return Some(Input::Note(text.trim().to_string()));
     }
     match t {
         "space" | " " => Some(if ab { Input::Toggle } else { Input::Pause }),
@@ -664,36 +383,46 @@ fn parse_line(line: &str, ab: bool) -> Option<Input> {
         _ => {
             let mut chars = t.chars();
             match (chars.next(), chars.next()) {
-                (Some(c), None) => key_input(c, ab),
+                (Some(c), None) => match key_input(c, ab) {
+                    Some(Key::Input(input)) => Some(input),
+                    _ => None,
+                },
                 _ => None,
             }
         }
     }
 }
 
+/// What a key means: an input, or the note prompt (which reads the note's text).
+enum Key {
+    Input(Input),
+    NotePrompt,
+}
+
 /// The input a character key means.
-fn key_input(c: char, ab: bool) -> Option<Input> {
-    Some(match c {
+fn key_input(c: char, ab: bool) -> Option<Key> {
+    Some(Key::Input(match c {
         'q' => Input::Quit,
         ' ' if ab => Input::Toggle,
         ' ' | 's' => Input::Pause,
         'n' => Input::Next,
         'p' => Input::Previous,
         'l' => Input::Loop,
-        'm' => Input::Note(None),
+        'm' => return Some(Key::NotePrompt),
         '+' | '=' => Input::Volume(1.0),
         '-' => Input::Volume(-1.0),
         'a'..='d' if ab => Input::Profile(c as usize - 'a' as usize),
         '1'..='9' => Input::Cue(c as usize - '1' as usize),
         _ => return None,
-    })
+    }))
 }
 
-fn read_key(timeout: Duration, ab: bool) -> anyhow::Result<Option<Input>> {
+fn read_key(timeout: Duration, ab: bool) -> anyhow::Result<Option<Key>> {
     use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind, KeyModifiers};
     if !event::poll(timeout)? {
         return Ok(None);
     }
+    // A resize needs nothing here: the next draw fits the new width.
     let TermEvent::Key(k) = event::read()? else {
         return Ok(None);
     };
@@ -701,12 +430,14 @@ fn read_key(timeout: Duration, ab: bool) -> anyhow::Result<Option<Input>> {
         return Ok(None);
     }
     Ok(match k.code {
-        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => Some(Input::Quit),
-        KeyCode::Esc => Some(Input::Quit),
-        KeyCode::Right => Some(Input::Seek(5.0)),
-        KeyCode::Left => Some(Input::Seek(-5.0)),
-        KeyCode::Up => Some(Input::Volume(1.0)),
-        KeyCode::Down => Some(Input::Volume(-1.0)),
+        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(Key::Input(Input::Quit))
+        }
+        KeyCode::Esc => Some(Key::Input(Input::Quit)),
+        KeyCode::Right => Some(Key::Input(Input::Seek(5.0))),
+        KeyCode::Left => Some(Key::Input(Input::Seek(-5.0))),
+        KeyCode::Up => Some(Key::Input(Input::Volume(1.0))),
+        KeyCode::Down => Some(Key::Input(Input::Volume(-1.0))),
         KeyCode::Char(c) => key_input(c, ab),
         _ => None,
     })
@@ -718,18 +449,20 @@ mod tests {
 
     #[test]
     fn stdin_lines_are_single_keys_or_whole_words() {
-        assert!(matches!(parse_line("n", false), Some(Input::Next)));
-        assert!(matches!(parse_line(" next ", false), Some(Input::Next)));
-        assert!(matches!(parse_line("q", false), Some(Input::Quit)));
-        assert!(matches!(parse_line("b", true), Some(Input::Profile(1))));
-        assert!(matches!(parse_line("space", true), Some(Input::Toggle)));
-        assert!(matches!(
+        assert_eq!(parse_line("n", false), Some(Input::Next));
+        assert_eq!(parse_line(" next ", false), Some(Input::Next));
+        assert_eq!(parse_line("q", false), Some(Input::Quit));
+        assert_eq!(parse_line("b", true), Some(Input::Profile(1)));
+        assert_eq!(parse_line("space", true), Some(Input::Toggle));
+        assert_eq!(
             parse_line("note: warm mids", true),
-            Some(Input::Note(Some(t))) if t == "warm mids"
-        ));
+            Some(Input::Note("warm mids".into()))
+        );
         // A word is never read as its first letter: "null" is not "next", "quiet" not "quit".
         assert!(parse_line("null", false).is_none());
         assert!(parse_line("quiet", false).is_none());
         assert!(parse_line("", false).is_none());
+        // `m` opens the note prompt on a terminal; on stdin a note is `note: TEXT`.
+        assert!(parse_line("m", true).is_none());
     }
 }

@@ -22,6 +22,7 @@ pub mod output;
 pub mod priority;
 pub mod sink;
 pub mod status;
+pub mod watch;
 
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -35,6 +36,7 @@ pub use feeder::{FeederCommand, FeederEvent, TrackSource};
 pub use output::{OutputError, OutputReport, Prepared, Running};
 pub use sink::{Output, Pace};
 pub use status::{Event, Status, Transport};
+pub use watch::Watch;
 
 use crate::dsp::EqChain;
 use crate::preset::EqProfile;

@@ -22,6 +22,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 pub mod library;
+pub mod resolved;
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,7 @@ use crate::problem::{Lines, Problem, Problems, ReadError, read_text};
 use crate::timecode::{format_time, parse_time};
 
 pub use library::{Candidate, Library, Resolution};
+pub use resolved::{Resolved, ResolvedEntry, StartError};
 
 /// The playlist format version this build reads.
 pub const PLAYLIST_VERSION: u32 = 1;
