@@ -455,3 +455,67 @@ fn jack_restarted_mid_play_goes_on_on_jack_thru_from_the_lost_frame() {
 fn jack_through_alsa_restarted_mid_play_goes_on_on_the_default_device_from_the_lost_frame() {
     server_killed_mid_play::<Jack>(Some("alsa"), None, AfterKill::Restart(""));
 }
+
+/// What a terminal of `width` columns shows after `seconds` of an A/B session on the review
+/// playlist (one entry found: "A Reckoning in Blood"), run in tmux.
+fn terminal_after(dir: &Path, width: u16, seconds: u64) -> String {
+    let library = dir.join(format!("library-{width}"));
+    std::fs::create_dir_all(&library).unwrap();
+    noise::write(&library.join("A Reckoning in Blood.wav"), 40.0, 3);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let socket = format!("iemlab-tui-{}-{width}", std::process::id());
+    let command = format!(
+        "{} ab {} --library {} --a {} --b {} --switch cues --start bass --device null --notes {}",
+        env!("CARGO_BIN_EXE_iemlab"),
+        root.join("playlists/iem-review.toml").display(),
+        library.display(),
+        root.join("presets/eq/bass-boost.toml").display(),
+        root.join("presets/eq/treble-tame.toml").display(),
+        dir.join("notes.jsonl").display(),
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(["-L", &socket])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("tmux (apt-get install tmux): {e}"))
+    };
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        &width.to_string(),
+        "-y",
+        "30",
+        &command,
+    ]);
+    assert!(started.status.success(), "tmux: {started:?}");
+    std::thread::sleep(Duration::from_secs(seconds));
+    let screen = tmux(&["capture-pane", "-p"]);
+    let _ = tmux(&["kill-server"]);
+    String::from_utf8_lossy(&screen.stdout).into_owned()
+}
+
+#[test]
+fn the_status_line_redraws_in_place_in_a_real_terminal_at_80_and_120_columns() {
+    let _machine = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    for width in [80u16, 120] {
+        let screen = terminal_after(dir.path(), width, 12);
+        let status: Vec<&str> = screen.lines().filter(|l| l.starts_with("8/13 ")).collect();
+        assert_eq!(
+            status.len(),
+            1,
+            "{width} columns: one status line, saw:\n{screen}"
+        );
+        assert!(
+            status[0].chars().count() < usize::from(width),
+            "{width} columns: the status line wraps:\n{screen}"
+        );
+        assert!(
+            status[0].contains("next cue 01:10"),
+            "{width}: {}",
+            status[0]
+        );
+    }
+}

@@ -97,8 +97,9 @@ impl Session {
         });
         fields.push(Field::new(vec![
             match peak_db {
-                Some(db) => format!("{db:+.1} dBFS"),
-                None => "silence".into(),
+                // Below the 24-bit floor is silence, however small the peak.
+                Some(db) if db > -144.0 => format!("{db:+.1} dBFS"),
+                _ => "silence".into(),
             },
             String::new(),
         ]));
@@ -130,8 +131,8 @@ impl Session {
         }
         // Names first, then the least useful fields go: loop, level, the next cue; then the
         // track's length, and last the title.
-        let mut plan: Vec<usize> = vec![0; title_steps];
-        plan.extend(profile_at.into_iter().flat_map(|i| [i, i]));
+        let mut plan: Vec<usize> = profile_at.into_iter().flat_map(|i| [i, i]).collect();
+        plan.extend(std::iter::repeat_n(0, title_steps));
         plan.extend(cue_at);
         plan.extend(loop_at);
         plan.push(level_at);
