@@ -12,13 +12,21 @@
 //! consumes and applies each mark exactly at its frame, so track positions and cue switches
 //! are sample-accurate at the device rate.
 
+mod profiles;
+mod schedule;
+mod stream;
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use rtrb::{Consumer, Producer};
 
 use super::status::{Event, Status, Transport};
-use crate::dsp::{Crossfade, EqChain, Fader, GainRamp, Limiter};
+use crate::dsp::{EqChain, Fader, GainRamp, Limiter};
+use profiles::Profiles;
+use schedule::{Action, Schedule};
 
 /// Profiles that can be loaded at once (A, B and up to two more).
 pub const MAX_PROFILES: usize = 4;
@@ -169,37 +177,6 @@ impl CallbackConfig {
     }
 }
 
-/// One loaded profile.
-struct Slot {
-    loaded: bool,
-    chain: Option<Box<EqChain>>,
-    /// Gain set when loaded (automatic preamp plus any fixed level), dB.
-    base_db: f64,
-    /// The current track's level match, dB.
-    level_db: f64,
-    gain: GainRamp,
-    buf: Vec<f32>,
-}
-
-/// Something to do when a track reaches a frame.
-#[derive(Clone, Copy)]
-struct Scheduled {
-    track: usize,
-    frame: u64,
-    action: Action,
-    /// Cues fire each time playback reaches them (again after a seek back); a cue is armed
-    /// while playback is before it.
-    armed: bool,
-}
-
-#[derive(Clone, Copy)]
-enum Action {
-    /// Switch profile once.
-    Switch { slot: usize, fade: u32 },
-    /// Report the cue every time it is reached.
-    Cue { id: usize },
-}
-
 /// The real-time half of the engine. Build it off the audio thread; then only
 /// [`Callback::process`] is called, from whichever thread drives the sink.
 pub struct Callback {
@@ -211,10 +188,8 @@ pub struct Callback {
     status: Arc<Status>,
     config: CallbackConfig,
 
-    slots: [Slot; MAX_PROFILES],
-    active: usize,
-    crossfade: Option<(usize, Crossfade)>,
-    schedule: [Option<Scheduled>; MAX_SCHEDULED],
+    profiles: Profiles,
+    schedule: Schedule,
     alternate: Option<[usize; 2]>,
     dry: Vec<f32>,
 
@@ -254,16 +229,6 @@ impl Callback {
         status: Arc<Status>,
     ) -> Self {
         let rate = f64::from(config.sample_rate);
-        let slot = || Slot {
-            loaded: false,
-            chain: None,
-            base_db: 0.0,
-            level_db: 0.0,
-            gain: GainRamp::new(0.0),
-            buf: vec![0.0; CHUNK * 2],
-        };
-        let mut slots = [slot(), slot(), slot(), slot()];
-        slots[0].loaded = true;
         Callback {
             ring,
             marks,
@@ -272,10 +237,8 @@ impl Callback {
             events,
             status,
             config,
-            slots,
-            active: 0,
-            crossfade: None,
-            schedule: [None; MAX_SCHEDULED],
+            profiles: Profiles::new(),
+            schedule: Schedule::new(),
             alternate: None,
             dry: vec![0.0; CHUNK * 2],
             // Playback starts at full gain; a start in the middle of a track fades in when
@@ -373,27 +336,16 @@ impl Callback {
                     chain,
                     gain_db,
                 } => {
-                    if let Some(s) = self.slots.get_mut(slot) {
-                        s.loaded = true;
-                        s.base_db = gain_db;
-                        s.gain = GainRamp::new(gain_db + s.level_db);
-                        let old = std::mem::replace(&mut s.chain, chain);
-                        if let Some(old) = old {
-                            // The control thread frees it. The trash queue is larger than the
-                            // command queue, so this cannot fail while commands can arrive.
-                            let _ = self.trash.push(old);
-                        }
-                    } else if let Some(chain) = chain {
-                        let _ = self.trash.push(chain);
+                    if let Some(old) = self.profiles.load(slot, chain, gain_db) {
+                        // The control thread frees it. The trash queue is larger than the
+                        // command queue, so this cannot fail while commands can arrive.
+                        let _ = self.trash.push(old);
                     }
                 }
                 Command::Select { slot, fade } => self.select(slot, fade),
                 Command::SetGain { slot, gain_db } => {
-                    if let Some(s) = self.slots.get_mut(slot) {
-                        s.base_db = gain_db;
-                        s.gain
-                            .ramp_to(gain_db + s.level_db, self.config.fade_frames);
-                    }
+                    self.profiles
+                        .set_gain(slot, gain_db, self.config.fade_frames)
                 }
                 Command::AlternateOnLoop(pair) => self.alternate = pair,
                 Command::SwitchAt {
@@ -401,11 +353,13 @@ impl Callback {
                     frame,
                     slot,
                     fade,
-                } => self.schedule(track, frame, Action::Switch { slot, fade }),
+                } => self
+                    .schedule
+                    .add(track, frame, Action::Switch { slot, fade }),
                 Command::CueAt { track, frame, id } => {
-                    self.schedule(track, frame, Action::Cue { id })
+                    self.schedule.add(track, frame, Action::Cue { id })
                 }
-                Command::ClearSchedule => self.schedule = [None; MAX_SCHEDULED],
+                Command::ClearSchedule => self.schedule.clear(),
                 Command::Stop if !self.stopped => {
                     self.stopped = true;
                     match self.transport {
@@ -437,23 +391,11 @@ impl Callback {
         }
     }
 
-    fn schedule(&mut self, track: usize, frame: u64, action: Action) {
-        if let Some(free) = self.schedule.iter_mut().find(|s| s.is_none()) {
-            *free = Some(Scheduled {
-                track,
-                frame,
-                action,
-                armed: true,
-            });
-        }
-    }
-
+    /// Switches to `slot` (a crossfade of `fade` frames) and says so.
     fn select(&mut self, slot: usize, fade: u32) {
-        if slot >= MAX_PROFILES || !self.slots[slot].loaded || slot == self.active {
+        if !self.profiles.select(slot, fade) {
             return;
         }
-        self.crossfade = Some((self.active, Crossfade::new(fade)));
-        self.active = slot;
         self.status.active_slot.store(slot, Ordering::Relaxed);
         self.emit(Event::Switched {
             slot,
@@ -462,253 +404,9 @@ impl Callback {
         });
     }
 
-    /// Reads the next run of dry frames (at most `max`, stopping at the next mark or
-    /// scheduled switch) into `self.dry`, fades them, and returns how many frames it covers.
-    fn step(&mut self, max: usize) -> usize {
-        let max = max.min(CHUNK);
-        // Two passes at most: a flush that completes makes the second pass play new audio.
-        for _ in 0..3 {
-            self.apply_due();
-            if matches!(self.transport, Transport::Paused | Transport::Ended) {
-                self.dry[..max * 2].fill(0.0);
-                return max;
-            }
-            let available = (self.ring.slots() / 2) as u64;
-            let requested = self.status.requested_epoch.load(Ordering::Acquire);
-            if requested > self.epoch {
-                // A seek or jump: fade out what is playing, then drop the rest of the old
-                // audio and wait for the new audio's mark.
-                if !self.flushing {
-                    self.flushing = true;
-                    self.fader.fade_to(0.0, self.config.fade_frames);
-                }
-                self.drop_stale_marks(requested);
-                let mark = self.marks.peek().ok().copied();
-                let until = mark.map_or(u64::MAX, |m| m.at.saturating_sub(self.consumed));
-                let silent = self.fader.is_settled() && self.fader.gain() == 0.0;
-                let take = (max as u64).min(until).min(available) as usize;
-                if silent || take == 0 {
-                    if let Some(mark) = mark {
-                        self.finish_flush(mark);
-                        continue;
-                    }
-                    // The feeder is still seeking: silence, and nothing consumed.
-                    self.dry[..max * 2].fill(0.0);
-                    return max;
-                }
-                return self.read(take, take);
-            }
-            let mark = self.marks.peek().ok().copied();
-            let mut want = max as u64;
-            if let Some(mark) = mark {
-                want = want.min(mark.at.saturating_sub(self.consumed).max(1));
-            }
-            if let Some(next) = self.next_switch_in() {
-                want = want.min(next);
-            }
-            if self.transport == Transport::Stopping {
-                // End the chunk where the fade-out ends, so the last audible frame is exact.
-                want = want.min(u64::from(self.fader.remaining()).max(1));
-            }
-            let want = want as usize;
-            let take = want.min(available as usize);
-            if take < want && self.track.is_some() && !self.underrun_reported {
-                // The feeder is behind: the missing frames play as silence.
-                self.underrun_reported = true;
-                self.status.underruns.fetch_add(1, Ordering::Relaxed);
-                self.emit(Event::Underrun);
-            }
-            return self.read(take, want);
-        }
-        self.dry[..max * 2].fill(0.0);
-        max
-    }
-
-    /// Moves `take` frames from the ring into `self.dry`, pads with silence to `n` frames,
-    /// applies the fader and returns `n`.
-    fn read(&mut self, take: usize, n: usize) -> usize {
-        if take > 0
-            && let Ok(chunk) = self.ring.read_chunk(take * 2)
-        {
-            let (a, b) = chunk.as_slices();
-            self.dry[..a.len()].copy_from_slice(a);
-            self.dry[a.len()..a.len() + b.len()].copy_from_slice(b);
-            chunk.commit_all();
-            self.consumed += take as u64;
-            self.track_frame += take as u64;
-        }
-        self.dry[take * 2..n * 2].fill(0.0);
-        self.fader.process_interleaved(&mut self.dry[..n * 2]);
-        if self.fader.is_settled() {
-            match self.transport {
-                Transport::Pausing => {
-                    self.transport = Transport::Paused;
-                    self.emit(Event::Paused);
-                }
-                Transport::Stopping => self.end_here(n),
-                _ => {}
-            }
-        }
-        n
-    }
-
-    /// Drops the stale frames before a newer epoch's `mark`; the mark itself is applied by
-    /// the next [`Callback::apply_due`], which starts the fade-in.
-    fn finish_flush(&mut self, mark: Mark) {
-        let stale = (mark.at.saturating_sub(self.consumed) as usize).min(self.ring.slots() / 2);
-        if stale > 0
-            && let Ok(chunk) = self.ring.read_chunk(stale * 2)
-        {
-            chunk.commit_all();
-            self.consumed += stale as u64;
-        }
-        if self.consumed >= mark.at {
-            self.flushing = false;
-            self.limiter.reset();
-        }
-    }
-
-    /// Discards marks of epochs older than `requested`: they describe audio being dropped.
-    fn drop_stale_marks(&mut self, requested: u32) {
-        while self.marks.peek().is_ok_and(|m| m.epoch < requested) {
-            let _ = self.marks.pop();
-        }
-    }
-
-    /// Applies every mark and scheduled switch due at the current frame.
-    fn apply_due(&mut self) {
-        let requested = self.status.requested_epoch.load(Ordering::Acquire);
-        if requested > self.epoch {
-            self.drop_stale_marks(requested);
-        }
-        while let Ok(mark) = self.marks.peek().copied() {
-            if mark.at > self.consumed || (mark.epoch > self.epoch && self.flushing) {
-                break;
-            }
-            let first = self.track.is_none();
-            let _ = self.marks.pop();
-            let new_epoch = mark.epoch > self.epoch;
-            self.epoch = mark.epoch;
-            match mark.kind {
-                MarkKind::Track {
-                    index,
-                    frame,
-                    levels_db,
-                } => {
-                    for (slot, level) in self.slots.iter_mut().zip(levels_db) {
-                        let level = f64::from(level);
-                        if level != slot.level_db {
-                            slot.level_db = level;
-                            // At a track boundary the change is a step: levels belong to
-                            // tracks, and a ramp would carry one track's level into the next.
-                            slot.gain = GainRamp::new(slot.base_db + level);
-                        }
-                    }
-                    self.track = Some(index);
-                    self.track_frame = frame;
-                    if self.transport == Transport::Ended && !self.stopped {
-                        // Back from the end (a seek after the playlist ended).
-                        self.transport = Transport::Playing;
-                        self.final_frame = None;
-                    }
-                    self.status.track.store(index, Ordering::Relaxed);
-                    self.emit(Event::TrackStarted { index, frame });
-                }
-                MarkKind::Seam { frame } => {
-                    self.track_frame = frame;
-                    if let Some([x, y]) = self.alternate {
-                        // The profiles cross over while the audio crosses the seam.
-                        let other = if self.active == x { y } else { x };
-                        self.crossfade = None;
-                        self.select(other, self.config.seam_frames);
-                    }
-                    self.emit(Event::LoopSeam { frame });
-                }
-                MarkKind::Skipped { index } => self.emit(Event::Skipped { index }),
-                MarkKind::End => {
-                    if self.transport != Transport::Ended {
-                        self.end_here(0);
-                    }
-                    self.emit(Event::Ended);
-                }
-            }
-            // After a seek the new audio fades in (the old faded out); so does a first track
-            // that starts in its middle, live. A track played from its start needs no fade.
-            let mid_track = match mark.kind {
-                MarkKind::Track { frame, .. } => frame > 0,
-                _ => false,
-            };
-            let fade_in = new_epoch || (first && mid_track && self.config.fade_in_mid_track);
-            // Held, the fade waits for the start.
-            let held = self.start_frame.is_none();
-            if fade_in && (self.transport == Transport::Playing || held) {
-                self.fader = Fader::new(0.0);
-                self.fader.fade_to(1.0, self.config.fade_frames);
-            }
-        }
-        let Some(track) = self.track else { return };
-        for i in 0..MAX_SCHEDULED {
-            let Some(mut s) = self.schedule[i] else {
-                continue;
-            };
-            if s.track != track {
-                continue;
-            }
-            if s.frame > self.track_frame {
-                s.armed = true;
-                self.schedule[i] = Some(s);
-                continue;
-            }
-            // Only what lands exactly fires; a point jumped over by a seek does not.
-            let hit = s.armed && s.frame == self.track_frame;
-            match s.action {
-                Action::Switch { slot, fade } => {
-                    self.schedule[i] = None;
-                    if hit {
-                        self.crossfade = None;
-                        self.select(slot, fade);
-                    }
-                }
-                Action::Cue { id } => {
-                    s.armed = false;
-                    self.schedule[i] = Some(s);
-                    if hit {
-                        self.emit(Event::CueReached { track, id });
-                    }
-                }
-            }
-        }
-    }
-
-    /// Frames until the next scheduled switch in the current track, if any.
-    fn next_switch_in(&self) -> Option<u64> {
-        let track = self.track?;
-        self.schedule
-            .iter()
-            .flatten()
-            .filter(|s| s.track == track && s.frame > self.track_frame)
-            .map(|s| s.frame - self.track_frame)
-            .min()
-    }
-
     /// Runs the chains, the switch crossfade, volume and limiter over `n` dry frames.
     fn finish_chunk(&mut self, n: usize, out: &mut [f32]) {
-        let dry = &self.dry[..n * 2];
-        for slot in self.slots.iter_mut().filter(|s| s.loaded) {
-            let buf = &mut slot.buf[..n * 2];
-            buf.copy_from_slice(dry);
-            if let Some(chain) = slot.chain.as_mut() {
-                chain.process_interleaved(buf);
-            }
-            slot.gain.process_interleaved(buf);
-        }
-        out.copy_from_slice(&self.slots[self.active].buf[..n * 2]);
-        if let Some((from, fade)) = self.crossfade.as_mut() {
-            fade.mix_into(&self.slots[*from].buf[..n * 2], out);
-            if fade.is_done() {
-                self.crossfade = None;
-            }
-        }
+        self.profiles.run(&self.dry[..n * 2], out);
         self.volume.process_interleaved(out);
         self.limiter.process_interleaved(out);
     }
