@@ -9,6 +9,7 @@ mod devices;
 mod export;
 mod fit;
 mod import;
+mod keys;
 mod listen;
 mod play;
 mod plot;

@@ -19,6 +19,8 @@ pub mod hosts;
 #[cfg(target_os = "linux")]
 pub mod jack_route;
 pub mod output;
+pub mod outputs;
+pub mod playing;
 pub mod priority;
 pub mod sink;
 pub mod status;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::ab::matching::LevelMatch;
+use crate::engine::PlayerEvent;
 use crate::playlist::{Cue, Entry, LoopRegion, Resolution, ResolvedEntry};
 
 fn entry(title: &str, cues: &[(f64, &str)]) -> Entry {

@@ -34,6 +34,17 @@ pub struct Discontinuity {
     pub shift: i64,
 }
 
+/// Frames inserted inside a block with every source frame still there in order around them:
+/// what a late cycle does to a stream (the server plays silence for it, and the audio
+/// follows a cycle later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Insertion {
+    /// Source frame the inserted frames come before.
+    pub before: usize,
+    /// How many frames were inserted.
+    pub frames: usize,
+}
+
 /// What the comparison found.
 #[derive(Debug)]
 pub struct Comparison {
@@ -45,8 +56,12 @@ pub struct Comparison {
     pub blocks: usize,
     /// Blocks found nowhere near where they belong.
     pub lost: Vec<usize>,
+    /// What the recording holds where each lost block was expected.
+    pub lost_detail: Vec<LostBlock>,
     /// Blocks found elsewhere than right after the previous block.
     pub discontinuities: Vec<Discontinuity>,
+    /// Frames inserted inside blocks, every source frame of the block still there in order.
+    pub insertions: Vec<Insertion>,
     /// Source frames at the end that the recording does not have.
     pub missing_at_end: usize,
 }
@@ -54,7 +69,36 @@ pub struct Comparison {
 impl Comparison {
     /// Whether every block is there, in order, with nothing missing at the end.
     pub fn is_exact(&self) -> bool {
-        self.lost.is_empty() && self.discontinuities.is_empty() && self.missing_at_end == 0
+        self.insertions.is_empty() && self.every_source_frame_in_order()
+    }
+
+    /// Whether every source frame is there, in order, to the end, whatever was inserted
+    /// between them (late cycles).
+    pub fn every_source_frame_in_order(&self) -> bool {
+        self.lost.is_empty()
+            && self.discontinuities.iter().all(|d| d.shift > 0)
+            && self.missing_at_end == 0
+    }
+
+    /// Whether everything that differs from the source is what missed server cycles of
+    /// `cycle` frames leave: silence in place of one cycle's audio, or one cycle of silence
+    /// inserted, with every other frame there in order and nothing missing at the end.
+    pub fn only_missed_cycles(&self, cycle: usize) -> bool {
+        let cycle = cycle as i64;
+        self.lost_detail
+            .iter()
+            .all(|l| l.is_one_silent_cycle(cycle as usize))
+            && self
+                .discontinuities
+                .iter()
+                .all(|d| d.shift > 0 && d.shift <= cycle)
+            && self.insertions.iter().all(|i| i.frames as i64 <= cycle)
+            && self.missing_at_end == 0
+    }
+
+    /// How many cycles went missing, for a message.
+    pub fn missed_cycles(&self) -> usize {
+        self.lost.len() + self.discontinuities.len() + self.insertions.len()
     }
 
     /// Seconds into the source of block `block`.
@@ -68,11 +112,12 @@ impl fmt::Display for Comparison {
         const SHOWN: usize = 12;
         write!(
             f,
-            "{} of {} blocks lost, {} discontinuities, {} frames missing at the end \
-             (source from frame {} found at recording frame {})",
+            "{} of {} blocks lost, {} discontinuities, {} insertions, {} frames missing at the \
+             end (source from frame {} found at recording frame {})",
             self.lost.len(),
             self.blocks,
             self.discontinuities.len(),
+            self.insertions.len(),
             self.missing_at_end,
             self.source_start,
             self.recording_start
@@ -86,6 +131,9 @@ impl fmt::Display for Comparison {
                 .collect();
             let more = if self.lost.len() > SHOWN { ", …" } else { "" };
             write!(f, "\n  lost: {}{more}", shown.join(", "))?;
+            for detail in self.lost_detail.iter().take(3) {
+                write!(f, "\n    {detail}")?;
+            }
         }
         if !self.discontinuities.is_empty() {
             let shown: Vec<String> = self
@@ -107,6 +155,20 @@ impl fmt::Display for Comparison {
                 ""
             };
             write!(f, "\n  discontinuities: {}{more}", shown.join(", "))?;
+        }
+        if !self.insertions.is_empty() {
+            let shown: Vec<String> = self
+                .insertions
+                .iter()
+                .take(SHOWN)
+                .map(|i| format!("{} frames at {:.4} s", i.frames, i.before as f64 / RATE))
+                .collect();
+            let more = if self.insertions.len() > SHOWN {
+                ", …"
+            } else {
+                ""
+            };
+            write!(f, "\n  inserted: {}{more}", shown.join(", "))?;
         }
         Ok(())
     }
@@ -142,7 +204,9 @@ pub fn compare(
         source_start,
         blocks,
         lost: Vec::new(),
+        lost_detail: Vec::new(),
         discontinuities: Vec::new(),
+        insertions: Vec::new(),
         missing_at_end: 0,
     };
     // Recording frame where the current block is expected.
@@ -164,8 +228,18 @@ pub fn compare(
                 });
                 expected = at + want.len();
             }
+            None if let Some((split, frames)) = find_split(recording, want, expected) => {
+                comparison.insertions.push(Insertion {
+                    before: from + split,
+                    frames,
+                });
+                expected += want.len() + frames;
+            }
             None => {
                 comparison.lost.push(block);
+                comparison
+                    .lost_detail
+                    .push(describe(recording.get(expected..).unwrap_or(&[]), want));
                 expected += want.len();
             }
         }
@@ -180,6 +254,7 @@ fn count_missing_end(comparison: &mut Comparison, recording: &[Frame], source: &
     let mut first_missing = comparison.blocks;
     while first_missing > 0 && comparison.lost.last() == Some(&(first_missing - 1)) {
         comparison.lost.pop();
+        comparison.lost_detail.pop();
         first_missing -= 1;
     }
     if first_missing == comparison.blocks {
@@ -208,6 +283,76 @@ fn find_near(recording: &[Frame], want: &[Frame], expected: usize) -> Option<usi
         .flatten()
         .filter(|&at| at <= last)
         .find(|&at| equal(&recording[at..at + want.len()], want))
+}
+
+/// Where `want`, expected at `expected`, is split by inserted frames: the first `split` frames
+/// in place and the rest `frames` later (within [`SEARCH`]).
+fn find_split(recording: &[Frame], want: &[Frame], expected: usize) -> Option<(usize, usize)> {
+    let have = recording.get(expected..)?;
+    let split = want
+        .iter()
+        .zip(have)
+        .take_while(|(w, h)| equal(&[**w], &[**h]))
+        .count();
+    if split == 0 || split == want.len() {
+        return None;
+    }
+    let rest = &want[split..];
+    let from = expected + split;
+    (1..=SEARCH)
+        .map(|frames| (from + frames, frames))
+        .take_while(|&(at, _)| at + rest.len() <= recording.len())
+        .find(|&(at, _)| equal(&recording[at..at + rest.len()], rest))
+        .map(|(_, frames)| (split, frames))
+}
+
+/// What the recording holds where a lost block was expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LostBlock {
+    /// Frames that differ from the source.
+    pub differ: usize,
+    /// Of them, frames that are silent.
+    pub silent: usize,
+    /// First and last differing frame, counted in the block.
+    pub span: (usize, usize),
+}
+
+impl LostBlock {
+    /// Whether the block is there but for one run of at most `frames` silent frames in
+    /// place of the source's: a cycle the server played as silence.
+    pub fn is_one_silent_cycle(&self, frames: usize) -> bool {
+        let run = self.span.1 + 1 - self.span.0;
+        run <= frames && self.differ == run && self.silent == run
+    }
+}
+
+impl fmt::Display for LostBlock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} frames differ, from frame {} to {} of the block; {} of them silent",
+            self.differ, self.span.0, self.span.1, self.silent
+        )
+    }
+}
+
+/// Which frames of `have` differ from `want`, and whether they are silent.
+fn describe(have: &[Frame], want: &[Frame]) -> LostBlock {
+    let differ: Vec<usize> = (0..want.len())
+        .filter(|&i| have.get(i).is_none_or(|h| !equal(&[*h], &[want[i]])))
+        .collect();
+    let silent = differ
+        .iter()
+        .filter(|&&i| have.get(i).is_some_and(|h| h == &[0.0; 2]))
+        .count();
+    LostBlock {
+        differ: differ.len(),
+        silent,
+        span: (
+            differ.first().copied().unwrap_or(0),
+            differ.last().copied().unwrap_or(0),
+        ),
+    }
 }
 
 /// Whether two runs of frames are equal within [`TOLERANCE`].
@@ -266,6 +411,8 @@ mod tests {
         let c = compare(&rec, &src, 0..1).unwrap();
         assert_eq!(c.lost, vec![20], "{c}");
         assert!(c.discontinuities.is_empty(), "{c}");
+        assert!(!c.every_source_frame_in_order(), "{c}");
+        assert!(c.only_missed_cycles(64) && !c.only_missed_cycles(32), "{c}");
     }
 
     #[test]
@@ -288,20 +435,26 @@ mod tests {
     }
 
     #[test]
-    fn a_gap_inside_a_block_loses_that_block_and_shifts_the_next() {
+    fn a_gap_inside_a_block_is_an_insertion_with_every_source_frame_in_order() {
         let src = source();
         let cut = 30 * BLOCK + 200;
         let mut audio = src[..cut].to_vec();
         audio.extend(std::iter::repeat_n([0.0; 2], 256));
         audio.extend_from_slice(&src[cut..]);
         let c = compare(&recorded(500, &audio, 2000), &src, 0..1).unwrap();
-        assert_eq!(c.lost, vec![30], "{c}");
+        assert!(c.lost.is_empty(), "{c}");
+        assert!(c.discontinuities.is_empty(), "{c}");
         assert_eq!(
-            c.discontinuities,
-            vec![Discontinuity {
-                block: 31,
-                shift: 256
+            c.insertions,
+            vec![Insertion {
+                before: cut,
+                frames: 256
             }],
+            "{c}"
+        );
+        assert!(c.every_source_frame_in_order() && !c.is_exact(), "{c}");
+        assert!(
+            c.only_missed_cycles(256) && !c.only_missed_cycles(64),
             "{c}"
         );
     }
@@ -321,6 +474,8 @@ mod tests {
             }],
             "{c}"
         );
+        assert!(!c.every_source_frame_in_order(), "{c}");
+        assert!(!c.only_missed_cycles(64), "{c}");
     }
 
     #[test]
@@ -332,6 +487,7 @@ mod tests {
             assert_eq!(c.missing_at_end, 700, "tail {tail}: {c}");
             assert!(c.lost.is_empty(), "tail {tail}: {c}");
             assert!(c.discontinuities.is_empty(), "tail {tail}: {c}");
+            assert!(!c.only_missed_cycles(1024), "tail {tail}: {c}");
         }
     }
 
