@@ -62,7 +62,7 @@ pub(super) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let summary = render(&request, &profile)?;
         println!("wrote {}  ('{}')", summary.line(), profile.name);
         if let Some(w) = summary.clip_warning() {
-            eprintln!("{w}");
+            super::warn_line(&w);
         }
         outputs.push((output, profile));
     }

@@ -49,9 +49,9 @@ pub(super) struct FitArgs {
     #[arg(long, value_name = "HZ", default_value_t = 48_000,
           value_parser = clap::value_parser!(u32).range(8000..=768_000))]
     fs: u32,
-    /// Fit exactly what this device or app holds (qudelix, rockbox, graphic10, apo, ...).
-    #[arg(long, value_name = "ID")]
-    device: Option<String>,
+    /// Fit exactly what this device or app holds.
+    #[arg(long, value_name = "ID", value_enum, ignore_case = true)]
+    device: Option<DeviceSpec>,
     #[command(flatten)]
     curves: CurveArgs,
     /// Profile name (default: from the measurement and target).
@@ -66,6 +66,17 @@ pub(super) struct FitArgs {
     /// Overwrite existing outputs.
     #[arg(long)]
     force: bool,
+}
+
+/// `--device` takes the ids of [`device::DEVICES`], so `--help` and completions list them.
+impl clap::ValueEnum for DeviceSpec {
+    fn value_variants<'a>() -> &'a [Self] {
+        device::DEVICES
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.id).help(self.name))
+    }
 }
 
 /// Exit codes of this command's errors: 2 for bad input or requests, 1 for failures to write.
@@ -101,15 +112,8 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    let device = match &args.device {
-        Some(id) => Some(device::find(id).ok_or_else(|| {
-            UsageError(format!(
-                "unknown device '{id}'; known: {}",
-                device::ids().join(", ")
-            ))
-        })?),
-        None => None,
-    };
+    // The table's own entry, which lives as long as the fits that borrow it.
+    let device = args.device.and_then(|d| device::find(d.id));
     if let (Some(d), true) = (device, args.graphic)
         && !matches!(d.layout, crate::preset::Layout::Graphic { .. })
     {

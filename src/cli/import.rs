@@ -28,16 +28,16 @@ pub(super) fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     // A file of garbage lines has a note per line; the first few say what happened.
     const SHOWN_NOTES: usize = 20;
     for note in imported.notes.iter().take(SHOWN_NOTES) {
-        eprintln!("note: {note}");
+        log::info!("note: {note}");
     }
     if imported.notes.len() > SHOWN_NOTES {
-        eprintln!(
+        log::info!(
             "note: ... and {} more notes",
             imported.notes.len() - SHOWN_NOTES
         );
     }
     let profile = &imported.profile;
-    eprintln!(
+    log::info!(
         "{}: read as {}, {} band{}, preamp {} dB",
         args.file.display(),
         imported.format,
@@ -51,7 +51,7 @@ pub(super) fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         Some(dest) => {
             save(dest, text.as_bytes(), args.force)
                 .with_context(|| format!("importing {}", args.file.display()))?;
-            eprintln!("wrote {}", dest.display());
+            log::info!("wrote {}", dest.display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -9,12 +9,14 @@ mod devices;
 mod export;
 mod fit;
 mod import;
+mod output;
 mod play;
 mod plot;
 mod render;
 mod report;
 mod session;
 mod ui;
+mod verbosity;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +37,8 @@ use crate::render::{RenderError, WavFormat};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    verbosity: verbosity::Verbosity,
 }
 
 #[derive(Subcommand, Debug)]
@@ -184,9 +188,9 @@ struct AbArgs {
 struct ReportArgs {
     /// Notes file written by `iemlab ab`.
     notes: PathBuf,
-    /// Draft structure: `review` (the IEM review template).
-    #[arg(long, default_value = "review")]
-    template: String,
+    /// Draft structure.
+    #[arg(long, value_enum, default_value = "review")]
+    template: report::Template,
     /// Playlist for track order, links and focus.
     #[arg(long, value_name = "PLAYLIST")]
     playlist: Option<PathBuf>,
@@ -251,9 +255,9 @@ struct RenderArgs {
     /// With --ab: track times to switch at (mm:ss, comma separated).
     #[arg(long, value_name = "mm:ss,…", value_delimiter = ',', value_parser = parse_time_arg)]
     switch_at: Vec<f64>,
-    /// With --ab and --playlist/--track: `cues` takes the switch times from the entry's cues.
-    #[arg(long, value_name = "cues", requires = "playlist")]
-    switch: Option<String>,
+    /// With --ab and --playlist/--track: when to switch.
+    #[arg(long, value_enum, requires = "playlist")]
+    switch: Option<render::Switch>,
     /// With --ab: playlist whose entry --track supplies the cue times.
     #[arg(long, value_name = "PLAYLIST", requires = "track")]
     playlist: Option<PathBuf>,
@@ -263,9 +267,9 @@ struct RenderArgs {
     /// With --ab: crossfade length, 0–200 ms.
     #[arg(long, value_name = "MS", default_value_t = 20.0, value_parser = parse_crossfade)]
     crossfade_ms: f64,
-    /// With --ab: level matching, `loudness` (BS.1770 over the track) or `off`.
-    #[arg(long = "match", value_name = "HOW", default_value = "loudness")]
-    matching: String,
+    /// With --ab: level matching.
+    #[arg(long = "match", value_name = "HOW", value_enum, default_value = "loudness")]
+    matching: render::Matching,
     /// Output WAV file.
     #[arg(short, long, value_name = "OUT.wav")]
     output: PathBuf,
@@ -388,9 +392,10 @@ fn run_cli() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    cli.verbosity.install();
     if let Err(e) = crate::interrupt::install() {
-        eprintln!(
-            "warning: cannot watch for Ctrl-C/SIGTERM ({e}); an interrupted render may leave a .iemlab-*.part file"
+        log::warn!(
+            "cannot watch for Ctrl-C/SIGTERM ({e}); an interrupted render may leave a .iemlab-*.part file"
         );
     }
     // These stop by themselves at the next block or key poll when a signal arrives (see
@@ -521,6 +526,19 @@ fn save_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a Sa
         Some(OutputError::Wav(e)) => Some(e),
         _ => None,
     }
+}
+
+/// Prints `value` as one line of JSON on stdout (an object, or an array of them).
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut line = serde_json::to_vec(value)?;
+    line.push(b'\n');
+    output::write_stdout(&line)?;
+    Ok(())
+}
+
+/// Logs a library's warning text (which starts with `warning: `) as a warning.
+fn warn_line(text: &str) {
+    log::warn!("{}", text.strip_prefix("warning: ").unwrap_or(text));
 }
 
 /// A usage error as an `anyhow::Error` (exit code 2).

@@ -56,12 +56,48 @@ pub(super) struct CurveArgs {
         allow_negative_numbers = true
     )]
     pub bass_shelf: f64,
-    /// Smoothing of measurement and target: none, 1/3, 1/6, 1/12, 1/24 or psy.
-    #[arg(long, value_name = "1/N", default_value = "1/12")]
+    /// Smoothing of measurement and target (any 1/N from 1/1 to 1/96 works too).
+    #[arg(long, value_name = "1/N", default_value = "1/12", value_parser = SmoothingParser)]
     pub smooth: crate::fr::Smoothing,
     /// Level curves at this frequency (e.g. 1000) or by their mean over a band (e.g. 300-3000).
     #[arg(long, value_name = "HZ|LO-HI", default_value = "1000")]
     pub normalize: crate::fr::Normalise,
+}
+
+/// Reads `--smooth` as [`crate::fr::Smoothing`] does, and lists the usual values for
+/// `--help` and completions.
+#[derive(Clone)]
+struct SmoothingParser;
+
+impl clap::builder::TypedValueParser for SmoothingParser {
+    type Value = crate::fr::Smoothing;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        clap::builder::StringValueParser::new()
+            .try_map(|s| s.parse::<crate::fr::Smoothing>())
+            .parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let usual = [
+            ("none", "raw curves"),
+            ("1/3", "third-octave"),
+            ("1/6", "sixth-octave"),
+            ("1/12", "twelfth-octave (the default)"),
+            ("1/24", "24th-octave"),
+            ("psy", "psychoacoustic: 1/3 octave in the bass to 1/6 above 1 kHz"),
+        ];
+        Some(Box::new(usual.into_iter().map(|(value, help)| {
+            clap::builder::PossibleValue::new(value).help(help)
+        })))
+    }
 }
 
 /// Prepared curves to draw.

@@ -12,6 +12,22 @@ use crate::preset::EqProfile;
 use crate::render::ab::{AbRenderRequest, render_ab};
 use crate::render::{RenderRequest, render};
 
+/// `render --ab --switch`: where the switch times come from.
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub(super) enum Switch {
+    /// At the cues of the playlist entry given by --playlist and --track.
+    Cues,
+}
+
+/// `render --ab --match`: how the profiles' levels are matched.
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub(super) enum Matching {
+    /// Equal integrated loudness (ITU-R BS.1770) over the track through every profile.
+    Loudness,
+    /// No level matching.
+    Off,
+}
+
 pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     if let (Some(from), Some(to)) = (args.from, args.to)
         && to <= from
@@ -52,7 +68,7 @@ pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("rendering {}", args.input.display()))?;
     println!("{}", summary.line());
     if let Some(warning) = summary.clip_warning() {
-        eprintln!("{warning}");
+        super::warn_line(&warning);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -94,7 +110,7 @@ fn run_ab(args: &RenderArgs, specs: &[String], rate: u32) -> anyhow::Result<Exit
     }
     let mut switch_at = args.switch_at.clone();
     if let Some(playlist) = &args.playlist {
-        if args.switch.as_deref() != Some("cues") {
+        if args.switch != Some(Switch::Cues) {
             return Err(UsageError("--playlist goes with --switch cues".into()).into());
         }
         let p = Playlist::load(playlist)?;
@@ -111,13 +127,7 @@ fn run_ab(args: &RenderArgs, specs: &[String], rate: u32) -> anyhow::Result<Exit
             })?;
         switch_at.extend(entry.cues.iter().map(|c| c.at));
     }
-    let matching = match args.matching.as_str() {
-        "loudness" => true,
-        "off" => false,
-        other => {
-            return Err(UsageError(format!("--match {other}: use loudness or off")).into());
-        }
-    };
+    let matching = args.matching == Matching::Loudness;
     let request = AbRenderRequest {
         input: args.input.clone(),
         output: args.output.clone(),

@@ -10,13 +10,16 @@ use crate::ab::notes::read_notes;
 use crate::ab::report::review_draft;
 use crate::playlist::Playlist;
 
+/// `--template`: the structure of the draft.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(super) enum Template {
+    /// The IEM review template: timbre; bass and dynamics; resolution; stereo imaging and
+    /// soundstage; comparisons.
+    Review,
+}
+
 pub(super) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    if args.template != "review" {
-        return Err(super::usage(format!(
-            "--template {}: the only template is `review`",
-            args.template
-        )));
-    }
+    let Template::Review = args.template;
     let notes = read_notes(&args.notes)?;
     let playlist = args.playlist.as_deref().map(Playlist::load).transpose()?;
     let draft = review_draft(&notes, playlist.as_ref());
