@@ -6,6 +6,7 @@ mod check;
 mod config;
 mod demo;
 mod devices;
+mod docs;
 mod export;
 mod fit;
 mod import;
@@ -65,6 +66,10 @@ enum Command {
     Fit(fit::FitArgs),
     /// Draw measured FR, target, EQ response and equalised result as SVG or PNG.
     Plot(plot::PlotArgs),
+    /// Print a shell completion script, e.g. `iemlab completions bash > ~/.local/share/bash-completion/completions/iemlab`.
+    Completions(docs::CompletionsArgs),
+    /// Print the manual page (roff), e.g. `iemlab man | man -l -`.
+    Man(docs::ManArgs),
 }
 
 /// Arguments of `iemlab play`.
@@ -268,7 +273,12 @@ struct RenderArgs {
     #[arg(long, value_name = "MS", default_value_t = 20.0, value_parser = parse_crossfade)]
     crossfade_ms: f64,
     /// With --ab: level matching.
-    #[arg(long = "match", value_name = "HOW", value_enum, default_value = "loudness")]
+    #[arg(
+        long = "match",
+        value_name = "HOW",
+        value_enum,
+        default_value = "loudness"
+    )]
     matching: render::Matching,
     /// Output WAV file.
     #[arg(short, long, value_name = "OUT.wav")]
@@ -417,6 +427,8 @@ fn run_cli() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Fit(args) => fit::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(args),
     };
     let interrupted = crate::interrupt::requested();
     match (result, interrupted) {
