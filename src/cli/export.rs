@@ -187,7 +187,9 @@ fn list_json() -> Vec<FormatJson> {
                     let fixed = slots.windows(2).any(|w| w.first() != w.get(1));
                     ("parametric", slots.len(), kinds, fixed)
                 }
-                Layout::Graphic { freqs_hz, .. } => ("graphic", freqs_hz.len(), vec!["peaking"], true),
+                Layout::Graphic { freqs_hz, .. } => {
+                    ("graphic", freqs_hz.len(), vec!["peaking"], true)
+                }
                 Layout::Curve { freqs_hz } => ("curve", freqs_hz.len(), Vec::new(), true),
             };
             FormatJson {

@@ -32,8 +32,7 @@ pub(super) fn via_temp_file<T>(
         .map_err(|e| SaveError::io(Path::new(name), "create a temporary folder", e))?;
     let path = dir.path().join(name);
     let made = write(&path)?;
-    let mut file =
-        std::fs::File::open(&path).map_err(|e| SaveError::io(&path, "read back", e))?;
+    let mut file = std::fs::File::open(&path).map_err(|e| SaveError::io(&path, "read back", e))?;
     let fail = |e| SaveError::io(Path::new("stdout"), "write", e);
     let mut out = std::io::stdout().lock();
     std::io::copy(&mut file, &mut out).map_err(fail)?;

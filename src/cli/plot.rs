@@ -92,7 +92,10 @@ impl clap::builder::TypedValueParser for SmoothingParser {
             ("1/6", "sixth-octave"),
             ("1/12", "twelfth-octave (the default)"),
             ("1/24", "24th-octave"),
-            ("psy", "psychoacoustic: 1/3 octave in the bass to 1/6 above 1 kHz"),
+            (
+                "psy",
+                "psychoacoustic: 1/3 octave in the bass to 1/6 above 1 kHz",
+            ),
         ];
         Some(Box::new(usual.into_iter().map(|(value, help)| {
             clap::builder::PossibleValue::new(value).help(help)
