@@ -133,6 +133,9 @@ struct DevicesArgs {
     /// Also list outputs that report no configuration (ALSA plugins that cannot play here).
     #[arg(long)]
     all: bool,
+    /// Print the outputs as one JSON array.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `iemlab ab`.
@@ -199,7 +202,7 @@ struct ReportArgs {
     /// Playlist for track order, links and focus.
     #[arg(long, value_name = "PLAYLIST")]
     playlist: Option<PathBuf>,
-    /// Output Markdown file (default: print).
+    /// Output Markdown file (default, or `-`: print).
     #[arg(short, long, value_name = "OUT.md")]
     output: Option<PathBuf>,
     /// Replace OUT.md if it exists.
@@ -280,7 +283,7 @@ struct RenderArgs {
         default_value = "loudness"
     )]
     matching: render::Matching,
-    /// Output WAV file.
+    /// Output WAV file (`-`: stdout, with the summary on stderr).
     #[arg(short, long, value_name = "OUT.wav")]
     output: PathBuf,
     /// Output sample rate in Hz (default: the input's rate).
@@ -310,6 +313,9 @@ struct CheckArgs {
     #[arg(long, value_name = "HZ", default_value_t = crate::preset::DEFAULT_CHECK_RATE,
           value_parser = clap::value_parser!(u32).range(8000..=768_000))]
     rate: u32,
+    /// Print one JSON object per file (path, kind, ok, problems and the file's summary).
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `iemlab demo`.
@@ -403,6 +409,7 @@ fn run_cli() -> ExitCode {
         }
     };
     cli.verbosity.install();
+    log::debug!("iemlab {}: {:?}", env!("CARGO_PKG_VERSION"), cli.command);
     if let Err(e) = crate::interrupt::install() {
         log::warn!(
             "cannot watch for Ctrl-C/SIGTERM ({e}); an interrupted render may leave a .iemlab-*.part file"
@@ -420,7 +427,7 @@ fn run_cli() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Play(args) => play::run(args),
-        Command::Devices(args) => devices::run(args.all),
+        Command::Devices(args) => devices::run(args.all, args.json),
         Command::Ab(args) => ab::run(args),
         Command::Report(args) => report::run(args),
         Command::Export(args) => export::run(args),

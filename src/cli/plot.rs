@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::output::{is_stdout, via_temp_file};
 use super::render::load_profile;
 use crate::fit::correction::{CorrectionOptions, prepare};
 use crate::fr::plot::{FitPlot, draw};
@@ -28,12 +29,33 @@ pub(super) struct PlotArgs {
     #[arg(long, value_name = "HZ", default_value_t = 48_000,
           value_parser = clap::value_parser!(u32).range(8000..=768_000))]
     fs: u32,
-    /// Output picture (.svg or .png).
+    /// Output picture (.svg or .png; `-`: stdout, as --format says).
     #[arg(short, long, value_name = "OUT.svg|png")]
     output: PathBuf,
+    /// Picture format for `-o -` (a file's format comes from its name).
+    #[arg(long, value_enum)]
+    format: Option<PictureFormat>,
     /// Overwrite OUT if it exists.
     #[arg(long)]
     force: bool,
+}
+
+/// `plot --format`.
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub(super) enum PictureFormat {
+    /// Scalable vector graphics (the default for `-o -`).
+    Svg,
+    /// A 1400×800 bitmap.
+    Png,
+}
+
+impl PictureFormat {
+    fn extension(self) -> &'static str {
+        match self {
+            PictureFormat::Svg => "svg",
+            PictureFormat::Png => "png",
+        }
+    }
 }
 
 /// How measurement and target are prepared: shared by `fit` and `plot`, so a plot shows the
@@ -165,6 +187,17 @@ pub(super) fn fit_plot(
 }
 
 pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
+    if let Some(format) = args.format
+        && !is_stdout(&args.output)
+        && args.output.extension().and_then(|e| e.to_str()) != Some(format.extension())
+    {
+        return Err(super::usage(format!(
+            "{}: --format {} is for -o -; a file's format comes from its name (.{})",
+            args.output.display(),
+            format.extension(),
+            format.extension()
+        )));
+    }
     let curves = args
         .fr
         .iter()
@@ -201,8 +234,16 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
         level_text(args.curves.normalize)
     );
     let picture = fit_plot(&prep, profile.as_ref(), args.fs, subtitle);
-    draw(&picture, &args.output, args.force)?;
-    println!("wrote {}: {}", args.output.display(), picture.title);
+    if is_stdout(&args.output) {
+        let ext = args.format.unwrap_or(PictureFormat::Svg).extension();
+        via_temp_file(&format!("plot.{ext}"), |temp| {
+            Ok(draw(&picture, temp, true)?)
+        })?;
+        log::info!("wrote stdout: {}", picture.title);
+    } else {
+        draw(&picture, &args.output, args.force)?;
+        println!("wrote {}: {}", args.output.display(), picture.title);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

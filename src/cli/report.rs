@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::ReportArgs;
+use super::output::{is_stdout, write_stdout};
 use crate::ab::notes::read_notes;
 use crate::ab::report::review_draft;
 use crate::playlist::Playlist;
@@ -24,7 +25,8 @@ pub(super) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let playlist = args.playlist.as_deref().map(Playlist::load).transpose()?;
     let draft = review_draft(&notes, playlist.as_ref());
     match &args.output {
-        None => print!("{draft}"),
+        None => write_stdout(draft.as_bytes())?,
+        Some(path) if is_stdout(path) => write_stdout(draft.as_bytes())?,
         Some(path) => {
             crate::atomic_file::save(path, draft.as_bytes(), args.force)
                 .with_context(|| format!("writing {}", path.display()))?;
