@@ -9,7 +9,8 @@
 //! - L4 [`cli`]: the `iemlab` command line.
 //!
 //! Beside the layers, usable from any of them: [`paths`] (where the config file and the
-//! user's data such as notes live on each platform).
+//! user's data such as notes live on each platform) and [`shipped`] (the playlists, profiles,
+//! measurements and targets built into the binary, read by name from any folder).
 
 // User data must never panic the program: no unwrap/expect outside tests (parsers also deny
 // unchecked indexing, module by module).
@@ -33,4 +34,5 @@ pub mod preset;
 pub mod problem;
 pub mod render;
 pub mod resample;
+pub mod shipped;
 pub mod timecode;

@@ -377,3 +377,98 @@ fn quiet_hides_notes_and_verbose_shows_debug() {
     assert!(verbose.contains(&normal), "{verbose}");
     iemlab().args(["-q", "-v", "devices"]).assert().code(2);
 }
+
+#[test]
+fn shipped_files_are_found_by_name_or_repository_path_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let here = |args: &[&str]| {
+        let out = iemlab()
+            .current_dir(dir.path())
+            .args(args)
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let apo = here(&["export", "bass-boost", "--format", "apo"]);
+    assert!(apo.contains("Filter 1: ON LSC Fc 105 Hz"), "{apo}");
+    assert_eq!(
+        here(&["export", "presets/eq/bass-boost.toml", "--format", "apo"]),
+        apo
+    );
+    let checked = here(&[
+        "check",
+        "treble-tame",
+        "iem-review.toml",
+        "playlists/iem-review.toml",
+        "Crimson L",
+        "presets/fr/P8 R.txt",
+    ]);
+    assert_eq!(checked.lines().count(), 5, "{checked}");
+    assert!(checked.contains("playlist 'IEM review', 4 sections, 13 tracks"));
+    here(&[
+        "fit",
+        "--fr",
+        "Crimson L",
+        "--fr",
+        "presets/fr/Crimson R.txt",
+        "--target",
+        "harman-ie-2019",
+        "-o",
+        "crimson.toml",
+    ]);
+    let listed = here(&["play", "playlists/iem-review.toml", "--list"]);
+    assert!(listed.contains("0 of 13 entries resolved"), "{listed}");
+    // A file of that name in the folder comes first.
+    std::fs::write(
+        dir.path().join("bass-boost"),
+        "version = 1\nname = \"mine\"\npreamp_db = -1.0\nbands = []\n",
+    )
+    .unwrap();
+    let mine = here(&["export", "bass-boost", "--format", "apo"]);
+    assert!(
+        mine.contains("Preamp: -1.0 dB") && !mine.contains("Filter"),
+        "{mine}"
+    );
+    iemlab()
+        .current_dir(dir.path())
+        .args(["export", "no-such-profile", "--format", "apo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-profile: cannot read"));
+}
+
+#[test]
+fn shipped_lists_every_built_in_file_and_prints_or_saves_one() {
+    let list = stdout_of(&["shipped"]);
+    for name in [
+        "iem-review",
+        "bass-boost",
+        "v-shape-graphic",
+        "Crimson L",
+        "harman-ie-2016",
+    ] {
+        assert!(list.contains(name), "{name}");
+    }
+    let json: Value = serde_json::from_str(&stdout_of(&["shipped", "--json"])).unwrap();
+    let items = json.as_array().unwrap();
+    assert!(items.len() >= 19);
+    let bass = items.iter().find(|i| i["name"] == "bass-boost").unwrap();
+    assert_eq!(bass["kind"], "profile");
+    assert_eq!(bass["path"], "presets/eq/bass-boost.toml");
+    assert_eq!(bass["title"], "Bass boost (+6 dB shelf at 105 Hz)");
+    let text = std::fs::read_to_string(repo("presets/eq/treble-tame.toml")).unwrap();
+    assert_eq!(stdout_of(&["shipped", "treble-tame"]), text);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("mine.toml");
+    iemlab()
+        .args(["shipped", "treble-tame", "-o"])
+        .arg(&copy)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), text);
+    iemlab()
+        .args(["shipped", "nonesuch"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no shipped file 'nonesuch'"));
+}

@@ -219,7 +219,9 @@ impl Checked {
 
 /// Validates one file.
 fn check_file(path: &Path, rate: u32) -> Checked {
-    let ext = path
+    // A shipped file by name (`bass-boost`) is checked as what it is.
+    let named = crate::shipped::instead_of(path).map_or(path, |f| Path::new(f.path));
+    let ext = named
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();

@@ -16,6 +16,7 @@ mod plot;
 mod render;
 mod report;
 mod session;
+mod shipped;
 mod ui;
 mod verbosity;
 
@@ -66,6 +67,9 @@ enum Command {
     Fit(fit::FitArgs),
     /// Draw measured FR, target, EQ response and equalised result as SVG or PNG.
     Plot(plot::PlotArgs),
+    /// List the playlists, EQ profiles, measurements and targets built into iemlab (usable by
+    /// name from any folder), or print one.
+    Shipped(shipped::ShippedArgs),
     /// Print a shell completion script, e.g. `iemlab completions bash > ~/.local/share/bash-completion/completions/iemlab`.
     Completions(docs::CompletionsArgs),
     /// Print the manual page (roff), e.g. `iemlab man | man -l -`.
@@ -434,6 +438,7 @@ fn run_cli() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Fit(args) => fit::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Shipped(args) => shipped::run(args),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
     };
