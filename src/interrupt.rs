@@ -2,6 +2,8 @@
 //! (the render's temp file removed, the session's terminal restored, notes already synced);
 //! anything that does not stop within a moment is ended here after removing every temp file
 //! [`crate::atomic_file`] has open. Exit codes follow the shell's convention, 128 + signal.
+//! On Unix signal-hook watches both signals; on Windows the `ctrlc` crate reports Ctrl-C
+//! (and Ctrl-Break) as SIGINT.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
@@ -78,23 +80,47 @@ pub fn install() -> std::io::Result<()> {
                 return;
             };
             SIGNAL.store(signal, Ordering::SeqCst);
-            let deadline = Instant::now() + GRACE;
             // A second signal ends at once, as users expect from pressing Ctrl-C twice.
-            while COOPERATING.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-                if signals.pending().next().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            end(signal);
+            grace_then_end(signal, || signals.pending().next().is_some());
         })?;
     Ok(())
 }
 
-/// No signals to watch off Unix; Ctrl-C ends the process as usual.
-#[cfg(not(unix))]
+/// Starts watching for Ctrl-C and Ctrl-Break (once, from the binary); both count as SIGINT.
+#[cfg(windows)]
+pub fn install() -> std::io::Result<()> {
+    ctrlc::set_handler(|| {
+        // The handler runs on ctrlc's own thread, once per key press: the first starts the
+        // grace period on a thread of its own, so that a second press gets here and ends
+        // the process at once.
+        if SIGNAL.swap(SIGINT, Ordering::SeqCst) != 0 {
+            end(SIGINT);
+        }
+        let _ = std::thread::Builder::new()
+            .name("ctrl-c".into())
+            .spawn(|| grace_then_end(SIGINT, || false));
+    })
+    .map_err(std::io::Error::other)
+}
+
+/// Neither Unix nor Windows: Ctrl-C ends the process as usual.
+#[cfg(not(any(unix, windows)))]
 pub fn install() -> std::io::Result<()> {
     Ok(())
+}
+
+/// After `signal`: gives cooperating commands [`GRACE`] to stop by themselves (less if
+/// `again()` reports a second signal), then ends the process.
+#[cfg(any(unix, windows))]
+fn grace_then_end(signal: i32, mut again: impl FnMut() -> bool) -> ! {
+    let deadline = Instant::now() + GRACE;
+    while COOPERATING.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        if again() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    end(signal);
 }
 
 /// Removes every registered temp file, without waiting for the registry (for a dying

@@ -7,6 +7,10 @@
 //!   that `fit` and `preset` share, below both).
 //! - L3 [`render`]: the offline pipeline (decode → resample → EQ → WAV).
 //! - L4 [`cli`]: the `iemlab` command line.
+//!
+//! Beside the layers, usable from any of them: [`paths`] (where the config file and the
+//! user's data such as notes live on each platform) and [`shipped`] (the playlists, profiles,
+//! measurements and targets built into the binary, read by name from any folder).
 
 // User data must never panic the program: no unwrap/expect outside tests (parsers also deny
 // unchecked indexing, module by module).
@@ -24,10 +28,12 @@ pub mod fit;
 pub mod fr;
 pub mod interrupt;
 pub mod material;
+pub mod paths;
 pub mod playlist;
 pub mod preset;
 pub mod problem;
 pub mod render;
 pub mod resample;
 pub mod session;
+pub mod shipped;
 pub mod timecode;

@@ -110,14 +110,25 @@ pub enum ReadError {
 /// Reads at most `max_bytes` of the file at `path`: a file that says it is larger is refused
 /// before reading, and reading stops one byte past the limit, so a file that grows meanwhile
 /// or a device that never ends (`/dev/zero`, a FIFO) is refused too, never held in memory.
-/// `kind` names the file in messages ("an EQ profile").
+/// `kind` names the file in messages ("an EQ profile"). A path with nothing behind it that
+/// names a file iemlab ships (`presets/eq/bass-boost.toml`, `bass-boost`) reads the copy
+/// built into the binary ([`crate::shipped`]).
 pub fn read_bounded(path: &Path, max_bytes: u64, kind: &str) -> Result<Vec<u8>, ReadError> {
     let too_large = |size: String| {
         ReadError::Invalid(Problem::file(format!(
             "file is {size} bytes; {kind} is at most {max_bytes}"
         )))
     };
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return match crate::shipped::instead_of(path) {
+                Some(shipped) => Ok(shipped.text.as_bytes().to_vec()),
+                None => Err(ReadError::Io(e)),
+            };
+        }
+        Err(e) => return Err(ReadError::Io(e)),
+    };
     let meta = file.metadata().map_err(ReadError::Io)?;
     if meta.is_dir() {
         return Err(ReadError::Invalid(Problem::file(format!(

@@ -456,7 +456,9 @@ fn export_writes_files_safely_and_refuses_what_it_cannot_hold() {
         .args(["--format", "winamp"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown format 'winamp'"));
+        .stderr(predicate::str::contains(
+            "invalid value 'winamp' for '--format <FMT>'",
+        ));
 }
 
 #[test]

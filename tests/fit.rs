@@ -189,7 +189,9 @@ fn graphic_and_device_fits_hold_what_they_promise() {
         .arg(dir.path().join("x.toml"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown device 'nonesuch'"));
+        .stderr(predicate::str::contains(
+            "invalid value 'nonesuch' for '--device <ID>'",
+        ));
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The user's config file: defaults for options given on every run.
 //!
-//! Read from `$IEMLAB_CONFIG`, else `$XDG_CONFIG_HOME/iemlab/config.toml`, else
-//! `~/.config/iemlab/config.toml`; a missing file means no defaults.
+//! Read from [`crate::paths::config_file`]: `$IEMLAB_CONFIG`, else
+//! `$XDG_CONFIG_HOME/iemlab/config.toml` or `~/.config/iemlab/config.toml` (Linux, macOS),
+//! `%APPDATA%\iemlab\config\config.toml` (Windows); a missing file means no defaults.
 //!
 //! ```toml
 //! library = ["/home/me/Music/iem-test-tracks"]
@@ -36,25 +37,16 @@ pub(super) struct ConfigError {
 }
 
 impl Config {
-    /// Where the config file lives.
-    fn path() -> Option<PathBuf> {
-        if let Some(p) = std::env::var_os("IEMLAB_CONFIG") {
-            return Some(PathBuf::from(p));
-        }
-        let base = std::env::var_os("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
-        Some(base.join("iemlab").join("config.toml"))
-    }
-
     /// Reads the config file; defaults when there is none.
     pub(super) fn load() -> Result<Config, ConfigError> {
-        let Some(path) = Config::path() else {
+        let Some(path) = crate::paths::config_file() else {
             return Ok(Config::default());
         };
         if !path.exists() {
+            log::debug!("no config file at {}", path.display());
             return Ok(Config::default());
         }
+        log::debug!("reading the config file {}", path.display());
         Config::from_file(&path)
     }
 
@@ -77,7 +69,7 @@ impl Config {
         })?;
         // Relative folders are relative to the config file; "~/" is the home folder.
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let home = crate::paths::home_dir();
         for dir in &mut config.library {
             if let (Ok(rest), Some(home)) = (dir.strip_prefix("~"), home.as_ref()) {
                 *dir = home.join(rest);

@@ -12,21 +12,8 @@ use crate::preset::EqProfile;
 use crate::render::{RenderRequest, WavFormat, WavSink, render};
 use crate::timecode::format_time;
 
-/// Profiles the demo renders through, built into the binary so it runs outside the repo.
-const DEMO_PROFILES: [(&str, &str); 3] = [
-    (
-        "bass-boost",
-        include_str!("../../presets/eq/bass-boost.toml"),
-    ),
-    (
-        "treble-tame",
-        include_str!("../../presets/eq/treble-tame.toml"),
-    ),
-    (
-        "v-shape-graphic",
-        include_str!("../../presets/eq/v-shape-graphic.toml"),
-    ),
-];
+/// Shipped profiles the demo renders through (built into the binary, so it runs anywhere).
+const DEMO_PROFILES: [&str; 3] = ["bass-boost", "treble-tame", "v-shape-graphic"];
 
 const DEMO_RATE: u32 = 48_000;
 
@@ -47,8 +34,10 @@ pub(super) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     );
 
     let mut outputs: Vec<(PathBuf, EqProfile)> = Vec::new();
-    for (stem, text) in DEMO_PROFILES {
-        let profile = EqProfile::parse(text, Path::new(&format!("presets/eq/{stem}.toml")))?;
+    for stem in DEMO_PROFILES {
+        let shipped = crate::shipped::find(Path::new(stem))
+            .ok_or_else(|| anyhow::anyhow!("{stem}: not a shipped profile"))?;
+        let profile = EqProfile::parse(shipped.text, Path::new(shipped.path))?;
         let output = dir.join(format!("demo-{stem}.wav"));
         let request = RenderRequest {
             input: source.clone(),
@@ -62,7 +51,7 @@ pub(super) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let summary = render(&request, &profile)?;
         println!("wrote {}  ('{}')", summary.line(), profile.name);
         if let Some(w) = summary.clip_warning() {
-            eprintln!("{w}");
+            super::warn_line(&w);
         }
         outputs.push((output, profile));
     }
@@ -85,7 +74,7 @@ pub(super) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         play(&source, outputs.first().map(|(_, p)| p), seconds)?;
     }
     println!(
-        "\nNext: render your own track with\n  iemlab render TRACK.flac --eq presets/eq/bass-boost.toml -o out.wav"
+        "\nNext: render your own track with\n  iemlab render TRACK.flac --eq bass-boost -o out.wav"
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -2,10 +2,50 @@
 
 use std::process::ExitCode;
 
-use crate::engine::device;
+use serde::Serialize;
 
-pub(super) fn run(all: bool) -> anyhow::Result<ExitCode> {
+use crate::engine::device::{self, DeviceReport};
+
+/// One output in `iemlab devices --json`.
+#[derive(Serialize)]
+struct DeviceJson<'a> {
+    /// Host (`pipewire`, `pulseaudio`, `jack`, `alsa`).
+    host: &'a str,
+    /// Whether sessions play through this host when `--host` is not given.
+    default_host: bool,
+    /// What `--device N` takes (with `--host HOST` unless `default_host`).
+    index: usize,
+    /// What `--device NAME` matches.
+    name: &'a str,
+    /// The host's own id of the device.
+    id: &'a str,
+    /// Whether this is the host's default output.
+    is_default: bool,
+    /// Channels and rates, sample formats, buffer range: one line each.
+    configs: &'a [String],
+}
+
+impl<'a> From<&'a DeviceReport> for DeviceJson<'a> {
+    fn from(d: &'a DeviceReport) -> Self {
+        DeviceJson {
+            host: &d.host,
+            default_host: d.default_host,
+            index: d.index,
+            name: &d.name,
+            id: &d.id,
+            is_default: d.is_default,
+            configs: &d.configs,
+        }
+    }
+}
+
+pub(super) fn run(all: bool, json: bool) -> anyhow::Result<ExitCode> {
     let devices = device::list(all);
+    if json {
+        let list: Vec<DeviceJson> = devices.iter().map(DeviceJson::from).collect();
+        super::print_json(&list)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if devices.is_empty() {
         println!(
             "No audio output devices found. iemlab can still play to `--device null` \

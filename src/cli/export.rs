@@ -4,11 +4,25 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use clap::builder::PossibleValue;
+use serde::Serialize;
 
 use super::UsageError;
+use super::output::{is_stdout, write_stdout};
 use crate::atomic_file::save;
-use crate::preset::EqProfile;
-use crate::preset::export::{self, DEFAULT_TOLERANCE_DB, EXPORT_RATE, FORMATS};
+use crate::preset::export::{self, DEFAULT_TOLERANCE_DB, EXPORT_RATE, FORMATS, Format};
+use crate::preset::{DeviceSpec, EqProfile, Layout, Range};
+
+/// `--format` takes the ids of [`FORMATS`], so `--help` and completions list them.
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        FORMATS
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.id).help(self.usage))
+    }
+}
 
 /// Arguments of `iemlab export`.
 #[derive(clap::Args, Debug)]
@@ -17,9 +31,15 @@ pub(crate) struct ExportArgs {
     #[arg(required_unless_present = "list", value_name = "PROFILE.toml")]
     profile: Option<PathBuf>,
     /// Format to write (see --list).
-    #[arg(long, value_name = "FMT", required_unless_present = "list")]
-    format: Option<String>,
-    /// File to write (default: print to stdout).
+    #[arg(
+        long,
+        value_name = "FMT",
+        required_unless_present = "list",
+        value_enum,
+        ignore_case = true
+    )]
+    format: Option<Format>,
+    /// File to write (default, or `-`: print to stdout).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Overwrite FILE if it exists.
@@ -32,14 +52,21 @@ pub(crate) struct ExportArgs {
     /// List the formats and their limits.
     #[arg(long)]
     list: bool,
+    /// With --list: print the list as one JSON array.
+    #[arg(long, requires = "list")]
+    json: bool,
 }
 
 pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     if args.list {
-        print_list();
+        if args.json {
+            super::print_json(&list_json())?;
+        } else {
+            print_list();
+        }
         return Ok(ExitCode::SUCCESS);
     }
-    let (Some(path), Some(id)) = (&args.profile, &args.format) else {
+    let (Some(path), Some(format)) = (&args.profile, &args.format) else {
         return Err(UsageError("give a profile and --format (or --list)".into()).into());
     };
     if args.tolerance.is_nan() || args.tolerance < 0.0 {
@@ -49,12 +76,11 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    let format = export::find(id).ok_or_else(|| export::ExportError::UnknownFormat(id.clone()))?;
     let profile = EqProfile::load(path)?;
     profile.check_rate(EXPORT_RATE)?;
     let exported = export::export(&profile, format, args.tolerance)?;
     for note in &exported.notes {
-        eprintln!("note: {note}");
+        log::info!("note: {note}");
     }
     let deviation = if exported.deviation_db == 0.0 {
         "held exactly (0.00 dB deviation)".to_string()
@@ -64,18 +90,19 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
             exported.deviation_db, exported.worst_hz
         )
     };
-    eprintln!(
+    log::info!(
         "{} → {}: {deviation} (tolerance {} dB)",
         path.display(),
         format.id,
         args.tolerance
     );
     match &args.output {
-        None => print!("{}", exported.text),
+        None => write_stdout(exported.text.as_bytes())?,
+        Some(dest) if is_stdout(dest) => write_stdout(exported.text.as_bytes())?,
         Some(dest) => {
             save(dest, exported.text.as_bytes(), args.force)
                 .with_context(|| format!("exporting {}", path.display()))?;
-            eprintln!("wrote {} ({})", dest.display(), format.usage);
+            log::info!("wrote {} ({})", dest.display(), format.usage);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -89,6 +116,104 @@ fn print_list() {
         println!("{:<18} {}", "", export::describe(device));
         println!("{:<18} {}", "", f.usage);
     }
+}
+
+/// One format in `export --list --json`.
+#[derive(Serialize)]
+struct FormatJson {
+    /// `--format` id.
+    format: &'static str,
+    /// Usual file name ending, without the dot.
+    extension: &'static str,
+    /// Product or format name.
+    name: &'static str,
+    /// What it holds, in words: "10 filters (peaking/low_shelf/high_shelf)".
+    holds: String,
+    /// `parametric`, `graphic` or `curve`.
+    layout: &'static str,
+    /// Filters, fixed bands or curve nodes.
+    bands: usize,
+    /// Filter types a parametric format takes (every slot's, in order of first appearance).
+    filter_types: Vec<&'static str>,
+    /// Whether each parametric slot takes only its own types (low shelf first, …).
+    fixed_slots: bool,
+    /// Ranges and steps of the values it stores.
+    limits: LimitsJson,
+    /// What the user does with the file.
+    usage: &'static str,
+}
+
+/// The value ranges of a format.
+#[derive(Serialize)]
+struct LimitsJson {
+    freq_hz: RangeJson,
+    gain_db: RangeJson,
+    q: RangeJson,
+    preamp_db: RangeJson,
+}
+
+/// Smallest and largest value and the step (null: continuous).
+#[derive(Serialize)]
+struct RangeJson {
+    min: f64,
+    max: f64,
+    step: Option<f64>,
+}
+
+impl From<Range> for RangeJson {
+    fn from(r: Range) -> Self {
+        RangeJson {
+            min: r.min,
+            max: r.max,
+            step: r.step,
+        }
+    }
+}
+
+fn list_json() -> Vec<FormatJson> {
+    FORMATS
+        .iter()
+        .map(|f| {
+            let d: &DeviceSpec = f.device();
+            let described = export::describe(d);
+            let (layout, bands, filter_types, fixed_slots) = match d.layout {
+                Layout::Parametric { slots } => {
+                    let mut kinds: Vec<&'static str> = Vec::new();
+                    for kind in slots.iter().flat_map(|s| s.iter()) {
+                        if !kinds.contains(&kind.name()) {
+                            kinds.push(kind.name());
+                        }
+                    }
+                    let fixed = slots.windows(2).any(|w| w.first() != w.get(1));
+                    ("parametric", slots.len(), kinds, fixed)
+                }
+                Layout::Graphic { freqs_hz, .. } => {
+                    ("graphic", freqs_hz.len(), vec!["peaking"], true)
+                }
+                Layout::Curve { freqs_hz } => ("curve", freqs_hz.len(), Vec::new(), true),
+            };
+            FormatJson {
+                format: f.id,
+                extension: f.extension,
+                name: d.name,
+                holds: described
+                    .split_once("; ")
+                    .map_or(described.as_str(), |(holds, _)| holds)
+                    .to_string(),
+                layout,
+                bands,
+                filter_types,
+                fixed_slots,
+                limits: LimitsJson {
+                    freq_hz: d.freq_hz.into(),
+                    gain_db: d.gain_db.into(),
+                    q: d.q.into(),
+                    preamp_db: d.preamp_db.into(),
+                },
+                usage: f.usage,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use super::output::{is_stdout, write_stdout};
 use crate::atomic_file::save;
 use crate::preset::import::{import_file, profile_toml};
 
@@ -15,7 +16,7 @@ pub(crate) struct ImportArgs {
     /// or GraphicEQ.txt, or a CamillaDSP config.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// Profile to write, e.g. presets/eq/NAME.toml (default: print to stdout).
+    /// Profile to write, e.g. NAME.toml (default, or `-`: print to stdout).
     #[arg(short, long, value_name = "NAME.toml")]
     output: Option<PathBuf>,
     /// Overwrite the profile if it exists.
@@ -28,16 +29,16 @@ pub(super) fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     // A file of garbage lines has a note per line; the first few say what happened.
     const SHOWN_NOTES: usize = 20;
     for note in imported.notes.iter().take(SHOWN_NOTES) {
-        eprintln!("note: {note}");
+        log::info!("note: {note}");
     }
     if imported.notes.len() > SHOWN_NOTES {
-        eprintln!(
+        log::info!(
             "note: ... and {} more notes",
             imported.notes.len() - SHOWN_NOTES
         );
     }
     let profile = &imported.profile;
-    eprintln!(
+    log::info!(
         "{}: read as {}, {} band{}, preamp {} dB",
         args.file.display(),
         imported.format,
@@ -47,11 +48,12 @@ pub(super) fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     );
     let text = profile_toml(profile, &args.file, imported.format);
     match &args.output {
-        None => print!("{text}"),
+        None => write_stdout(text.as_bytes())?,
+        Some(dest) if is_stdout(dest) => write_stdout(text.as_bytes())?,
         Some(dest) => {
             save(dest, text.as_bytes(), args.force)
                 .with_context(|| format!("importing {}", args.file.display()))?;
-            eprintln!("wrote {}", dest.display());
+            log::info!("wrote {}", dest.display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -6,16 +6,20 @@ mod check;
 mod config;
 mod demo;
 mod devices;
+mod docs;
 mod export;
 mod fit;
 mod import;
 mod keys;
 mod listen;
+mod output;
 mod play;
 mod plot;
 mod render;
 mod report;
+mod shipped;
 mod ui;
+mod verbosity;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +40,8 @@ use crate::render::{RenderError, WavFormat};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    verbosity: verbosity::Verbosity,
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +68,13 @@ enum Command {
     Fit(fit::FitArgs),
     /// Draw measured FR, target, EQ response and equalised result as SVG or PNG.
     Plot(plot::PlotArgs),
+    /// List the playlists, EQ profiles, measurements and targets built into iemlab (usable by
+    /// name from any folder), or print one.
+    Shipped(shipped::ShippedArgs),
+    /// Print a shell completion script, e.g. `iemlab completions bash > ~/.local/share/bash-completion/completions/iemlab`.
+    Completions(docs::CompletionsArgs),
+    /// Print the manual page (roff), e.g. `iemlab man | man -l -`.
+    Man(docs::ManArgs),
 }
 
 /// Arguments of `iemlab play`.
@@ -128,6 +141,9 @@ struct DevicesArgs {
     /// Also list outputs that report no configuration (ALSA plugins that cannot play here).
     #[arg(long)]
     all: bool,
+    /// Print the outputs as one JSON array.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `iemlab ab`.
@@ -188,13 +204,13 @@ struct AbArgs {
 struct ReportArgs {
     /// Notes file written by `iemlab ab`.
     notes: PathBuf,
-    /// Draft structure: `review` (the IEM review template).
-    #[arg(long, default_value = "review")]
-    template: String,
+    /// Draft structure.
+    #[arg(long, value_enum, default_value = "review")]
+    template: report::Template,
     /// Playlist for track order, links and focus.
     #[arg(long, value_name = "PLAYLIST")]
     playlist: Option<PathBuf>,
-    /// Output Markdown file (default: print).
+    /// Output Markdown file (default, or `-`: print).
     #[arg(short, long, value_name = "OUT.md")]
     output: Option<PathBuf>,
     /// Replace OUT.md if it exists.
@@ -255,9 +271,9 @@ struct RenderArgs {
     /// With --ab: track times to switch at (mm:ss, comma separated).
     #[arg(long, value_name = "mm:ss,…", value_delimiter = ',', value_parser = parse_time_arg)]
     switch_at: Vec<f64>,
-    /// With --ab and --playlist/--track: `cues` takes the switch times from the entry's cues.
-    #[arg(long, value_name = "cues", requires = "playlist")]
-    switch: Option<String>,
+    /// With --ab and --playlist/--track: when to switch.
+    #[arg(long, value_enum, requires = "playlist")]
+    switch: Option<render::Switch>,
     /// With --ab: playlist whose entry --track supplies the cue times.
     #[arg(long, value_name = "PLAYLIST", requires = "track")]
     playlist: Option<PathBuf>,
@@ -267,10 +283,15 @@ struct RenderArgs {
     /// With --ab: crossfade length, 0–200 ms.
     #[arg(long, value_name = "MS", default_value_t = 20.0, value_parser = parse_crossfade)]
     crossfade_ms: f64,
-    /// With --ab: level matching, `loudness` (BS.1770 over the track) or `off`.
-    #[arg(long = "match", value_name = "HOW", default_value = "loudness")]
-    matching: String,
-    /// Output WAV file.
+    /// With --ab: level matching.
+    #[arg(
+        long = "match",
+        value_name = "HOW",
+        value_enum,
+        default_value = "loudness"
+    )]
+    matching: render::Matching,
+    /// Output WAV file (`-`: stdout, with the summary on stderr).
     #[arg(short, long, value_name = "OUT.wav")]
     output: PathBuf,
     /// Output sample rate in Hz (default: the input's rate).
@@ -300,6 +321,9 @@ struct CheckArgs {
     #[arg(long, value_name = "HZ", default_value_t = crate::preset::DEFAULT_CHECK_RATE,
           value_parser = clap::value_parser!(u32).range(8000..=768_000))]
     rate: u32,
+    /// Print one JSON object per file (path, kind, ok, problems and the file's summary).
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `iemlab demo`.
@@ -392,9 +416,11 @@ fn run_cli() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    cli.verbosity.install();
+    log::debug!("iemlab {}: {:?}", env!("CARGO_PKG_VERSION"), cli.command);
     if let Err(e) = crate::interrupt::install() {
-        eprintln!(
-            "warning: cannot watch for Ctrl-C/SIGTERM ({e}); an interrupted render may leave a .iemlab-*.part file"
+        log::warn!(
+            "cannot watch for Ctrl-C/SIGTERM ({e}); an interrupted render may leave a .iemlab-*.part file"
         );
     }
     // These stop by themselves at the next block or key poll when a signal arrives (see
@@ -409,13 +435,16 @@ fn run_cli() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Play(args) => play::run(args),
-        Command::Devices(args) => devices::run(args.all),
+        Command::Devices(args) => devices::run(args.all, args.json),
         Command::Ab(args) => ab::run(args),
         Command::Report(args) => report::run(args),
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
         Command::Fit(args) => fit::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Shipped(args) => shipped::run(args),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(args),
     };
     let interrupted = crate::interrupt::requested();
     match (result, interrupted) {
@@ -525,6 +554,19 @@ fn save_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a Sa
         Some(OutputError::Wav(e)) => Some(e),
         _ => None,
     }
+}
+
+/// Prints `value` as one line of JSON on stdout (an object, or an array of them).
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut line = serde_json::to_vec(value)?;
+    line.push(b'\n');
+    output::write_stdout(&line)?;
+    Ok(())
+}
+
+/// Logs a library's warning text (which starts with `warning: `) as a warning.
+fn warn_line(text: &str) {
+    log::warn!("{}", text.strip_prefix("warning: ").unwrap_or(text));
 }
 
 /// A usage error as an `anyhow::Error` (exit code 2).

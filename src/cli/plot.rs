@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::output::{is_stdout, via_temp_file};
 use super::render::load_profile;
 use crate::fit::correction::{CorrectionOptions, prepare};
 use crate::fr::plot::{FitPlot, draw};
@@ -28,12 +29,33 @@ pub(super) struct PlotArgs {
     #[arg(long, value_name = "HZ", default_value_t = 48_000,
           value_parser = clap::value_parser!(u32).range(8000..=768_000))]
     fs: u32,
-    /// Output picture (.svg or .png).
+    /// Output picture (.svg or .png; `-`: stdout, as --format says).
     #[arg(short, long, value_name = "OUT.svg|png")]
     output: PathBuf,
+    /// Picture format for `-o -` (a file's format comes from its name).
+    #[arg(long, value_enum)]
+    format: Option<PictureFormat>,
     /// Overwrite OUT if it exists.
     #[arg(long)]
     force: bool,
+}
+
+/// `plot --format`.
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub(super) enum PictureFormat {
+    /// Scalable vector graphics (the default for `-o -`).
+    Svg,
+    /// A 1400×800 bitmap.
+    Png,
+}
+
+impl PictureFormat {
+    fn extension(self) -> &'static str {
+        match self {
+            PictureFormat::Svg => "svg",
+            PictureFormat::Png => "png",
+        }
+    }
 }
 
 /// How measurement and target are prepared: shared by `fit` and `plot`, so a plot shows the
@@ -56,12 +78,51 @@ pub(super) struct CurveArgs {
         allow_negative_numbers = true
     )]
     pub bass_shelf: f64,
-    /// Smoothing of measurement and target: none, 1/3, 1/6, 1/12, 1/24 or psy.
-    #[arg(long, value_name = "1/N", default_value = "1/12")]
+    /// Smoothing of measurement and target (any 1/N from 1/1 to 1/96 works too).
+    #[arg(long, value_name = "1/N", default_value = "1/12", value_parser = SmoothingParser)]
     pub smooth: crate::fr::Smoothing,
     /// Level curves at this frequency (e.g. 1000) or by their mean over a band (e.g. 300-3000).
     #[arg(long, value_name = "HZ|LO-HI", default_value = "1000")]
     pub normalize: crate::fr::Normalise,
+}
+
+/// Reads `--smooth` as [`crate::fr::Smoothing`] does, and lists the usual values for
+/// `--help` and completions.
+#[derive(Clone)]
+struct SmoothingParser;
+
+impl clap::builder::TypedValueParser for SmoothingParser {
+    type Value = crate::fr::Smoothing;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        clap::builder::StringValueParser::new()
+            .try_map(|s| s.parse::<crate::fr::Smoothing>())
+            .parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let usual = [
+            ("none", "raw curves"),
+            ("1/3", "third-octave"),
+            ("1/6", "sixth-octave"),
+            ("1/12", "twelfth-octave (the default)"),
+            ("1/24", "24th-octave"),
+            (
+                "psy",
+                "psychoacoustic: 1/3 octave in the bass to 1/6 above 1 kHz",
+            ),
+        ];
+        Some(Box::new(usual.into_iter().map(|(value, help)| {
+            clap::builder::PossibleValue::new(value).help(help)
+        })))
+    }
 }
 
 /// Prepared curves to draw.
@@ -126,6 +187,17 @@ pub(super) fn fit_plot(
 }
 
 pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
+    if let Some(format) = args.format
+        && !is_stdout(&args.output)
+        && args.output.extension().and_then(|e| e.to_str()) != Some(format.extension())
+    {
+        return Err(super::usage(format!(
+            "{}: --format {} is for -o -; a file's format comes from its name (.{})",
+            args.output.display(),
+            format.extension(),
+            format.extension()
+        )));
+    }
     let curves = args
         .fr
         .iter()
@@ -162,8 +234,16 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
         level_text(args.curves.normalize)
     );
     let picture = fit_plot(&prep, profile.as_ref(), args.fs, subtitle);
-    draw(&picture, &args.output, args.force)?;
-    println!("wrote {}: {}", args.output.display(), picture.title);
+    if is_stdout(&args.output) {
+        let ext = args.format.unwrap_or(PictureFormat::Svg).extension();
+        via_temp_file(&format!("plot.{ext}"), |temp| {
+            Ok(draw(&picture, temp, true)?)
+        })?;
+        log::info!("wrote stdout: {}", picture.title);
+    } else {
+        draw(&picture, &args.output, args.force)?;
+        println!("wrote {}: {}", args.output.display(), picture.title);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,16 +1,33 @@
 //! `iemlab render`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 
+use super::output::{is_stdout, via_temp_file};
 use super::{RenderArgs, UsageError};
 use crate::decode::AudioFile;
 use crate::playlist::Playlist;
 use crate::preset::EqProfile;
 use crate::render::ab::{AbRenderRequest, render_ab};
 use crate::render::{RenderRequest, render};
+
+/// `render --ab --switch`: where the switch times come from.
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub(super) enum Switch {
+    /// At the cues of the playlist entry given by --playlist and --track.
+    Cues,
+}
+
+/// `render --ab --match`: how the profiles' levels are matched.
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub(super) enum Matching {
+    /// Equal integrated loudness (ITU-R BS.1770) over the track through every profile.
+    Loudness,
+    /// No level matching.
+    Off,
+}
 
 pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     if let (Some(from), Some(to)) = (args.from, args.to)
@@ -39,22 +56,57 @@ pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         return run_ab(&args, specs, rate);
     }
     let profile = load_profile(args.eq.as_deref().unwrap_or("flat"), rate)?;
-    let request = RenderRequest {
-        input: args.input.clone(),
-        output: args.output.clone(),
-        rate: args.rate,
-        from: args.from,
-        to: args.to,
-        format: args.format,
-        force: args.force,
-    };
-    let summary = render(&request, &profile)
-        .with_context(|| format!("rendering {}", args.input.display()))?;
-    println!("{}", summary.line());
+    let summary = to_output(&args.output, |output| {
+        let request = RenderRequest {
+            input: args.input.clone(),
+            output,
+            rate: args.rate,
+            from: args.from,
+            to: args.to,
+            format: args.format,
+            force: args.force,
+        };
+        let mut summary = render(&request, &profile)
+            .with_context(|| format!("rendering {}", args.input.display()))?;
+        summary.output = shown(&args.output);
+        Ok(summary)
+    })?;
+    say(&args.output, &summary.line());
     if let Some(warning) = summary.clip_warning() {
-        eprintln!("{warning}");
+        super::warn_line(&warning);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `render` with the WAV file to write: `output`, or for `-o -` a temporary file that
+/// is then copied to stdout.
+fn to_output<T>(
+    output: &Path,
+    render: impl FnOnce(PathBuf) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    if is_stdout(output) {
+        via_temp_file("render.wav", |temp| render(temp.to_path_buf()))
+    } else {
+        render(output.to_path_buf())
+    }
+}
+
+/// How the output is named in messages.
+fn shown(output: &Path) -> PathBuf {
+    if is_stdout(output) {
+        PathBuf::from("stdout")
+    } else {
+        output.to_path_buf()
+    }
+}
+
+/// The result line: on stdout, or on stderr when stdout carries the WAV.
+fn say(output: &Path, line: &str) {
+    if is_stdout(output) {
+        log::info!("{line}");
+    } else {
+        println!("{line}");
+    }
 }
 
 /// Loads `--eq` for output at `rate` Hz: a profile file, or `flat` for none.
@@ -94,7 +146,7 @@ fn run_ab(args: &RenderArgs, specs: &[String], rate: u32) -> anyhow::Result<Exit
     }
     let mut switch_at = args.switch_at.clone();
     if let Some(playlist) = &args.playlist {
-        if args.switch.as_deref() != Some("cues") {
+        if args.switch != Some(Switch::Cues) {
             return Err(UsageError("--playlist goes with --switch cues".into()).into());
         }
         let p = Playlist::load(playlist)?;
@@ -111,27 +163,22 @@ fn run_ab(args: &RenderArgs, specs: &[String], rate: u32) -> anyhow::Result<Exit
             })?;
         switch_at.extend(entry.cues.iter().map(|c| c.at));
     }
-    let matching = match args.matching.as_str() {
-        "loudness" => true,
-        "off" => false,
-        other => {
-            return Err(UsageError(format!("--match {other}: use loudness or off")).into());
-        }
-    };
-    let request = AbRenderRequest {
-        input: args.input.clone(),
-        output: args.output.clone(),
-        profiles,
-        switch_at: switch_at.clone(),
-        crossfade_ms: args.crossfade_ms,
-        match_loudness: matching,
-        rate: args.rate,
-        from: args.from.unwrap_or(0.0),
-        format: args.format,
-        force: args.force,
-    };
-    let summary =
-        render_ab(&request).with_context(|| format!("rendering {}", args.input.display()))?;
+    let matching = args.matching == Matching::Loudness;
+    let summary = to_output(&args.output, |output| {
+        let request = AbRenderRequest {
+            input: args.input.clone(),
+            output,
+            profiles,
+            switch_at: switch_at.clone(),
+            crossfade_ms: args.crossfade_ms,
+            match_loudness: matching,
+            rate: args.rate,
+            from: args.from.unwrap_or(0.0),
+            format: args.format,
+            force: args.force,
+        };
+        render_ab(&request).with_context(|| format!("rendering {}", args.input.display()))
+    })?;
     let times: Vec<String> = switch_at
         .iter()
         .map(|t| crate::timecode::format_time(*t))
@@ -143,14 +190,15 @@ fn run_ab(args: &RenderArgs, specs: &[String], rate: u32) -> anyhow::Result<Exit
         .zip(specs)
         .map(|(g, s)| format!("{s} {g:+.2} dB"))
         .collect();
-    println!(
+    let line = format!(
         "{}: {} at {} Hz, A/B through the engine, switches at [{}], levels {}, {} clipped samples",
-        args.output.display(),
+        shown(&args.output).display(),
         crate::timecode::format_time(summary.frames as f64 / f64::from(summary.rate)),
         summary.rate,
         times.join(", "),
         levels.join(", "),
         summary.clipped_samples
     );
+    say(&args.output, &line);
     Ok(ExitCode::SUCCESS)
 }

@@ -6,22 +6,27 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::ReportArgs;
+use super::output::{is_stdout, write_stdout};
 use crate::ab::notes::read_notes;
 use crate::ab::report::review_draft;
 use crate::playlist::Playlist;
 
+/// `--template`: the structure of the draft.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(super) enum Template {
+    /// The IEM review template: timbre; bass and dynamics; resolution; stereo imaging and
+    /// soundstage; comparisons.
+    Review,
+}
+
 pub(super) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    if args.template != "review" {
-        return Err(super::usage(format!(
-            "--template {}: the only template is `review`",
-            args.template
-        )));
-    }
+    let Template::Review = args.template;
     let notes = read_notes(&args.notes)?;
     let playlist = args.playlist.as_deref().map(Playlist::load).transpose()?;
     let draft = review_draft(&notes, playlist.as_ref());
     match &args.output {
-        None => print!("{draft}"),
+        None => write_stdout(draft.as_bytes())?,
+        Some(path) if is_stdout(path) => write_stdout(draft.as_bytes())?,
         Some(path) => {
             crate::atomic_file::save(path, draft.as_bytes(), args.force)
                 .with_context(|| format!("writing {}", path.display()))?;

@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::UsageError;
+use super::output::{is_stdout, write_stdout};
 use super::plot::{CurveArgs, FrPrep, fit_plot};
 use crate::atomic_file::{self, SaveError};
 use crate::fit::{Correction, CorrectionOptions, EqLayout, FitError, Fitted, correction, fit};
@@ -49,15 +50,15 @@ pub(super) struct FitArgs {
     #[arg(long, value_name = "HZ", default_value_t = 48_000,
           value_parser = clap::value_parser!(u32).range(8000..=768_000))]
     fs: u32,
-    /// Fit exactly what this device or app holds (qudelix, rockbox, graphic10, apo, ...).
-    #[arg(long, value_name = "ID")]
-    device: Option<String>,
+    /// Fit exactly what this device or app holds.
+    #[arg(long, value_name = "ID", value_enum, ignore_case = true)]
+    device: Option<DeviceSpec>,
     #[command(flatten)]
     curves: CurveArgs,
     /// Profile name (default: from the measurement and target).
     #[arg(long)]
     name: Option<String>,
-    /// Output profile (.toml), or a folder when --fr is a folder.
+    /// Output profile (.toml; `-` prints it), or a folder when --fr is a folder.
     #[arg(short, long, value_name = "OUT.toml|DIR")]
     output: PathBuf,
     /// Also draw the fit next to the profile (same name, .png).
@@ -66,6 +67,20 @@ pub(super) struct FitArgs {
     /// Overwrite existing outputs.
     #[arg(long)]
     force: bool,
+    /// Print what was fitted as JSON: one object per profile (one per line for a folder).
+    #[arg(long)]
+    json: bool,
+}
+
+/// `--device` takes the ids of [`device::DEVICES`], so `--help` and completions list them.
+impl clap::ValueEnum for DeviceSpec {
+    fn value_variants<'a>() -> &'a [Self] {
+        device::DEVICES
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.id).help(self.name))
+    }
 }
 
 /// Exit codes of this command's errors: 2 for bad input or requests, 1 for failures to write.
@@ -82,6 +97,10 @@ pub(super) fn exit_code(cause: &(dyn std::error::Error + 'static)) -> Option<u8>
     }
     None
 }
+
+mod done;
+
+use done::Done;
 
 /// Everything about a fit except which measurement it is for.
 struct Plan<'a> {
@@ -101,15 +120,8 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    let device = match &args.device {
-        Some(id) => Some(device::find(id).ok_or_else(|| {
-            UsageError(format!(
-                "unknown device '{id}'; known: {}",
-                device::ids().join(", ")
-            ))
-        })?),
-        None => None,
-    };
+    // The table's own entry, which lives as long as the fits that borrow it.
+    let device = args.device.and_then(|d| device::find(d.id));
     if let (Some(d), true) = (device, args.graphic)
         && !matches!(d.layout, crate::preset::Layout::Graphic { .. })
     {
@@ -150,6 +162,14 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     if args.fr.len() == 1 && args.fr[0].is_dir() {
         return run_batch(&plan, &args.fr[0]);
     }
+    let to_stdout = is_stdout(&args.output);
+    if to_stdout && (args.plot || args.json) {
+        return Err(UsageError(format!(
+            "-o - prints the profile, so --{} needs -o OUT.toml",
+            if args.plot { "plot" } else { "json" }
+        ))
+        .into());
+    }
     let curves = args
         .fr
         .iter()
@@ -162,9 +182,21 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     };
     let measured = crate::fr::average(&curves, &LogGrid::STANDARD, &name)?;
     let (c, fitted) = fit_one(&plan, &measured)?;
-    save(&plan, &c, &fitted, &args.output)?;
-    println!("{}", summary(&plan, &c, &fitted, &args.output));
-    println!("{}", fitted.report.line());
+    if to_stdout {
+        write_stdout(profile_text(&plan, &fitted).as_bytes())?;
+    } else {
+        save(&plan, &c, &fitted, &args.output)?;
+    }
+    let done = Done::new(&plan, &args.fr, &c, &fitted, &args.output);
+    if args.json {
+        super::print_json(&done)?;
+    } else if to_stdout {
+        log::info!("{}", done.line());
+        log::info!("{}", fitted.report.line());
+    } else {
+        println!("{}", done.line());
+        println!("{}", fitted.report.line());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -214,8 +246,13 @@ fn describe(plan: &Plan<'_>, fitted: &Fitted) -> String {
     )
 }
 
+/// The profile file's text.
+fn profile_text(plan: &Plan<'_>, fitted: &Fitted) -> String {
+    fitted.profile.to_toml(None, Some(&describe(plan, fitted)))
+}
+
 fn save(plan: &Plan<'_>, c: &Correction, fitted: &Fitted, out: &Path) -> anyhow::Result<()> {
-    let text = fitted.profile.to_toml(None, Some(&describe(plan, fitted)));
+    let text = profile_text(plan, fitted);
     // Both files are written beside their destinations first and put in place together,
     // so a failure (an existing plot, a full disk) leaves neither.
     let (mut file, profile) = atomic_file::create(out, plan.args.force)?;
@@ -255,21 +292,6 @@ fn save(plan: &Plan<'_>, c: &Correction, fitted: &Fitted, out: &Path) -> anyhow:
     Ok(())
 }
 
-fn summary(plan: &Plan<'_>, c: &Correction, fitted: &Fitted, out: &Path) -> String {
-    let mut line = format!(
-        "wrote {}: {}, preamp {:+.1} dB ({} → {})",
-        out.display(),
-        describe(plan, fitted),
-        fitted.profile.preamp_db,
-        c.measured.name,
-        c.reference.name
-    );
-    if plan.args.plot {
-        line.push_str(&format!("; plot {}", out.with_extension("png").display()));
-    }
-    line
-}
-
 /// Fits every .txt/.csv measurement in `dir` in parallel, one profile per file in the output
 /// folder, with a progress bar; a bad file is reported and the rest still fitted.
 fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
@@ -291,7 +313,7 @@ fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
         .into());
     }
     let out_dir = &plan.args.output;
-    if out_dir.extension().is_some_and(|e| e == "toml") {
+    if out_dir.extension().is_some_and(|e| e == "toml") || is_stdout(out_dir) {
         return Err(UsageError(format!(
             "--fr {} is a folder, so -o must be a folder, not {}",
             dir.display(),
@@ -301,12 +323,17 @@ fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
     }
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("{}: cannot create folder", out_dir.display()))?;
-    let bar = ProgressBar::new(files.len() as u64);
+    // Hidden by -q, as by a stderr that is not a terminal.
+    let bar = if log::log_enabled!(log::Level::Info) {
+        ProgressBar::new(files.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} fitted, {elapsed} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let results: Vec<(PathBuf, anyhow::Result<String>)> = files
+    let results: Vec<(PathBuf, anyhow::Result<(Done, String)>)> = files
         .par_iter()
         .map(|file| {
             let result = (|| {
@@ -314,7 +341,11 @@ fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
                 let (c, fitted) = fit_one(plan, &measured)?;
                 let out = out_dir.join(format!("{}.toml", measured.name));
                 save(plan, &c, &fitted, &out)?;
-                Ok(format!("{}: {}", out.display(), fitted.report.line()))
+                let line = format!("{}: {}", out.display(), fitted.report.line());
+                Ok((
+                    Done::new(plan, std::slice::from_ref(file), &c, &fitted, &out),
+                    line,
+                ))
             })();
             bar.inc(1);
             (file.clone(), result)
@@ -325,7 +356,8 @@ fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
     let mut worst = 0;
     for (file, result) in &results {
         match result {
-            Ok(line) => println!("ok    {line}"),
+            Ok((done, _)) if plan.args.json => super::print_json(done)?,
+            Ok((_, line)) => println!("ok    {line}"),
             Err(e) => {
                 failed += 1;
                 worst = worst.max(super::exit_code(e));
@@ -333,12 +365,17 @@ fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    println!(
+    let tally = format!(
         "fitted {} of {} measurements into {}",
         results.len() - failed,
         results.len(),
         out_dir.display()
     );
+    if plan.args.json {
+        log::info!("{tally}");
+    } else {
+        println!("{tally}");
+    }
     Ok(if failed > 0 {
         ExitCode::from(worst.max(1))
     } else {
