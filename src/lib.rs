@@ -22,6 +22,7 @@ pub mod cli;
 pub mod contain;
 pub mod decode;
 pub mod dsp;
+pub mod encode;
 pub mod engine;
 pub mod eq;
 pub mod fit;

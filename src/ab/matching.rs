@@ -7,7 +7,6 @@
 //! quietest one, so matching never adds gain.
 
 use crate::dsp::{db_to_gain, integrated_lufs};
-use crate::engine::safety_gain_db;
 use crate::preset::EqProfile;
 
 /// What matching measured and decided.
@@ -44,7 +43,7 @@ pub fn match_levels(
         if let Some(p) = profile {
             let mut chain = p.chain(rate).map_err(|e| e.to_string())?;
             chain.process_interleaved(&mut buf);
-            let safety = db_to_gain(safety_gain_db(p, rate)) as f32;
+            let safety = db_to_gain(p.safety_gain_db(rate)) as f32;
             for s in &mut buf {
                 *s *= safety;
             }
@@ -85,7 +84,7 @@ mod tests {
             if let Some(p) = p {
                 p.chain(rate).unwrap().process_interleaved(&mut buf);
             }
-            let g = db_to_gain(m.gains_db[i] + p.map_or(0.0, |p| safety_gain_db(p, rate))) as f32;
+            let g = db_to_gain(m.gains_db[i] + p.map_or(0.0, |p| p.safety_gain_db(rate))) as f32;
             buf.iter_mut().for_each(|s| *s *= g);
             let l = integrated_lufs(&buf, rate).unwrap();
             let quietest = m

@@ -202,12 +202,6 @@ impl std::fmt::Debug for AudioFile {
 }
 
 impl AudioFile {
-    /// Opens and probes `path`, picking its default audio track (or the first one that can be
-    /// decoded).
-    pub fn open(path: &Path) -> Result<AudioFile, DecodeError> {
-        reader::open(path)
-    }
-
     /// What the file holds.
     pub fn info(&self) -> &AudioInfo {
         &self.info
@@ -345,7 +339,7 @@ impl AudioFile {
         let ts = self.timeline.ts_of(goal - preroll as i64);
         // Even a failed seek may have moved the demuxer.
         self.used = true;
-        if !reader::seek_format(self, ts) {
+        if !self.seek_format(ts) {
             return Ok(false);
         }
         self.decoder.reset();
@@ -370,22 +364,6 @@ impl AudioFile {
     fn run_up(&mut self) -> Result<(), DecodeError> {
         while self.discard.is_some() && !self.ended && !self.overshot {
             self.step()?;
-        }
-        Ok(())
-    }
-
-    /// Reopens the file: decoding restarts from the first frame.
-    fn rewind(&mut self) -> Result<(), DecodeError> {
-        let (skipped, chained) = (self.skipped, self.chained);
-        // The same file: its padding need not be read again (a clone of, normally, one block).
-        let mut padding = self.padding.clone();
-        padding.restart();
-        *self = reader::open_with(&self.path, self.forward_only, Some(padding))?;
-        self.skipped = skipped;
-        // A chain found while playing stays known: the header only describes the first link.
-        if chained {
-            self.chained = true;
-            self.info.frames = None;
         }
         Ok(())
     }

@@ -53,23 +53,41 @@ impl MediaSource for ForwardOnly {
     }
 }
 
-/// Opens `path`: probes the container, picks the audio track and builds its decoder. A file
-/// that cannot be probed normally is retried forward-only (see [`ForwardOnly`]); the first
-/// error is the one reported if that fails too.
-pub(super) fn open(path: &Path) -> Result<AudioFile, DecodeError> {
-    match open_with(path, false, None) {
-        Err(first @ (DecodeError::Unsupported { .. } | DecodeError::NoAudio { .. }))
-            if path.is_file() =>
-        {
-            open_with(path, true, None).map_err(|_| first)
+impl AudioFile {
+    /// Opens and probes `path`, picking its default audio track (or the first one that can be
+    /// decoded). A file that cannot be probed normally is retried forward-only (see
+    /// [`ForwardOnly`]); the first error is the one reported if that fails too.
+    pub fn open(path: &Path) -> Result<AudioFile, DecodeError> {
+        match open_with(path, false, None) {
+            Err(first @ (DecodeError::Unsupported { .. } | DecodeError::NoAudio { .. }))
+                if path.is_file() =>
+            {
+                open_with(path, true, None).map_err(|_| first)
+            }
+            result => result,
         }
-        result => result,
+    }
+
+    /// Reopens the file: decoding restarts from the first frame.
+    pub(super) fn rewind(&mut self) -> Result<(), DecodeError> {
+        let (skipped, chained) = (self.skipped, self.chained);
+        // The same file: its padding need not be read again (a clone of, normally, one block).
+        let mut padding = self.padding.clone();
+        padding.restart();
+        *self = open_with(&self.path, self.forward_only, Some(padding))?;
+        self.skipped = skipped;
+        // A chain found while playing stays known: the header only describes the first link.
+        if chained {
+            self.chained = true;
+            self.info.frames = None;
+        }
+        Ok(())
     }
 }
 
 /// Opens `path`, read as a stream that cannot seek when `forward_only`. `padding` is what an
 /// earlier opening of the same file found (see [`EndPadding`]); `None` reads it again.
-pub(super) fn open_with(
+fn open_with(
     path: &Path,
     forward_only: bool,
     padding: Option<EndPadding>,
@@ -348,14 +366,16 @@ fn alac_bits(extra: &[u8]) -> Option<u32> {
         .filter(|d| matches!(d, 16 | 20 | 24 | 32))
 }
 
-/// Asks the demuxer for timestamp `ts` of our track; `false` if it could not.
-pub(super) fn seek_format(file: &mut AudioFile, ts: i64) -> bool {
-    let to = SeekTo::Timestamp {
-        ts: Timestamp::new(ts),
-        track_id: file.track_id,
-    };
-    let seeked = crate::contain::contained(|| file.format.seek(SeekMode::Accurate, to));
-    matches!(seeked, Ok(Ok(_)))
+impl AudioFile {
+    /// Asks the demuxer for timestamp `ts` of our track; `false` if it could not.
+    pub(super) fn seek_format(&mut self, ts: i64) -> bool {
+        let to = SeekTo::Timestamp {
+            ts: Timestamp::new(ts),
+            track_id: self.track_id,
+        };
+        let seeked = crate::contain::contained(|| self.format.seek(SeekMode::Accurate, to));
+        matches!(seeked, Ok(Ok(_)))
+    }
 }
 
 #[cfg(test)]

@@ -176,14 +176,6 @@ pub fn start(config: EngineConfig, tracks: Vec<TrackSource>) -> (Player, Callbac
     (player, callback)
 }
 
-/// Gain (dB) that keeps `profile` from boosting any frequency above 0 dB at `rate`: the
-/// automatic preamp on top of the profile's own.
-pub fn safety_gain_db(profile: &EqProfile, rate: u32) -> f64 {
-    profile
-        .max_gain_db(rate)
-        .map_or(0.0, |max| if max > 0.0 { -max } else { 0.0 })
-}
-
 impl Player {
     /// Device rate.
     pub fn sample_rate(&self) -> u32 {
@@ -219,7 +211,7 @@ impl Player {
         let (chain, safety) = match profile {
             Some(p) => (
                 Some(Box::new(p.chain(self.rate).map_err(|e| e.to_string())?)),
-                safety_gain_db(p, self.rate),
+                p.safety_gain_db(self.rate),
             ),
             None => (None, 0.0),
         };

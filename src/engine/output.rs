@@ -11,7 +11,7 @@ use super::device::{self, DeviceError, OpenDevice, Playing};
 use super::fault::StreamFault;
 use super::sink::{Output, Pace, SinkReport, TimerSink, wav_sink};
 use super::status::Status;
-use crate::render::{WavError, WavSink};
+use crate::encode::{WavError, WavSink};
 
 /// Why an output could not be prepared or run.
 #[derive(Debug, thiserror::Error)]

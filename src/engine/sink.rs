@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::callback::Callback;
 use super::fault::StreamFault;
 use super::status::Status;
-use crate::render::{WavError, WavFormat, WavSink};
+use crate::encode::{WavError, WavFormat, WavSink};
 
 /// Where playback goes, as `--device` names it.
 #[derive(Clone, Debug, PartialEq, Eq)]

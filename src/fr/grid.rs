@@ -3,6 +3,13 @@
 
 use super::FrCurve;
 
+impl FrCurve {
+    /// Level at `freq_hz`, linear in log-frequency between points, held flat beyond the ends.
+    pub fn level_at(&self, freq_hz: f64) -> f64 {
+        interpolate(&self.freqs_hz, &self.db, freq_hz)
+    }
+}
+
 /// Points spaced evenly in log-frequency from `f_min` to `f_max` (both included).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LogGrid {

@@ -78,16 +78,6 @@ pub enum FrError {
 }
 
 impl FrCurve {
-    /// Reads a measurement or target file (any layout [`parse`] knows).
-    pub fn load(path: &std::path::Path) -> Result<Self, FrError> {
-        parse::load(path)
-    }
-
-    /// Level at `freq_hz`, linear in log-frequency between points, held flat beyond the ends.
-    pub fn level_at(&self, freq_hz: f64) -> f64 {
-        grid::interpolate(&self.freqs_hz, &self.db, freq_hz)
-    }
-
     /// Lowest and highest frequency measured.
     pub fn span_hz(&self) -> (f64, f64) {
         (

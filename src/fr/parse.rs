@@ -15,6 +15,13 @@ use std::path::Path;
 use super::{FrCurve, FrError};
 use crate::problem::{ReadError, decode_lossy, read_bounded};
 
+impl FrCurve {
+    /// Reads a measurement or target file (any layout this module knows).
+    pub fn load(path: &Path) -> Result<Self, FrError> {
+        load(path)
+    }
+}
+
 /// Files above this size are refused before reading (a full-resolution REW export is ~1.5 MB).
 const MAX_FILE_BYTES: u64 = 64 << 20;
 

@@ -261,6 +261,13 @@ impl EqProfile {
         })
     }
 
+    /// Gain (dB) that keeps the profile from boosting any frequency above 0 dB at `rate`: the
+    /// automatic preamp on top of the profile's own.
+    pub fn safety_gain_db(&self, rate: u32) -> f64 {
+        self.max_gain_db(rate)
+            .map_or(0.0, |max| if max > 0.0 { -max } else { 0.0 })
+    }
+
     /// Largest gain (dB, preamp included) of the profile over 20 Hz–20 kHz (or up to Nyquist)
     /// at `sample_rate`, on the standard 1/48-octave grid: above 0 dB, a full-scale signal
     /// can clip. None when the profile cannot run at that rate.

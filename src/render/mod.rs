@@ -2,17 +2,16 @@
 //! whatever the track length.
 
 pub mod ab;
-pub mod wav;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::decode::{AudioFile, DecodeError};
 use crate::dsp::EqChain;
+pub use crate::encode::{LevelStats, WavError, WavFormat, WavSink};
 use crate::preset::{EqProfile, ProfileError};
 use crate::resample::{ResampleError, StereoResampler};
 use crate::timecode::format_time;
-pub use wav::{LevelStats, WavError, WavFormat, WavSink};
 
 /// Frames decoded per step.
 const BLOCK_FRAMES: usize = 4096;

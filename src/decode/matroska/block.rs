@@ -1,6 +1,14 @@
 //! A Matroska block's header, read from its first bytes: track, relative time and lacing.
 
-use super::BlockHead;
+/// What a block's first bytes say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct BlockHead {
+    pub(super) track: u64,
+    /// Time relative to the cluster, in ticks.
+    pub(super) relative: i16,
+    pub(super) laces: u32,
+    pub(super) first_len: u64,
+}
 
 /// Reads a block's header from its first bytes `head` (of `size` in all): track number,
 /// relative time, and how many frames are laced in it and how long the first is.

@@ -16,12 +16,12 @@
 
 use std::io::{BufReader, Read, Seek};
 
-/// Elements read before giving up, so a hostile file cannot keep the walk busy (a day of 20 ms
-/// Opus packets is 4.3 million blocks).
 mod block;
 
-use block::block_head;
+use block::{BlockHead, block_head};
 
+/// Elements read before giving up, so a hostile file cannot keep the walk busy (a day of 20 ms
+/// Opus packets is 4.3 million blocks).
 const MAX_ELEMENTS: usize = 16_000_000;
 /// Padded blocks remembered (normally one per track: the last).
 const MAX_PADDED: usize = 65_536;
@@ -137,16 +137,6 @@ struct Group {
     end: u64,
     block: Option<BlockHead>,
     padding_ns: Option<i64>,
-}
-
-/// What a block's first bytes say.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct BlockHead {
-    track: u64,
-    /// Time relative to the cluster, in ticks.
-    relative: i16,
-    laces: u32,
-    first_len: u64,
 }
 
 /// A track entry being read.
