@@ -26,16 +26,9 @@ use rtrb::{Consumer, Producer};
 use super::status::{Event, Status, Transport};
 use crate::dsp::{EqChain, Fader, GainRamp, Limiter};
 use profiles::Profiles;
+pub use profiles::{CHUNK, MAX_PROFILES};
 use schedule::{Action, Schedule};
-
-/// Profiles that can be loaded at once (A, B and up to two more).
-pub const MAX_PROFILES: usize = 4;
-
-/// Frames processed per inner step; device buffers of any size are split into these.
-pub const CHUNK: usize = 256;
-
-/// Scheduled profile switches the callback holds at once.
-pub const MAX_SCHEDULED: usize = 256;
+pub use schedule::MAX_SCHEDULED;
 
 /// A message from the control thread to the callback.
 pub enum Command {

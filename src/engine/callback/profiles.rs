@@ -4,7 +4,11 @@
 
 use crate::dsp::{Crossfade, EqChain, GainRamp};
 
-use super::{CHUNK, MAX_PROFILES};
+/// Profiles that can be loaded at once (A, B and up to two more).
+pub const MAX_PROFILES: usize = 4;
+
+/// Frames processed per inner step; device buffers of any size are split into these.
+pub const CHUNK: usize = 256;
 
 /// One profile slot.
 enum Slot {

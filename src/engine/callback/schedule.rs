@@ -1,7 +1,8 @@
 //! What the callback does when a track reaches a frame: switch profile once, or report a
 //! cue every time playback reaches it. A fixed table, so scheduling never allocates.
 
-use super::MAX_SCHEDULED;
+/// Scheduled profile switches the callback holds at once.
+pub const MAX_SCHEDULED: usize = 256;
 
 /// What to do at a frame.
 #[derive(Clone, Copy, Debug, PartialEq)]

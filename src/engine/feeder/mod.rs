@@ -21,7 +21,6 @@ use crate::resample::StereoResampler;
 mod seam;
 mod types;
 
-use seam::loop_frames;
 pub use types::{FeederCommand, FeederEvent, TrackSource};
 
 /// Frames decoded per step.
@@ -272,7 +271,7 @@ impl Feeder {
             stamp,
         };
         if self.looping {
-            current.loop_frames = loop_frames(source, current.file.info().sample_rate);
+            current.loop_frames = source.loop_frames(current.file.info().sample_rate);
         }
         Ok(current)
     }
@@ -335,7 +334,7 @@ impl Feeder {
             current.loop_frames = if on {
                 self.tracks
                     .get(current.index)
-                    .and_then(|t| loop_frames(t, current.file.info().sample_rate))
+                    .and_then(|t| t.loop_frames(current.file.info().sample_rate))
             } else {
                 None
             };

@@ -1,7 +1,8 @@
 //! A loop's seam: at the region's end the feeder decodes a little past it, jumps back to the
 //! region's start, and crossfades the audio past the end into the start.
 
-use super::{Feeder, FeederEvent, MarkKind, TrackSource};
+use super::{Feeder, FeederEvent};
+use crate::engine::callback::MarkKind;
 use crate::dsp::{Crossfade, Law};
 
 impl Feeder {
@@ -81,12 +82,4 @@ impl Feeder {
             self.seam_pos += 2;
         }
     }
-}
-
-/// The loop region of `track` in source frames, when it has a valid one.
-pub(super) fn loop_frames(track: &TrackSource, source_rate: u32) -> Option<(u64, u64)> {
-    let (from, to) = track.loop_region?;
-    let rate = f64::from(source_rate);
-    let (a, b) = ((from * rate).round() as u64, (to * rate).round() as u64);
-    (b > a).then_some((a, b))
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::MAX_PROFILES;
+use crate::engine::callback::MAX_PROFILES;
 use crate::decode::AudioInfo;
 
 /// One track the feeder can play.
@@ -75,4 +75,14 @@ pub enum FeederEvent {
     },
     /// Every track has been fed.
     Finished,
+}
+
+impl TrackSource {
+    /// The loop region in source frames at `source_rate`, when the track has a valid one.
+    pub(super) fn loop_frames(&self, source_rate: u32) -> Option<(u64, u64)> {
+        let (from, to) = self.loop_region?;
+        let rate = f64::from(source_rate);
+        let (a, b) = ((from * rate).round() as u64, (to * rate).round() as u64);
+        (b > a).then_some((a, b))
+    }
 }
