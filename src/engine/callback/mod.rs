@@ -27,8 +27,8 @@ use super::status::{Event, Status, Transport};
 use crate::dsp::{EqChain, Fader, GainRamp, Limiter};
 use profiles::Profiles;
 pub use profiles::{CHUNK, MAX_PROFILES};
-use schedule::{Action, Schedule};
 pub use schedule::MAX_SCHEDULED;
+use schedule::{Action, Schedule};
 
 /// A message from the control thread to the callback.
 pub enum Command {

@@ -2,8 +2,8 @@
 //! region's start, and crossfades the audio past the end into the start.
 
 use super::{Feeder, FeederEvent};
-use crate::engine::callback::MarkKind;
 use crate::dsp::{Crossfade, Law};
+use crate::engine::callback::MarkKind;
 
 impl Feeder {
     /// At a loop region's end: decodes a little past it, jumps back to the region's start

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use crate::engine::callback::MAX_PROFILES;
 use crate::decode::AudioInfo;
+use crate::engine::callback::MAX_PROFILES;
 
 /// One track the feeder can play.
 #[derive(Clone, Debug, PartialEq)]

@@ -6,7 +6,7 @@ use crate::eq::graphic::fit_gains;
 use crate::eq::{Goal, ResponseGrid};
 use crate::fr::grid::interpolate;
 use crate::preset::device::{DeviceSpec, Layout};
-use crate::preset::profile::{EqProfile, EqShape};
+use crate::preset::profile::{EqProfile, EqShape, ProfileError};
 
 /// What a format will hold for a profile.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,7 +147,7 @@ pub fn approximate(
                         curve: Vec::new(),
                     };
                     let worst = |h: &Held| {
-                        super::deviation(profile, h, sample_rate).map_or(f64::INFINITY, |d| d.0)
+                        deviation(profile, h, sample_rate).map_or(f64::INFINITY, |d| d.0)
                     };
                     if worst(&candidate) < worst(&held) {
                         // The drop-path notes describe settings that are not written.
@@ -364,6 +364,38 @@ fn describe_snap(index: usize, from: &BandSpec, to: &BandSpec) -> String {
         from.kind.name(),
         parts.join(", ")
     )
+}
+
+/// Worst |difference| (dB) and where (Hz) between `profile`'s response and `held`'s, over
+/// 20 Hz–20 kHz at 1/48 octave.
+pub fn deviation(
+    profile: &EqProfile,
+    held: &Held,
+    sample_rate: u32,
+) -> Result<(f64, f64), ProfileError> {
+    let rate = f64::from(sample_rate);
+    // Both must be runnable at this rate, or their responses would be fiction.
+    profile.check_rate(sample_rate)?;
+    held.profile().check_rate(sample_rate)?;
+    // Both sides are evaluated the same way (sum of per-band dB), so settings held exactly
+    // give zero.
+    let grid = ResponseGrid::standard(rate);
+    let want = grid.bands_db_or_flat(&profile.bands());
+    let worst = want
+        .iter()
+        .zip(held.response_db(&grid))
+        .zip(&grid.freqs_hz)
+        .map(|((w, h), &f)| ((profile.preamp_db + w - h).abs(), f))
+        .fold(
+            (0.0, 20.0),
+            |worst, x| if x.0 > worst.0 { x } else { worst },
+        );
+    // Summing the same bands in another slot order differs in the last bits only.
+    Ok(if worst.0 < 1e-9 {
+        (0.0, worst.1)
+    } else {
+        worst
+    })
 }
 
 #[cfg(test)]

@@ -10,10 +10,10 @@ pub mod approximate;
 mod apps;
 mod camilla;
 
-pub(crate) use crate::preset::profile_toml::exact;
+pub(crate) use crate::preset::profile_toml::{exact, number};
+pub use approximate::deviation;
 pub use approximate::{Held, approximate};
 
-use crate::eq::ResponseGrid;
 use crate::preset::device::{self, DeviceSpec};
 use crate::preset::{EqProfile, ProfileError};
 
@@ -202,38 +202,6 @@ pub fn export(
     })
 }
 
-/// Worst |difference| (dB) and where (Hz) between `profile`'s response and `held`'s, over
-/// 20 Hz–20 kHz at 1/48 octave.
-pub fn deviation(
-    profile: &EqProfile,
-    held: &Held,
-    sample_rate: u32,
-) -> Result<(f64, f64), ExportError> {
-    let rate = f64::from(sample_rate);
-    // Both must be runnable at this rate, or their responses would be fiction.
-    profile.check_rate(sample_rate)?;
-    held.profile().check_rate(sample_rate)?;
-    // Both sides are evaluated the same way (sum of per-band dB), so settings held exactly
-    // give zero.
-    let grid = ResponseGrid::standard(rate);
-    let want = grid.bands_db_or_flat(&profile.bands());
-    let worst = want
-        .iter()
-        .zip(held.response_db(&grid))
-        .zip(&grid.freqs_hz)
-        .map(|((w, h), &f)| ((profile.preamp_db + w - h).abs(), f))
-        .fold(
-            (0.0, 20.0),
-            |worst, x| if x.0 > worst.0 { x } else { worst },
-        );
-    // Summing the same bands in another slot order differs in the last bits only.
-    Ok(if worst.0 < 1e-9 {
-        (0.0, worst.1)
-    } else {
-        worst
-    })
-}
-
 /// The limits of a format in one line, for `iemlab export --list` and the README.
 pub fn describe(device: &DeviceSpec) -> String {
     use crate::preset::device::Layout;
@@ -285,25 +253,6 @@ pub fn describe(device: &DeviceSpec) -> String {
         range(&device.freq_hz),
         range(&device.preamp_db)
     )
-}
-
-/// `value` with `decimals` decimals, trailing zeros trimmed down to `min_decimals`, and
-/// never "-0".
-pub(crate) fn number(value: f64, decimals: usize, min_decimals: usize) -> String {
-    let mut text = format!("{value:.decimals$}");
-    if let Some(dot) = text.find('.') {
-        let keep = dot + 1 + min_decimals;
-        while text.len() > keep && text.ends_with('0') {
-            text.pop();
-        }
-        if text.ends_with('.') {
-            text.pop();
-        }
-    }
-    if text.starts_with('-') && text[1..].chars().all(|c| c == '0' || c == '.') {
-        text.remove(0);
-    }
-    text
 }
 
 #[cfg(test)]

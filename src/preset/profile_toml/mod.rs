@@ -19,7 +19,7 @@ use super::profile::{
 
 mod write;
 
-pub(crate) use write::exact;
+pub(crate) use write::{exact, number};
 
 /// Profile files larger than this are refused before parsing (a real one is a few KB).
 const MAX_FILE_BYTES: u64 = 1 << 20;

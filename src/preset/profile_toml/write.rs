@@ -68,6 +68,25 @@ pub(crate) fn exact(value: f64) -> String {
     }
 }
 
+/// `value` with `decimals` decimals, trailing zeros trimmed down to `min_decimals`, and
+/// never "-0".
+pub(crate) fn number(value: f64, decimals: usize, min_decimals: usize) -> String {
+    let mut text = format!("{value:.decimals$}");
+    if let Some(dot) = text.find('.') {
+        let keep = dot + 1 + min_decimals;
+        while text.len() > keep && text.ends_with('0') {
+            text.pop();
+        }
+        if text.ends_with('.') {
+            text.pop();
+        }
+    }
+    if text.starts_with('-') && text[1..].chars().all(|c| c == '0' || c == '.') {
+        text.remove(0);
+    }
+    text
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
