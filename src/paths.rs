@@ -56,6 +56,22 @@ pub fn notes_dir() -> Option<PathBuf> {
     Some(data_dir()?.join("notes"))
 }
 
+/// The notes file a session appends to and `report` reads when none is named:
+/// `notes.jsonl` in [`notes_dir`], or `iemlab-notes.jsonl` in the current folder when there
+/// is no home folder.
+pub fn notes_file() -> PathBuf {
+    notes_dir().map_or_else(
+        || PathBuf::from("iemlab-notes.jsonl"),
+        |dir| dir.join("notes.jsonl"),
+    )
+}
+
+/// Where a blind test's trial log goes when none is named: `name` in [`notes_dir`], beside
+/// the notes (the current folder when there is no home folder).
+pub fn in_notes_dir(name: &str) -> PathBuf {
+    notes_dir().map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

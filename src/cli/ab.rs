@@ -5,7 +5,6 @@
 //! are stamped with track, position, cue and profile and saved as they are written. The
 //! session itself is `crate::session::Session`; this file turns the arguments into it.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::AbArgs;
@@ -102,9 +101,9 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
         abx_log: None,
     };
     let abx_log = args.blind.then(|| {
-        args.abx_log
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("iemlab-abx-{}.json", file_stamp())))
+        args.abx_log.clone().unwrap_or_else(|| {
+            crate::paths::in_notes_dir(&format!("iemlab-abx-{}.json", file_stamp()))
+        })
     });
     listen::run(
         Plan {
@@ -113,7 +112,7 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
             setup,
             headline,
             intro,
-            notes: args.notes.clone(),
+            notes: args.notes.clone().unwrap_or_else(crate::paths::notes_file),
             abx_log,
         },
         &args.session,

@@ -91,9 +91,10 @@ struct PlayArgs {
     /// Show which file each entry resolves to (or why none), and exit.
     #[arg(long)]
     list: bool,
-    /// Notes file (JSON Lines, appended as you go; `m` or `note: TEXT` takes one).
-    #[arg(long, value_name = "FILE", default_value = "iemlab-notes.jsonl")]
-    notes: PathBuf,
+    /// Notes file (JSON Lines, appended as you go; `m` or `note: TEXT` takes one) [default:
+    /// notes.jsonl in iemlab's data folder, e.g. ~/.local/share/iemlab/notes/].
+    #[arg(long, value_name = "FILE")]
+    notes: Option<PathBuf>,
 }
 
 /// What every listening session takes: where the tracks are and where the sound goes.
@@ -192,9 +193,10 @@ struct AbArgs {
     /// Crossfade length when switching, 0–200 ms.
     #[arg(long, value_name = "MS", default_value_t = 20.0, value_parser = parse_crossfade)]
     crossfade_ms: f64,
-    /// Notes file (JSON Lines, appended as you go).
-    #[arg(long, value_name = "FILE", default_value = "iemlab-notes.jsonl")]
-    notes: PathBuf,
+    /// Notes file (JSON Lines, appended as you go) [default: notes.jsonl in iemlab's data
+    /// folder, e.g. ~/.local/share/iemlab/notes/].
+    #[arg(long, value_name = "FILE")]
+    notes: Option<PathBuf>,
     #[command(flatten)]
     session: SessionArgs,
 }
@@ -202,8 +204,9 @@ struct AbArgs {
 /// Arguments of `iemlab report`.
 #[derive(clap::Args, Debug)]
 struct ReportArgs {
-    /// Notes file written by `iemlab ab`.
-    notes: PathBuf,
+    /// Notes file written by `iemlab ab` or `play` [default: the one they write when no
+    /// `--notes` is given, in iemlab's data folder].
+    notes: Option<PathBuf>,
     /// Draft structure.
     #[arg(long, value_enum, default_value = "review")]
     template: report::Template,

@@ -25,7 +25,7 @@ pub(super) fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
             setup,
             headline: String::new(),
             intro: Vec::new(),
-            notes: args.notes.clone(),
+            notes: args.notes.clone().unwrap_or_else(crate::paths::notes_file),
             abx_log: None,
         },
         &args.session,

@@ -21,7 +21,8 @@ pub(super) enum Template {
 
 pub(super) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let Template::Review = args.template;
-    let notes = read_notes(&args.notes)?;
+    let path = args.notes.clone().unwrap_or_else(crate::paths::notes_file);
+    let notes = read_notes(&path)?;
     let playlist = args.playlist.as_deref().map(Playlist::load).transpose()?;
     let draft = review_draft(&notes, playlist.as_ref());
     match &args.output {

@@ -280,8 +280,18 @@ impl Face<'_> {
                 Effect::SaveNote(note) => {
                     let notes = &mut *self.notes;
                     if notes.file.is_none() {
+                        // The notes file's folder (the data folder's by default) is made on the first note.
+                        if let Some(folder) = notes.path.parent()
+                            && !folder.as_os_str().is_empty()
+                        {
+                            let _ = std::fs::create_dir_all(folder);
+                        }
                         match NotesFile::open(&notes.path) {
-                            Ok(f) => notes.file = Some(f),
+                            Ok(f) => {
+                                self.term
+                                    .line(&format!("notes go to {}", notes.path.display()));
+                                notes.file = Some(f);
+                            }
                             Err(e) => {
                                 self.term.line(&format!("note not saved: {e}"));
                                 continue;
@@ -302,6 +312,11 @@ impl Face<'_> {
                     let Some((path, force)) = &self.abx_log else {
                         continue;
                     };
+                    if let Some(folder) = path.parent()
+                        && !folder.as_os_str().is_empty()
+                    {
+                        let _ = std::fs::create_dir_all(folder);
+                    }
                     match crate::atomic_file::save(path, log.json().as_bytes(), *force) {
                         Ok(()) => self
                             .term
