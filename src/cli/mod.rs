@@ -26,13 +26,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::atomic_file::SaveError;
-use crate::decode::DecodeError;
-use crate::engine::OutputError;
-use crate::engine::device::DeviceError;
-use crate::playlist::PlaylistError;
-use crate::preset::ProfileError;
-use crate::render::{RenderError, WavFormat};
+use crate::exit_status::{self, ExitStatus};
+use crate::render::WavFormat;
 
 /// Listening harness for reviewing and tuning in-ear monitors.
 #[derive(Parser, Debug)]
@@ -337,7 +332,7 @@ struct DemoArgs {
     no_play: bool,
 }
 
-fn parse_time_arg(s: &str) -> Result<f64, String> {
+fn parse_time_arg(s: &str) -> Result<f64, crate::timecode::NotATime> {
     crate::timecode::parse_time(s)
 }
 
@@ -476,84 +471,10 @@ pub(crate) fn error_text(err: &anyhow::Error) -> String {
     text
 }
 
-/// 2 when the user's input is at fault (bad file, bad value, refusing to overwrite), else 1.
+/// The exit code of `err` (see [`crate::exit_status`]): the library's error types and the
+/// command line's usage error know their own.
 fn exit_code(err: &anyhow::Error) -> u8 {
-    for cause in err.chain() {
-        if let Some(e) = save_error(cause) {
-            return e.exit_code();
-        }
-        if let Some(code) = fit::exit_code(cause) {
-            return code;
-        }
-        if cause.is::<ProfileError>()
-            || cause.is::<DecodeError>()
-            || cause.is::<UsageError>()
-            || cause.is::<PlaylistError>()
-            || cause.is::<config::ConfigError>()
-            || cause.is::<crate::ab::notes::NotesError>()
-        {
-            return 2;
-        }
-        if let Some(e) = cause.downcast_ref::<crate::render::ab::AbRenderError>() {
-            use crate::render::ab::AbRenderError as E;
-            return match e {
-                E::Decode(_) | E::Profile(_) | E::TooMany => 2,
-                _ => 1,
-            };
-        }
-        if cause.is::<crate::preset::export::ExportError>()
-            || cause.is::<crate::preset::import::ImportError>()
-        {
-            return 2;
-        }
-        if let Some(e) = cause.downcast_ref::<OutputError>() {
-            return match e {
-                OutputError::Device(
-                    DeviceError::NotFound(_)
-                    | DeviceError::JackTarget(_)
-                    | DeviceError::UnknownHost { .. },
-                ) => 2,
-                _ => 1,
-            };
-        }
-        if let Some(e) = cause.downcast_ref::<RenderError>() {
-            return match e {
-                RenderError::Decode(_)
-                | RenderError::Profile { .. }
-                | RenderError::Range { .. } => 2,
-                RenderError::Wav(_) | RenderError::Resample(_) => 1,
-            };
-        }
-    }
-    1
-}
-
-/// The save error behind `cause`, also when a render, output or plot error wraps it
-/// transparently (and so hides it from the error chain).
-fn save_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a SaveError> {
-    use crate::render::ab::AbRenderError;
-    if let Some(e) = cause.downcast_ref::<SaveError>() {
-        return Some(e);
-    }
-    match cause.downcast_ref::<RenderError>() {
-        Some(RenderError::Wav(e)) => return Some(e),
-        Some(_) => return None,
-        None => {}
-    }
-    match cause.downcast_ref::<AbRenderError>() {
-        Some(AbRenderError::Wav(e) | AbRenderError::Output(OutputError::Wav(e))) => return Some(e),
-        Some(_) => return None,
-        None => {}
-    }
-    match cause.downcast_ref::<crate::fr::plot::PlotError>() {
-        Some(crate::fr::plot::PlotError::Save(e)) => return Some(e),
-        Some(_) => return None,
-        None => {}
-    }
-    match cause.downcast_ref::<OutputError>() {
-        Some(OutputError::Wav(e)) => Some(e),
-        _ => None,
-    }
+    exit_status::exit_code(err.chain(), &[exit_status::probe::<UsageError>])
 }
 
 /// Prints `value` as one line of JSON on stdout (an object, or an array of them).
@@ -578,3 +499,10 @@ fn usage(message: String) -> anyhow::Error {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct UsageError(String);
+
+/// The user called the command wrongly: exit code 2.
+impl ExitStatus for UsageError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
+}
