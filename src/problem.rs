@@ -294,6 +294,25 @@ mod tests {
     }
 
     #[test]
+    fn a_problem_reads_path_line_field_message() {
+        let path = Path::new("p.toml");
+        let whole = FileProblem::file(path, "empty");
+        let line = FileProblem::at(path, 3, "'x' is not a number");
+        let field = FileProblem::in_field(path, 4, "bands[0].q", "0 must be above 0");
+        assert_eq!(whole.to_string(), "p.toml: empty");
+        assert_eq!(line.to_string(), "p.toml:3: 'x' is not a number");
+        assert_eq!(field.to_string(), "p.toml:4: bands[0].q: 0 must be above 0");
+        assert_eq!(
+            FileProblem::in_field(path, 0, "", "m"),
+            FileProblem::file(path, "m")
+        );
+        assert_eq!(
+            Listed(&[line, field]).to_string(),
+            "p.toml:3: 'x' is not a number\np.toml:4: bands[0].q: 0 must be above 0"
+        );
+    }
+
+    #[test]
     fn long_quoted_values_are_clipped() {
         let long = "x".repeat(100_000);
         let clipped = clip_quoted(&format!("unexpected '{long}' (give Fc) and 'short'"));

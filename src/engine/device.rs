@@ -129,7 +129,7 @@ pub fn open(
     let jack = hosts::is_jack(id);
     #[cfg(target_os = "linux")]
     if let (true, Some(target)) = (jack, name) {
-        super::jack_route::resolve(target).map_err(DeviceError::JackTarget)?;
+        super::jack_route::resolve(target).map_err(|e| DeviceError::JackTarget(e.to_string()))?;
     }
     let device = match name {
         None => host.default_output_device().ok_or(DeviceError::NoDevice)?,

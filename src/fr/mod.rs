@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use crate::exit_status::ExitStatus;
 use crate::problem::FileProblem;
 
-pub use grid::{LogGrid, Normalise};
-pub use smooth::Smoothing;
+pub use grid::{LogGrid, Normalise, NormaliseError};
+pub use smooth::{NotASmoothing, Smoothing};
 pub use target::{Target, TargetAdjust};
 
 /// A frequency response: levels in dB at strictly rising frequencies in Hz.
