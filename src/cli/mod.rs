@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod devices;
 mod docs;
+mod exit;
 mod export;
 mod fit;
 mod import;
@@ -30,7 +31,7 @@ use args::{
     AbArgs, CheckArgs, DemoArgs, DevicesArgs, PlayArgs, RenderArgs, ReportArgs, SessionArgs,
 };
 
-use crate::exit_status::{self, ExitStatus};
+use crate::exit_status::ExitStatus;
 
 /// Listening harness for reviewing and tuning in-ear monitors.
 #[derive(Parser, Debug)]
@@ -189,7 +190,9 @@ fn run_cli() -> ExitCode {
         }
         (Err(err), interrupted) => {
             eprintln!("error: {}", error_text(&err));
-            ExitCode::from(interrupted.map_or_else(|| exit_code(&err), crate::interrupt::exit_code))
+            ExitCode::from(
+                interrupted.map_or_else(|| exit::exit_code(&err), crate::interrupt::exit_code),
+            )
         }
     }
 }
@@ -208,12 +211,6 @@ pub(crate) fn error_text(err: &anyhow::Error) -> String {
         }
     }
     text
-}
-
-/// The exit code of `err` (see [`crate::exit_status`]): the library's error types and the
-/// command line's usage error know their own.
-fn exit_code(err: &anyhow::Error) -> u8 {
-    exit_status::exit_code(err.chain(), &[exit_status::probe::<UsageError>])
 }
 
 /// Prints `value` as one line of JSON on stdout (an object, or an array of them).

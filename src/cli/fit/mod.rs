@@ -344,7 +344,7 @@ fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
             Ok((_, line)) => println!("ok    {line}"),
             Err(e) => {
                 failed += 1;
-                worst = worst.max(super::exit_code(e));
+                worst = worst.max(super::exit::exit_code(e));
                 eprintln!("error: {}: {}", file.display(), super::error_text(e));
             }
         }
