@@ -19,7 +19,7 @@ use std::process::ExitCode;
 const LAYERS: &[(u8, &[&str])] = &[
     (
         0,
-        &["problem", "atomic_file", "paths", "contain", "interrupt", "timecode", "shipped"],
+        &["problem", "exit_status", "atomic_file", "paths", "contain", "interrupt", "timecode", "shipped"],
     ),
     (1, &["dsp"]),
     (

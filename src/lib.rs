@@ -10,7 +10,9 @@
 //!
 //! Beside the layers, usable from any of them: [`paths`] (where the config file and the
 //! user's data such as notes live on each platform) and [`shipped`] (the playlists, profiles,
-//! measurements and targets built into the binary, read by name from any folder).
+//! measurements and targets built into the binary, read by name from any folder); [`problem`]
+//! (what is wrong with a user's file, located) and [`exit_status`] (the exit code of every
+//! error).
 
 // User data must never panic the program: no unwrap/expect outside tests (parsers also deny
 // unchecked indexing, module by module).
@@ -25,6 +27,7 @@ pub mod dsp;
 pub mod encode;
 pub mod engine;
 pub mod eq;
+pub mod exit_status;
 pub mod fit;
 pub mod fr;
 pub mod interrupt;

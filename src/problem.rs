@@ -1,53 +1,95 @@
-//! Problems found in a user's text file (playlists, profiles), located by line and field,
-//! and the bounded, UTF-8-checked reading those files share.
+//! Problems found in a user's file (FR measurements, profiles, playlists, presets to import,
+//! the config file, notes), located by path, line and field, and the bounded, UTF-8-checked
+//! reading those files share. Every parser reports what is wrong with its file as a
+//! [`FileProblem`], so every such message reads the same way: `PATH:LINE: field: message`.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::fmt;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// One thing wrong with a file, located in it.
+/// One thing wrong with a user's file, located in it. Shown as `PATH:LINE: field: message`
+/// (without `:LINE` for the file as a whole, without `field: ` when no field is named), with
+/// long quoted values cut short.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Problem {
-    /// 1-based line number (0 when the problem is the file as a whole).
-    pub line: usize,
+pub struct FileProblem {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line number (None when the problem is the file as a whole).
+    pub line: Option<usize>,
     /// Field path, e.g. `sections[1].tracks[0].cues[2].at`.
-    pub field: String,
+    pub field: Option<String>,
     /// What is wrong, with the offending value.
     pub message: String,
 }
 
-impl Problem {
-    /// A problem with the whole file.
-    pub fn file(message: impl Into<String>) -> Self {
-        Problem {
-            line: 0,
-            field: String::new(),
+impl FileProblem {
+    /// A problem with the file as a whole.
+    pub fn file(path: &Path, message: impl Into<String>) -> Self {
+        FileProblem {
+            path: path.to_path_buf(),
+            line: None,
+            field: None,
             message: message.into(),
+        }
+    }
+
+    /// A problem on 1-based line `line` (0: the file as a whole).
+    pub fn at(path: &Path, line: usize, message: impl Into<String>) -> Self {
+        FileProblem {
+            line: (line > 0).then_some(line),
+            ..FileProblem::file(path, message)
+        }
+    }
+
+    /// A problem with field `field` on 1-based line `line` (0: the file as a whole).
+    pub fn in_field(
+        path: &Path,
+        line: usize,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        let field = field.into();
+        FileProblem {
+            field: (!field.is_empty()).then_some(field),
+            ..FileProblem::at(path, line, message)
         }
     }
 }
 
-/// Displays problems one per line as `file:line: field: message`.
-pub struct Problems<'a>(pub &'a Path, pub &'a [Problem]);
-
-impl fmt::Display for Problems<'_> {
+impl fmt::Display for FileProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.1.iter().enumerate() {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": {field}")?;
+        }
+        write!(f, ": {}", clip_quoted(&self.message))
+    }
+}
+
+impl std::error::Error for FileProblem {}
+
+/// The bad input is the user's: exit code 2.
+impl crate::exit_status::ExitStatus for FileProblem {
+    fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
+/// Displays problems one per line.
+pub struct Listed<'a>(pub &'a [FileProblem]);
+
+impl fmt::Display for Listed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}", self.0.display())?;
-            if p.line > 0 {
-                write!(f, ":{}", p.line)?;
-            }
-            let message = clip_quoted(&p.message);
-            if p.field.is_empty() {
-                write!(f, ": {message}")?;
-            } else {
-                write!(f, ": {}: {message}", p.field)?;
-            }
+            write!(f, "{p}")?;
         }
         Ok(())
     }
@@ -104,7 +146,7 @@ pub enum ReadError {
     /// Opening or reading failed.
     Io(std::io::Error),
     /// The file is too large, or not UTF-8 text.
-    Invalid(Problem),
+    Invalid(FileProblem),
 }
 
 /// Reads at most `max_bytes` of the file at `path`: a file that says it is larger is refused
@@ -115,9 +157,10 @@ pub enum ReadError {
 /// built into the binary ([`crate::shipped`]).
 pub fn read_bounded(path: &Path, max_bytes: u64, kind: &str) -> Result<Vec<u8>, ReadError> {
     let too_large = |size: String| {
-        ReadError::Invalid(Problem::file(format!(
-            "file is {size} bytes; {kind} is at most {max_bytes}"
-        )))
+        ReadError::Invalid(FileProblem::file(
+            path,
+            format!("file is {size} bytes; {kind} is at most {max_bytes}"),
+        ))
     };
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
@@ -131,9 +174,10 @@ pub fn read_bounded(path: &Path, max_bytes: u64, kind: &str) -> Result<Vec<u8>, 
     };
     let meta = file.metadata().map_err(ReadError::Io)?;
     if meta.is_dir() {
-        return Err(ReadError::Invalid(Problem::file(format!(
-            "is a folder, not {kind}"
-        ))));
+        return Err(ReadError::Invalid(FileProblem::file(
+            path,
+            format!("is a folder, not {kind}"),
+        )));
     }
     if meta.len() > max_bytes {
         return Err(too_large(meta.len().to_string()));
@@ -153,11 +197,11 @@ pub fn read_bounded(path: &Path, max_bytes: u64, kind: &str) -> Result<Vec<u8>, 
 pub fn read_text(path: &Path, max_bytes: u64, kind: &str) -> Result<String, ReadError> {
     let bytes = read_bounded(path, max_bytes, kind)?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        ReadError::Invalid(Problem {
-            line: Lines(&String::from_utf8_lossy(e.as_bytes())).at(e.utf8_error().valid_up_to()),
-            field: String::new(),
-            message: not_utf8_message(e.as_bytes()),
-        })
+        ReadError::Invalid(FileProblem::at(
+            path,
+            Lines(&String::from_utf8_lossy(e.as_bytes())).at(e.utf8_error().valid_up_to()),
+            not_utf8_message(e.as_bytes()),
+        ))
     })?;
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
@@ -246,7 +290,26 @@ mod tests {
             panic!("UTF-16 accepted");
         };
         assert!(p.message.contains("UTF-16"), "{}", p.message);
-        assert_eq!(p.line, 1);
+        assert_eq!(p.line, Some(1));
+    }
+
+    #[test]
+    fn a_problem_reads_path_line_field_message() {
+        let path = Path::new("p.toml");
+        let whole = FileProblem::file(path, "empty");
+        let line = FileProblem::at(path, 3, "'x' is not a number");
+        let field = FileProblem::in_field(path, 4, "bands[0].q", "0 must be above 0");
+        assert_eq!(whole.to_string(), "p.toml: empty");
+        assert_eq!(line.to_string(), "p.toml:3: 'x' is not a number");
+        assert_eq!(field.to_string(), "p.toml:4: bands[0].q: 0 must be above 0");
+        assert_eq!(
+            FileProblem::in_field(path, 0, "", "m"),
+            FileProblem::file(path, "m")
+        );
+        assert_eq!(
+            Listed(&[line, field]).to_string(),
+            "p.toml:3: 'x' is not a number\np.toml:4: bands[0].q: 0 must be above 0"
+        );
     }
 
     #[test]

@@ -1,9 +1,23 @@
 //! Track times as reviewers write them: `01:10`, `1:10.5`, `02:03:04`, or plain seconds.
 
+use crate::exit_status::ExitStatus;
+
+/// Text that is not a track time, as the user wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a time (use mm:ss, mm:ss.fff, hh:mm:ss or seconds)")]
+pub struct NotATime(pub String);
+
+/// A time the user wrote: exit code 2.
+impl ExitStatus for NotATime {
+    fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
 /// Parses `[hh:]mm:ss[.fff]` or plain seconds (`70`, `70.25`) into seconds.
-pub fn parse_time(text: &str) -> Result<f64, String> {
+pub fn parse_time(text: &str) -> Result<f64, NotATime> {
     let t = text.trim();
-    let bad = || format!("'{text}' is not a time (use mm:ss, mm:ss.fff, hh:mm:ss or seconds)");
+    let bad = || NotATime(text.to_string());
     if t.is_empty() {
         return Err(bad());
     }

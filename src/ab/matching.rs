@@ -7,7 +7,8 @@
 //! quietest one, so matching never adds gain.
 
 use crate::dsp::{db_to_gain, integrated_lufs};
-use crate::preset::EqProfile;
+use crate::exit_status::ExitStatus;
+use crate::preset::{EqProfile, ProfileError};
 
 /// What matching measured and decided.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,28 +29,45 @@ impl LevelMatch {
     }
 }
 
+/// Why levels could not be matched.
+#[derive(Debug, thiserror::Error)]
+pub enum LevelMatchError {
+    /// A profile cannot run at the passage's rate.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// The passage has no loudness to match (silence, or too short).
+    #[error("the passage is too quiet to measure its loudness (silence?)")]
+    Silent,
+}
+
+/// The profiles and the track are the user's: exit code 2.
+impl ExitStatus for LevelMatchError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
 /// Measures `passage` (interleaved stereo at `rate`) through each profile (None = flat) and
 /// returns the gains that equalise their loudness. Errors when the passage is silent.
 pub fn match_levels(
     profiles: &[Option<&EqProfile>],
     passage: &[f32],
     rate: u32,
-) -> Result<LevelMatch, String> {
+) -> Result<LevelMatch, LevelMatchError> {
     let mut loudness = Vec::with_capacity(profiles.len());
     let mut buf = Vec::with_capacity(passage.len());
     for profile in profiles {
         buf.clear();
         buf.extend_from_slice(passage);
         if let Some(p) = profile {
-            let mut chain = p.chain(rate).map_err(|e| e.to_string())?;
+            let mut chain = p.chain(rate)?;
             chain.process_interleaved(&mut buf);
             let safety = db_to_gain(p.safety_gain_db(rate)) as f32;
             for s in &mut buf {
                 *s *= safety;
             }
         }
-        let l = integrated_lufs(&buf, rate)
-            .ok_or("the passage is too quiet to measure its loudness (silence?)")?;
+        let l = integrated_lufs(&buf, rate).ok_or(LevelMatchError::Silent)?;
         loudness.push(l);
     }
     let quietest = loudness.iter().copied().fold(f64::INFINITY, f64::min);
@@ -123,7 +141,7 @@ pub fn match_entries(
     profiles: &[Option<&EqProfile>],
     how: Matching,
     region: Option<(f64, f64)>,
-) -> Result<Vec<Option<LevelMatch>>, String> {
+) -> Result<Vec<Option<LevelMatch>>, LevelMatchError> {
     match how {
         Matching::Off => Ok(vec![Some(LevelMatch::off(profiles.len())); playlist.len()]),
         Matching::Pink => {
@@ -135,7 +153,7 @@ pub fn match_entries(
                 .find(|&r| runs_at(r).is_ok());
             let rate = match common {
                 Some(rate) => rate,
-                None => runs_at(first).map(|()| first).map_err(|e| e.to_string())?,
+                None => runs_at(first).map(|()| first)?,
             };
             let noise = crate::material::pink_noise_stereo(rate, 10.0);
             let m = match_levels(profiles, &noise, rate)?;

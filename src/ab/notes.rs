@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::exit_status::ExitStatus;
+use crate::problem::FileProblem;
+
 /// Sound-wheel terms (ITU-R BS.2399 as the review template uses them), offered when
 /// completing a word in a note.
 pub const SOUND_WHEEL: [&str; 33] = [
@@ -101,16 +104,16 @@ pub enum NotesError {
         /// Underlying error.
         source: std::io::Error,
     },
-    /// A line is not a note.
-    #[error("{path}:{line}: not a note: {message}", path = .path.display())]
-    Invalid {
-        /// Notes file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
+    /// A line is not a note, or the file is not a notes file (too large, not UTF-8).
+    #[error(transparent)]
+    Invalid(#[from] FileProblem),
+}
+
+/// The notes file is the user's: exit code 2, also when it cannot be read or written.
+impl ExitStatus for NotesError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 /// Where notes are appended: a file, or (in tests) a writer wrapping one.
@@ -213,22 +216,15 @@ pub fn read_notes(path: &Path) -> Result<Vec<Note>, NotesError> {
                 path: path.to_path_buf(),
                 source,
             },
-            crate::problem::ReadError::Invalid(p) => NotesError::Invalid {
-                path: path.to_path_buf(),
-                line: p.line,
-                message: p.message,
-            },
+            crate::problem::ReadError::Invalid(problem) => NotesError::Invalid(problem),
         })?;
     let mut notes = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let note = serde_json::from_str(line).map_err(|e| NotesError::Invalid {
-            path: path.to_path_buf(),
-            line: i + 1,
-            message: e.to_string(),
-        })?;
+        let note = serde_json::from_str(line)
+            .map_err(|e| FileProblem::at(path, i + 1, format!("not a note: {e}")))?;
         notes.push(note);
     }
     Ok(notes)

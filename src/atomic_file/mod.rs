@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 
+use crate::exit_status::ExitStatus;
 use crate::interrupt;
 
 /// Why a file could not be saved.
@@ -64,11 +65,12 @@ impl SaveError {
             source,
         }
     }
+}
 
-    /// The process exit code: 2 when the request is at fault (the file exists, the path is a
-    /// folder or its folder does not exist), 128 + signal when interrupted, else 1 (disk
-    /// full, read-only, I/O error).
-    pub fn exit_code(&self) -> u8 {
+/// 2 when the request is at fault (the file exists, the path is a folder or its folder does
+/// not exist), 128 + signal when interrupted, else 1 (disk full, read-only, I/O error).
+impl ExitStatus for SaveError {
+    fn exit_code(&self) -> u8 {
         match self {
             SaveError::Exists(_) | SaveError::NotAFile { .. } => 2,
             SaveError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => 2,

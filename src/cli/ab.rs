@@ -39,8 +39,7 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let refs: Vec<Option<&EqProfile>> = profiles.iter().map(Option::as_ref).collect();
-    let levels =
-        match_entries(&resolved, &refs, matching, loop_region).map_err(anyhow::Error::msg)?;
+    let levels = match_entries(&resolved, &refs, matching, loop_region)?;
     let names: Vec<String> = profiles
         .iter()
         .map(|p| p.as_ref().map_or("flat".into(), |p| p.name.clone()))

@@ -11,7 +11,7 @@ use crate::decode::AudioFile;
 use crate::fr::FrError;
 use crate::playlist::{Playlist, PlaylistError, looks_like_playlist};
 use crate::preset::{EqProfile, EqShape, ProfileError};
-use crate::problem::{Problem, Problems, read_text};
+use crate::problem::{FileProblem, Listed, read_text};
 
 pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut failed = 0;
@@ -111,11 +111,11 @@ struct ProblemJson {
     message: String,
 }
 
-impl From<&Problem> for ProblemJson {
-    fn from(p: &Problem) -> Self {
+impl From<&FileProblem> for ProblemJson {
+    fn from(p: &FileProblem) -> Self {
         ProblemJson {
-            line: p.line,
-            field: p.field.clone(),
+            line: p.line.unwrap_or(0),
+            field: p.field.clone().unwrap_or_default(),
             message: p.message.clone(),
         }
     }
@@ -124,7 +124,7 @@ impl From<&Problem> for ProblemJson {
 /// Why a file is invalid: the text printed, and its problems one by one.
 struct Failure {
     text: String,
-    problems: Vec<Problem>,
+    problems: Vec<FileProblem>,
 }
 
 impl Checked {
@@ -229,13 +229,16 @@ fn check_file(path: &Path, rate: u32) -> Checked {
         return check_fr(path);
     }
     if ext != "toml" {
-        let message = "cannot check this kind of file (expected an EQ profile or playlist, .toml, or an FR measurement, .csv/.txt)";
+        let problem = FileProblem::file(
+            path,
+            "cannot check this kind of file (expected an EQ profile or playlist, .toml, or an FR measurement, .csv/.txt)",
+        );
         return Checked::invalid(
             path,
             Kind::Unknown,
             Failure {
-                text: format!("{}: {message}", path.display()),
-                problems: vec![Problem::file(message)],
+                text: problem.to_string(),
+                problems: vec![problem],
             },
         );
     }
@@ -293,7 +296,7 @@ fn check_playlist(path: &Path) -> Checked {
         .collect();
     let problems = playlist.check_times(&durations);
     if !problems.is_empty() {
-        let text = Problems(path, &problems).to_string();
+        let text = Listed(&problems).to_string();
         return Checked::invalid(path, Kind::Playlist, Failure { text, problems });
     }
     let summary = Summary::Playlist {
@@ -310,7 +313,7 @@ fn check_playlist(path: &Path) -> Checked {
 fn check_fr(path: &Path) -> Checked {
     let curve = match crate::fr::FrCurve::load(path) {
         Ok(curve) => curve,
-        Err(e) => return Checked::invalid(path, Kind::Measurement, fr_failure(e)),
+        Err(e) => return Checked::invalid(path, Kind::Measurement, fr_failure(path, e)),
     };
     let (lo, hi) = curve.span_hz();
     let (min, max) = curve
@@ -335,13 +338,13 @@ fn check_fr(path: &Path) -> Checked {
 }
 
 /// A problem with the whole file that could not be read.
-fn unreadable(source: &std::io::Error) -> Vec<Problem> {
-    vec![Problem::file(format!("cannot read: {source}"))]
+fn unreadable(path: &Path, source: &std::io::Error) -> Vec<FileProblem> {
+    vec![FileProblem::file(path, format!("cannot read: {source}"))]
 }
 
 fn profile_failure(e: ProfileError) -> Failure {
     let problems = match &e {
-        ProfileError::Io { source, .. } => unreadable(source),
+        ProfileError::Io { path, source } => unreadable(path, source),
         ProfileError::Invalid { problems, .. } | ProfileError::Rate { problems, .. } => {
             problems.clone()
         }
@@ -354,7 +357,7 @@ fn profile_failure(e: ProfileError) -> Failure {
 
 fn playlist_failure(e: PlaylistError) -> Failure {
     let problems = match &e {
-        PlaylistError::Io { source, .. } => unreadable(source),
+        PlaylistError::Io { path, source } => unreadable(path, source),
         PlaylistError::Invalid { problems, .. } => problems.clone(),
     };
     Failure {
@@ -363,16 +366,11 @@ fn playlist_failure(e: PlaylistError) -> Failure {
     }
 }
 
-fn fr_failure(e: FrError) -> Failure {
+fn fr_failure(path: &Path, e: FrError) -> Failure {
     let problems = match &e {
-        FrError::Io { source, .. } => unreadable(source),
-        FrError::Line { line, message, .. } => vec![Problem {
-            line: *line,
-            field: String::new(),
-            message: message.clone(),
-        }],
-        FrError::File { message, .. } => vec![Problem::file(message.clone())],
-        other => vec![Problem::file(other.to_string())],
+        FrError::Io { path, source } => unreadable(path, source),
+        FrError::Problem(problem) => vec![problem.clone()],
+        other => vec![FileProblem::file(path, other.to_string())],
     };
     Failure {
         text: e.to_string(),

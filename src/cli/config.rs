@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::problem::{Lines, Problem, Problems, ReadError, read_text};
+use crate::problem::{FileProblem, Lines, ReadError, read_text};
 
 /// Config files larger than this are refused before reading (a real one is a few lines).
 const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -28,17 +28,10 @@ pub(super) struct Config {
     pub library: Vec<PathBuf>,
 }
 
-/// The config file is broken.
-#[derive(Debug, thiserror::Error)]
-#[error("{}", Problems(.path, std::slice::from_ref(.problem)))]
-pub(super) struct ConfigError {
-    path: PathBuf,
-    problem: Problem,
-}
-
 impl Config {
-    /// Reads the config file; defaults when there is none.
-    pub(super) fn load() -> Result<Config, ConfigError> {
+    /// Reads the config file; defaults when there is none. A file that cannot be read is a
+    /// problem with it, as a broken one is: the user is to fix it.
+    pub(super) fn load() -> Result<Config, FileProblem> {
         let Some(path) = crate::paths::config_file() else {
             return Ok(Config::default());
         };
@@ -51,21 +44,14 @@ impl Config {
     }
 
     /// Reads the config file at `path`.
-    fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let fail = |problem| ConfigError {
-            path: path.to_path_buf(),
-            problem,
-        };
+    fn from_file(path: &Path) -> Result<Config, FileProblem> {
         let text = read_text(path, MAX_FILE_BYTES, "a config file").map_err(|e| match e {
-            ReadError::Io(e) => fail(Problem::file(format!("cannot read: {e}"))),
-            ReadError::Invalid(p) => fail(p),
+            ReadError::Io(e) => FileProblem::file(path, format!("cannot read: {e}")),
+            ReadError::Invalid(problem) => problem,
         })?;
         let mut config: Config = toml::from_str(&text).map_err(|e| {
-            fail(Problem {
-                line: e.span().map_or(0, |s| Lines(&text).at(s.start)),
-                field: String::new(),
-                message: e.message().trim().to_string(),
-            })
+            let line = e.span().map_or(0, |s| Lines(&text).at(s.start));
+            FileProblem::at(path, line, e.message().trim())
         })?;
         // Relative folders are relative to the config file; "~/" is the home folder.
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -91,7 +77,7 @@ mod tests {
     const GOOD: &str = "# my defaults\nlibrary = [\"~/Music/iem\", \"tracks\", \"/srv/music\"]\n";
 
     /// Loads `bytes` as a config file named `iemlab-config.toml`.
-    fn load(bytes: &[u8]) -> Result<Config, ConfigError> {
+    fn load(bytes: &[u8]) -> Result<Config, FileProblem> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("iemlab-config.toml");
         std::fs::write(&path, bytes).unwrap();

@@ -104,8 +104,8 @@ fn play(source: &Path, profile: Option<&EqProfile>, seconds: f64) -> anyhow::Res
     let mut config = EngineConfig::new(rate);
     config.period_frames = prepared.buffer_frames();
     let (mut player, callback) = engine::start(config, tracks);
-    player.load(0, profile, 0.0).map_err(anyhow::Error::msg)?;
-    player.load(1, None, 0.0).map_err(anyhow::Error::msg)?;
+    player.load(0, profile, 0.0)?;
+    player.load(1, None, 0.0)?;
     player.switch_at(0, seconds / 2.0, 1, 20.0);
     let status = std::sync::Arc::clone(player.status());
     player.wait_ready(std::time::Duration::from_secs(3));

@@ -87,10 +87,7 @@ pub(super) fn run(mut plan: Plan, args: &SessionArgs) -> anyhow::Result<ExitCode
     for line in plan.resolved.missing_lines() {
         eprintln!("{line}");
     }
-    let start = plan
-        .resolved
-        .start_index(args.start.as_deref())
-        .map_err(|e| super::usage(e.to_string()))?;
+    let start = plan.resolved.start_index(args.start.as_deref())?;
     let Some(preferred_rate) = plan.resolved.first_rate(start) else {
         eprintln!("nothing to play: no entry resolved to a readable file");
         return Ok(ExitCode::from(2));
@@ -141,11 +138,7 @@ pub(super) fn run(mut plan: Plan, args: &SessionArgs) -> anyhow::Result<ExitCode
     let (mut player, callback) = engine::start(config, sources);
     let mut preamps = Vec::new();
     for (slot, p) in plan.profiles.iter().enumerate() {
-        preamps.push(
-            player
-                .load(slot, p.as_ref(), 0.0)
-                .map_err(anyhow::Error::msg)?,
-        );
+        preamps.push(player.load(slot, p.as_ref(), 0.0)?);
     }
     let headline = if plan.profiles.len() == 1 {
         let name = plan.profiles[0]

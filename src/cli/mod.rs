@@ -2,11 +2,13 @@
 //! results and maps errors to exit codes (0 ok, 1 runtime failure, 2 bad usage or input).
 
 mod ab;
+mod args;
 mod check;
 mod config;
 mod demo;
 mod devices;
 mod docs;
+mod exit;
 mod export;
 mod fit;
 mod import;
@@ -21,18 +23,15 @@ mod shipped;
 mod ui;
 mod verbosity;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::atomic_file::SaveError;
-use crate::decode::DecodeError;
-use crate::engine::OutputError;
-use crate::engine::device::DeviceError;
-use crate::playlist::PlaylistError;
-use crate::preset::ProfileError;
-use crate::render::{RenderError, WavFormat};
+use args::{
+    AbArgs, CheckArgs, DemoArgs, DevicesArgs, PlayArgs, RenderArgs, ReportArgs, SessionArgs,
+};
+
+use crate::exit_status::ExitStatus;
 
 /// Listening harness for reviewing and tuning in-ear monitors.
 #[derive(Parser, Debug)]
@@ -75,273 +74,6 @@ enum Command {
     Completions(docs::CompletionsArgs),
     /// Print the manual page (roff), e.g. `iemlab man | man -l -`.
     Man(docs::ManArgs),
-}
-
-/// Arguments of `iemlab play`.
-#[derive(clap::Args, Debug)]
-struct PlayArgs {
-    /// A playlist (.toml) or audio files.
-    #[arg(required = true, value_name = "PLAYLIST|FILE")]
-    inputs: Vec<PathBuf>,
-    /// EQ profile (.toml), or `flat`.
-    #[arg(long, value_name = "PROFILE")]
-    eq: Option<String>,
-    #[command(flatten)]
-    session: SessionArgs,
-    /// Show which file each entry resolves to (or why none), and exit.
-    #[arg(long)]
-    list: bool,
-    /// Notes file (JSON Lines, appended as you go; `m` or `note: TEXT` takes one) [default:
-    /// notes.jsonl in iemlab's data folder, e.g. ~/.local/share/iemlab/notes/].
-    #[arg(long, value_name = "FILE")]
-    notes: Option<PathBuf>,
-}
-
-/// What every listening session takes: where the tracks are and where the sound goes.
-#[derive(clap::Args, Debug, Clone)]
-struct SessionArgs {
-    /// Folder to find the playlist's tracks in (repeatable; default from the config file).
-    #[arg(long, value_name = "DIR")]
-    library: Vec<PathBuf>,
-    /// Output: a device name or index (see `iemlab devices`), `null`, or `wav:OUT.wav`; with
-    /// `--host jack`, the JACK client (or port pattern) to connect to.
-    #[arg(long, value_name = "NAME")]
-    device: Option<String>,
-    /// Audio host: `pipewire`, `pulseaudio`, `jack` or `alsa` (default: the running sound
-    /// server's own).
-    #[arg(long, value_name = "HOST")]
-    host: Option<String>,
-    /// Start at entry N (1-based) or at the section with this name.
-    #[arg(long, value_name = "SECTION|N")]
-    start: Option<String>,
-    /// Output volume in dB (0 = full scale; starts low for your ears' sake).
-    #[arg(long, value_name = "DB", default_value_t = -20.0, allow_negative_numbers = true,
-          value_parser = parse_volume)]
-    volume: f64,
-    /// Limiter ceiling in dBFS: no output sample goes above it.
-    #[arg(long, value_name = "DBFS", default_value_t = -1.0, allow_negative_numbers = true,
-          value_parser = parse_ceiling)]
-    ceiling: f64,
-    /// Device buffer size in frames (default about 10 ms; clamped into what the device takes).
-    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(16..=65536))]
-    buffer: Option<u32>,
-    /// With the null or WAV output: run as fast as possible instead of in real time.
-    #[arg(long)]
-    fast: bool,
-    /// Let `--device wav:OUT.wav` (and an ABX log) replace an existing file.
-    #[arg(long)]
-    force: bool,
-    /// Test hook: make a null or WAV output fail like an unplugged sound card after SECS.
-    #[arg(long, value_name = "SECS", hide = true)]
-    fail_output_after: Option<f64>,
-}
-
-/// Arguments of `iemlab devices`.
-#[derive(clap::Args, Debug)]
-struct DevicesArgs {
-    /// Also list outputs that report no configuration (ALSA plugins that cannot play here).
-    #[arg(long)]
-    all: bool,
-    /// Print the outputs as one JSON array.
-    #[arg(long)]
-    json: bool,
-}
-
-/// Arguments of `iemlab ab`.
-#[derive(clap::Args, Debug)]
-struct AbArgs {
-    /// A playlist (.toml) or audio files.
-    #[arg(required = true, value_name = "PLAYLIST|FILE")]
-    inputs: Vec<PathBuf>,
-    /// Profile A (.toml or `flat`).
-    #[arg(long, value_name = "PROFILE")]
-    a: String,
-    /// Profile B (.toml or `flat`).
-    #[arg(long, value_name = "PROFILE")]
-    b: String,
-    /// Profile C (optional).
-    #[arg(long, value_name = "PROFILE")]
-    c: Option<String>,
-    /// Profile D (optional).
-    #[arg(long, value_name = "PROFILE")]
-    d: Option<String>,
-    /// When to switch: `keys` (a/b/c/d, space toggles), `cues` (at every cue of the entry,
-    /// sample-accurately), or `every SECS`.
-    #[arg(long, num_args = 1..=2, value_names = ["MODE", "SECS"], default_values = ["keys"])]
-    switch: Vec<String>,
-    /// Repeat this region (mm:ss-mm:ss), alternating A and B on each pass.
-    #[arg(long = "loop", value_name = "FROM-TO")]
-    loop_region: Option<String>,
-    /// Level matching: `loudness` (BS.1770 over the track), `pink` (pink noise), or `off`.
-    #[arg(long = "match", value_name = "HOW", default_value = "loudness")]
-    matching: String,
-    /// Blind ABX: labels hidden; each trial plays X (A or B at random), answer a or b.
-    #[arg(long)]
-    blind: bool,
-    /// ABX trials before the result.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=200))]
-    trials: u32,
-    /// Seed of the ABX sequence (default: from the clock).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Answer the ABX trials from this string of a/b (for scripted runs).
-    #[arg(long, value_name = "ab…")]
-    answers: Option<String>,
-    /// Where to write the ABX trial log (JSON).
-    #[arg(long, value_name = "FILE")]
-    abx_log: Option<PathBuf>,
-    /// Crossfade length when switching, 0–200 ms.
-    #[arg(long, value_name = "MS", default_value_t = 20.0, value_parser = parse_crossfade)]
-    crossfade_ms: f64,
-    /// Notes file (JSON Lines, appended as you go) [default: notes.jsonl in iemlab's data
-    /// folder, e.g. ~/.local/share/iemlab/notes/].
-    #[arg(long, value_name = "FILE")]
-    notes: Option<PathBuf>,
-    #[command(flatten)]
-    session: SessionArgs,
-}
-
-/// Arguments of `iemlab report`.
-#[derive(clap::Args, Debug)]
-struct ReportArgs {
-    /// Notes file written by `iemlab ab` or `play` [default: the one they write when no
-    /// `--notes` is given, in iemlab's data folder].
-    notes: Option<PathBuf>,
-    /// Draft structure.
-    #[arg(long, value_enum, default_value = "review")]
-    template: report::Template,
-    /// Playlist for track order, links and focus.
-    #[arg(long, value_name = "PLAYLIST")]
-    playlist: Option<PathBuf>,
-    /// Output Markdown file (default, or `-`: print).
-    #[arg(short, long, value_name = "OUT.md")]
-    output: Option<PathBuf>,
-    /// Replace OUT.md if it exists.
-    #[arg(long)]
-    force: bool,
-}
-
-fn parse_crossfade(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("'{s}' is not a number of ms"))?;
-    if (0.0..=200.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{v} ms is outside 0 to 200 ms"))
-    }
-}
-
-fn parse_volume(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("'{s}' is not a number of dB"))?;
-    if (-90.0..=0.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{v} dB is outside -90 to 0 dB"))
-    }
-}
-
-fn parse_ceiling(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("'{s}' is not a number of dB"))?;
-    if (-30.0..=0.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{v} dBFS is outside -30 to 0 dBFS"))
-    }
-}
-
-/// Arguments of `iemlab render`.
-#[derive(clap::Args, Debug)]
-struct RenderArgs {
-    /// Audio file to render (WAV, FLAC, ALAC/AAC in M4A, MP3, Ogg Vorbis, AIFF, Opus, WebM).
-    input: PathBuf,
-    /// EQ profile (.toml), or `flat` for no EQ.
-    #[arg(long, value_name = "PROFILE.toml", required_unless_present = "ab")]
-    eq: Option<String>,
-    /// A/B render: profiles (.toml or `flat`) separated by commas; starts on the first and
-    /// moves to the next at each --switch-at time.
-    #[arg(
-        long,
-        value_name = "A.toml,B.toml",
-        value_delimiter = ',',
-        conflicts_with = "eq"
-    )]
-    ab: Option<Vec<String>>,
-    /// With --ab: track times to switch at (mm:ss, comma separated).
-    #[arg(long, value_name = "mm:ss,…", value_delimiter = ',', value_parser = parse_time_arg)]
-    switch_at: Vec<f64>,
-    /// With --ab and --playlist/--track: when to switch.
-    #[arg(long, value_enum, requires = "playlist")]
-    switch: Option<render::Switch>,
-    /// With --ab: playlist whose entry --track supplies the cue times.
-    #[arg(long, value_name = "PLAYLIST", requires = "track")]
-    playlist: Option<PathBuf>,
-    /// With --playlist: entry number (1-based).
-    #[arg(long, value_name = "N")]
-    track: Option<usize>,
-    /// With --ab: crossfade length, 0–200 ms.
-    #[arg(long, value_name = "MS", default_value_t = 20.0, value_parser = parse_crossfade)]
-    crossfade_ms: f64,
-    /// With --ab: level matching.
-    #[arg(
-        long = "match",
-        value_name = "HOW",
-        value_enum,
-        default_value = "loudness"
-    )]
-    matching: render::Matching,
-    /// Output WAV file (`-`: stdout, with the summary on stderr).
-    #[arg(short, long, value_name = "OUT.wav")]
-    output: PathBuf,
-    /// Output sample rate in Hz (default: the input's rate).
-    #[arg(long, value_name = "HZ", value_parser = clap::value_parser!(u32).range(8000..=768_000))]
-    rate: Option<u32>,
-    /// Start at this track time (mm:ss, mm:ss.fff or seconds).
-    #[arg(long, value_name = "mm:ss", value_parser = parse_time_arg)]
-    from: Option<f64>,
-    /// Stop at this track time (mm:ss, mm:ss.fff or seconds).
-    #[arg(long, value_name = "mm:ss", value_parser = parse_time_arg)]
-    to: Option<f64>,
-    /// Sample format of the WAV: 24-bit integer or 32-bit float.
-    #[arg(long, value_enum, default_value = "s24")]
-    format: WavFormat,
-    /// Overwrite OUT.wav if it exists.
-    #[arg(long)]
-    force: bool,
-}
-
-/// Arguments of `iemlab check`.
-#[derive(clap::Args, Debug)]
-struct CheckArgs {
-    /// Files to validate.
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<PathBuf>,
-    /// Playback rate to validate frequencies against (Nyquist limit).
-    #[arg(long, value_name = "HZ", default_value_t = crate::preset::DEFAULT_CHECK_RATE,
-          value_parser = clap::value_parser!(u32).range(8000..=768_000))]
-    rate: u32,
-    /// Print one JSON object per file (path, kind, ok, problems and the file's summary).
-    #[arg(long)]
-    json: bool,
-}
-
-/// Arguments of `iemlab demo`.
-#[derive(clap::Args, Debug)]
-struct DemoArgs {
-    /// Folder to write the demo files into.
-    #[arg(short, long, value_name = "DIR", default_value = "iemlab-demo")]
-    output: PathBuf,
-    /// Only write the files; do not play them to the sound card.
-    #[arg(long)]
-    no_play: bool,
-}
-
-fn parse_time_arg(s: &str) -> Result<f64, String> {
-    crate::timecode::parse_time(s)
 }
 
 /// Runs the command line and returns the process exit code.
@@ -458,7 +190,9 @@ fn run_cli() -> ExitCode {
         }
         (Err(err), interrupted) => {
             eprintln!("error: {}", error_text(&err));
-            ExitCode::from(interrupted.map_or_else(|| exit_code(&err), crate::interrupt::exit_code))
+            ExitCode::from(
+                interrupted.map_or_else(|| exit::exit_code(&err), crate::interrupt::exit_code),
+            )
         }
     }
 }
@@ -477,86 +211,6 @@ pub(crate) fn error_text(err: &anyhow::Error) -> String {
         }
     }
     text
-}
-
-/// 2 when the user's input is at fault (bad file, bad value, refusing to overwrite), else 1.
-fn exit_code(err: &anyhow::Error) -> u8 {
-    for cause in err.chain() {
-        if let Some(e) = save_error(cause) {
-            return e.exit_code();
-        }
-        if let Some(code) = fit::exit_code(cause) {
-            return code;
-        }
-        if cause.is::<ProfileError>()
-            || cause.is::<DecodeError>()
-            || cause.is::<UsageError>()
-            || cause.is::<PlaylistError>()
-            || cause.is::<config::ConfigError>()
-            || cause.is::<crate::ab::notes::NotesError>()
-        {
-            return 2;
-        }
-        if let Some(e) = cause.downcast_ref::<crate::render::ab::AbRenderError>() {
-            use crate::render::ab::AbRenderError as E;
-            return match e {
-                E::Decode(_) | E::Profile(_) | E::TooMany => 2,
-                _ => 1,
-            };
-        }
-        if cause.is::<crate::preset::export::ExportError>()
-            || cause.is::<crate::preset::import::ImportError>()
-        {
-            return 2;
-        }
-        if let Some(e) = cause.downcast_ref::<OutputError>() {
-            return match e {
-                OutputError::Device(
-                    DeviceError::NotFound(_)
-                    | DeviceError::JackTarget(_)
-                    | DeviceError::UnknownHost { .. },
-                ) => 2,
-                _ => 1,
-            };
-        }
-        if let Some(e) = cause.downcast_ref::<RenderError>() {
-            return match e {
-                RenderError::Decode(_)
-                | RenderError::Profile { .. }
-                | RenderError::Range { .. } => 2,
-                RenderError::Wav(_) | RenderError::Resample(_) => 1,
-            };
-        }
-    }
-    1
-}
-
-/// The save error behind `cause`, also when a render, output or plot error wraps it
-/// transparently (and so hides it from the error chain).
-fn save_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a SaveError> {
-    use crate::render::ab::AbRenderError;
-    if let Some(e) = cause.downcast_ref::<SaveError>() {
-        return Some(e);
-    }
-    match cause.downcast_ref::<RenderError>() {
-        Some(RenderError::Wav(e)) => return Some(e),
-        Some(_) => return None,
-        None => {}
-    }
-    match cause.downcast_ref::<AbRenderError>() {
-        Some(AbRenderError::Wav(e) | AbRenderError::Output(OutputError::Wav(e))) => return Some(e),
-        Some(_) => return None,
-        None => {}
-    }
-    match cause.downcast_ref::<crate::fr::plot::PlotError>() {
-        Some(crate::fr::plot::PlotError::Save(e)) => return Some(e),
-        Some(_) => return None,
-        None => {}
-    }
-    match cause.downcast_ref::<OutputError>() {
-        Some(OutputError::Wav(e)) => Some(e),
-        _ => None,
-    }
 }
 
 /// Prints `value` as one line of JSON on stdout (an object, or an array of them).
@@ -581,3 +235,10 @@ fn usage(message: String) -> anyhow::Error {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct UsageError(String);
+
+/// The user called the command wrongly: exit code 2.
+impl ExitStatus for UsageError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
+}

@@ -36,6 +36,7 @@ use symphonia::core::audio::Channels;
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder};
 use symphonia::core::formats::FormatReader;
 
+use crate::exit_status::ExitStatus;
 use crate::timecode::format_time;
 pub use downmix::Downmix;
 use matroska::EndPadding;
@@ -119,6 +120,13 @@ pub enum DecodeError {
         /// Track length.
         length: String,
     },
+}
+
+/// A file the user gave that cannot be decoded: exit code 2, also when it cannot be opened.
+impl ExitStatus for DecodeError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 /// What to do with decoded frames before a given index.

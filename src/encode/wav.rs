@@ -177,6 +177,7 @@ fn hound_error(dest: &Path, e: hound::Error) -> SaveError {
 mod tests {
     use super::*;
     use crate::atomic_file::testing::{FailAfter, names};
+    use crate::exit_status::ExitStatus;
 
     /// Writes `frames` of a sine through a sink that fails after `limit` bytes, into `dest`
     /// (which holds "old" already); returns the error.

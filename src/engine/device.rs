@@ -9,6 +9,7 @@ use super::hosts;
 use super::outputs::device_name;
 pub use super::outputs::{DeviceReport, has_default_output, list};
 pub use super::playing::{Playing, play};
+use crate::exit_status::ExitStatus;
 
 /// Why no device could be opened.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,21 @@ pub enum DeviceError {
         /// What cpal said.
         message: String,
     },
+}
+
+/// 2 when the user named a device, JACK target or host that does not exist; 1 when the
+/// machine has no device, its server is down or the device refuses to play.
+impl ExitStatus for DeviceError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            DeviceError::NotFound(_)
+            | DeviceError::JackTarget(_)
+            | DeviceError::UnknownHost { .. } => 2,
+            DeviceError::NoDevice
+            | DeviceError::HostUnavailable { .. }
+            | DeviceError::Config { .. } => 1,
+        }
+    }
 }
 
 /// The device buffer a session asks for when `--buffer` is not given: about 10 ms (512
@@ -113,7 +129,7 @@ pub fn open(
     let jack = hosts::is_jack(id);
     #[cfg(target_os = "linux")]
     if let (true, Some(target)) = (jack, name) {
-        super::jack_route::resolve(target).map_err(DeviceError::JackTarget)?;
+        super::jack_route::resolve(target).map_err(|e| DeviceError::JackTarget(e.to_string()))?;
     }
     let device = match name {
         None => host.default_output_device().ok_or(DeviceError::NoDevice)?,

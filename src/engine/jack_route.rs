@@ -42,15 +42,45 @@ pub fn targets() -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// Why a JACK stream could not be routed.
+#[derive(Debug, thiserror::Error)]
+pub enum JackRouteError {
+    /// No JACK server to talk to, or it refused a request.
+    #[error("JACK: {0}")]
+    Server(#[from] jack::Error),
+    /// `target` names no client or ports that take audio.
+    #[error(
+        "JACK has no client or input ports matching \"{target}\" (clients that take audio: {known})"
+    )]
+    NoTarget {
+        /// What the user asked for.
+        target: String,
+        /// The clients there are, comma separated.
+        known: String,
+    },
+    /// This process's output ports are not (yet) registered.
+    #[error("JACK: this stream's ports were not found")]
+    NoPorts,
+    /// A connection was refused.
+    #[error("JACK: cannot connect {from} to {to}: {source}")]
+    Connect {
+        /// Our port.
+        from: String,
+        /// Their port.
+        to: String,
+        /// What JACK said.
+        source: jack::Error,
+    },
+}
+
 /// The input ports `target` names: a client's audio inputs in order, or the ports a
 /// pattern matches. An error names the clients there are.
-pub fn resolve(target: &str) -> Result<Vec<String>, String> {
-    let (client, _) = jack::Client::new("iemlab-ports", jack::ClientOptions::NO_START_SERVER)
-        .map_err(|e| format!("JACK: {e}"))?;
+pub fn resolve(target: &str) -> Result<Vec<String>, JackRouteError> {
+    let (client, _) = jack::Client::new("iemlab-ports", jack::ClientOptions::NO_START_SERVER)?;
     target_ports(&client, target)
 }
 
-fn target_ports(client: &jack::Client, target: &str) -> Result<Vec<String>, String> {
+fn target_ports(client: &jack::Client, target: &str) -> Result<Vec<String>, JackRouteError> {
     let by_client = format!("^{}:", regex_escape(target));
     let mut theirs = client.ports(Some(&by_client), Some(AUDIO), jack::PortFlags::IS_INPUT);
     if theirs.is_empty() {
@@ -58,24 +88,23 @@ fn target_ports(client: &jack::Client, target: &str) -> Result<Vec<String>, Stri
     }
     if theirs.is_empty() {
         let known: Vec<String> = targets().into_iter().map(|(name, _)| name).collect();
-        return Err(format!(
-            "JACK has no client or input ports matching \"{target}\" (clients that take audio: {})",
-            known.join(", ")
-        ));
+        return Err(JackRouteError::NoTarget {
+            target: target.to_string(),
+            known: known.join(", "),
+        });
     }
     Ok(theirs)
 }
 
 /// Connects this process's JACK output ports to `target` (see [`resolve`]), replacing the
 /// connections cpal made. Returns the pairs connected.
-pub fn route(target: &str) -> Result<Vec<(String, String)>, String> {
-    let (client, _) = jack::Client::new("iemlab-ports", jack::ClientOptions::NO_START_SERVER)
-        .map_err(|e| format!("JACK: {e}"))?;
+pub fn route(target: &str) -> Result<Vec<(String, String)>, JackRouteError> {
+    let (client, _) = jack::Client::new("iemlab-ports", jack::ClientOptions::NO_START_SERVER)?;
     let ours_prefix = format!("^{}:", regex_escape(&our_client()));
     let mut ours = client.ports(Some(&ours_prefix), Some(AUDIO), jack::PortFlags::IS_OUTPUT);
     ours.sort();
     if ours.is_empty() {
-        return Err("JACK: this stream's ports were not found".into());
+        return Err(JackRouteError::NoPorts);
     }
     let theirs = target_ports(&client, target)?;
     for port in &ours {
@@ -90,7 +119,11 @@ pub fn route(target: &str) -> Result<Vec<(String, String)>, String> {
     for (a, b) in ours.iter().zip(theirs.iter()) {
         client
             .connect_ports_by_name(a, b)
-            .map_err(|e| format!("JACK: cannot connect {a} to {b}: {e}"))?;
+            .map_err(|source| JackRouteError::Connect {
+                from: a.clone(),
+                to: b.clone(),
+                source,
+            })?;
         pairs.push((a.clone(), b.clone()));
     }
     Ok(pairs)

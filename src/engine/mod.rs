@@ -41,7 +41,7 @@ pub use status::{Event, Status, Transport};
 pub use watch::Watch;
 
 use crate::dsp::EqChain;
-use crate::preset::EqProfile;
+use crate::preset::{EqProfile, ProfileError};
 
 /// Capacity of the control → callback command queue.
 const COMMAND_CAPACITY: usize = 64;
@@ -207,10 +207,10 @@ impl Player {
         slot: usize,
         profile: Option<&EqProfile>,
         level_db: f64,
-    ) -> Result<f64, String> {
+    ) -> Result<f64, ProfileError> {
         let (chain, safety) = match profile {
             Some(p) => (
-                Some(Box::new(p.chain(self.rate).map_err(|e| e.to_string())?)),
+                Some(Box::new(p.chain(self.rate)?)),
                 p.safety_gain_db(self.rate),
             ),
             None => (None, 0.0),

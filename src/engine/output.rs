@@ -12,6 +12,7 @@ use super::fault::StreamFault;
 use super::sink::{Output, Pace, SinkReport, TimerSink, wav_sink};
 use super::status::Status;
 use crate::encode::{WavError, WavSink};
+use crate::exit_status::ExitStatus;
 
 /// Why an output could not be prepared or run.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,16 @@ pub enum OutputError {
     /// The WAV file.
     #[error(transparent)]
     Wav(#[from] WavError),
+}
+
+/// The code of the device's or the WAV file's error.
+impl ExitStatus for OutputError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            OutputError::Device(e) => e.exit_code(),
+            OutputError::Wav(e) => e.exit_code(),
+        }
+    }
 }
 
 /// An output chosen and configured, not yet running.

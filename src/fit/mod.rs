@@ -18,6 +18,7 @@ use crate::eq::{Goal, ResponseGrid, fit_bands};
 use crate::preset::device_fit::{DeviceFitError, DeviceSlots, device_slots};
 use crate::preset::{DeviceSpec, EqProfile, EqShape};
 
+use crate::exit_status::ExitStatus;
 pub use correction::{Correction, CorrectionOptions, correction};
 
 /// The shape of EQ to fit.
@@ -40,6 +41,13 @@ pub enum FitError {
     /// The rate or the request leaves nothing to fit.
     #[error("cannot fit: {0}")]
     Request(String),
+}
+
+/// The request cannot be fitted: exit code 2.
+impl ExitStatus for FitError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 /// How close a fit came, and how long it took.

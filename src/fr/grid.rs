@@ -110,22 +110,36 @@ impl Default for Normalise {
     }
 }
 
+/// Why `--normalize` could not be read.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum NormaliseError {
+    /// Not a number of Hz.
+    #[error("'{0}' is not a frequency in Hz")]
+    NotHz(String),
+    /// Zero, negative or infinite.
+    #[error("{0} Hz must be above 0")]
+    NotPositive(f64),
+    /// A band whose ends do not rise.
+    #[error("band {0}-{1} Hz must rise")]
+    Falling(f64, f64),
+}
+
 impl std::str::FromStr for Normalise {
-    type Err = String;
+    type Err = NormaliseError;
 
     /// `1000` (0 dB at 1 kHz) or `300-3000` (0 dB mean over 300 Hz–3 kHz).
-    fn from_str(s: &str) -> Result<Self, String> {
-        let num = |t: &str| -> Result<f64, String> {
+    fn from_str(s: &str) -> Result<Self, NormaliseError> {
+        let num = |t: &str| -> Result<f64, NormaliseError> {
             let v: f64 = t
                 .trim()
                 .trim_end_matches("Hz")
                 .trim()
                 .parse()
-                .map_err(|_| format!("'{t}' is not a frequency in Hz"))?;
+                .map_err(|_| NormaliseError::NotHz(t.to_string()))?;
             if v.is_finite() && v > 0.0 {
                 Ok(v)
             } else {
-                Err(format!("{v} Hz must be above 0"))
+                Err(NormaliseError::NotPositive(v))
             }
         };
         match s.split_once('-') {
@@ -134,7 +148,7 @@ impl std::str::FromStr for Normalise {
                 if lo < hi {
                     Ok(Normalise::Mean(lo, hi))
                 } else {
-                    Err(format!("band {lo}-{hi} Hz must rise"))
+                    Err(NormaliseError::Falling(lo, hi))
                 }
             }
             None => Ok(Normalise::At(num(s)?)),

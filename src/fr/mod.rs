@@ -15,8 +15,11 @@ pub mod target;
 
 use std::path::PathBuf;
 
-pub use grid::{LogGrid, Normalise};
-pub use smooth::Smoothing;
+use crate::exit_status::ExitStatus;
+use crate::problem::FileProblem;
+
+pub use grid::{LogGrid, Normalise, NormaliseError};
+pub use smooth::{NotASmoothing, Smoothing};
 pub use target::{Target, TargetAdjust};
 
 /// A frequency response: levels in dB at strictly rising frequencies in Hz.
@@ -41,24 +44,10 @@ pub enum FrError {
         /// Underlying error.
         source: std::io::Error,
     },
-    /// A line of the file is wrong (bad number, NaN, frequencies out of order, ...).
-    #[error("{path}:{line}: {message}", path = .path.display())]
-    Line {
-        /// File path.
-        path: PathBuf,
-        /// 1-based line number.
-        line: usize,
-        /// What is wrong, quoting the value.
-        message: String,
-    },
-    /// The file as a whole is unusable (empty, too few points, not text, too large).
-    #[error("{path}: {message}", path = .path.display())]
-    File {
-        /// File path.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
+    /// The file is wrong: a line (bad number, NaN, frequencies out of order, ...) or the
+    /// file as a whole (empty, too few points, too large).
+    #[error(transparent)]
+    Problem(#[from] FileProblem),
     /// A target name that is neither built in nor an existing file.
     #[error("unknown target '{name}': not a file, and not one of {known}")]
     UnknownTarget {
@@ -75,6 +64,13 @@ pub enum FrError {
         /// Why not.
         message: String,
     },
+}
+
+/// Every failure to read or combine curves is the user's input: exit code 2.
+impl ExitStatus for FrError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 impl FrCurve {

@@ -13,7 +13,7 @@
 use std::path::Path;
 
 use super::{FrCurve, FrError};
-use crate::problem::{ReadError, decode_lossy, read_bounded};
+use crate::problem::{FileProblem, ReadError, decode_lossy, read_bounded};
 
 impl FrCurve {
     /// Reads a measurement or target file (any layout this module knows).
@@ -32,10 +32,7 @@ pub fn load(path: &Path) -> Result<FrCurve, FrError> {
             path: path.to_path_buf(),
             source,
         },
-        ReadError::Invalid(problem) => FrError::File {
-            path: path.to_path_buf(),
-            message: problem.message,
-        },
+        ReadError::Invalid(problem) => FrError::Problem(problem),
     })?;
     // Comment lines of REW exports may carry non-UTF-8 device names; data rows are ASCII.
     let text = decode_lossy(&bytes);
@@ -68,11 +65,8 @@ impl Default for Columns {
 
 /// Parses FR text; `path` names the curve (its file stem) and locates errors.
 pub fn parse(text: &str, path: &Path) -> Result<FrCurve, FrError> {
-    let line_error = |line: usize, message: String| FrError::Line {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
+    let line_error =
+        |line: usize, message: String| FrError::Problem(FileProblem::at(path, line, message));
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut columns = Columns::default();
     let mut freqs: Vec<f64> = Vec::new();
@@ -168,10 +162,7 @@ pub fn parse(text: &str, path: &Path) -> Result<FrCurve, FrError> {
         levels.push(db);
         prev_line = number;
     }
-    let file_error = |message: &str| FrError::File {
-        path: path.to_path_buf(),
-        message: message.to_string(),
-    };
+    let file_error = |message: &str| FrError::Problem(FileProblem::file(path, message));
     match freqs.len() {
         0 => Err(file_error(
             "no data rows (expected lines of 'frequency level', e.g. '1000 75.2')",
@@ -270,7 +261,11 @@ mod tests {
 
     fn line_of(err: FrError) -> (usize, String) {
         match err {
-            FrError::Line { line, message, .. } => (line, message),
+            FrError::Problem(FileProblem {
+                line: Some(line),
+                message,
+                ..
+            }) => (line, message),
             other => panic!("expected a line error, got {other}"),
         }
     }

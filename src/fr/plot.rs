@@ -13,6 +13,7 @@ use plotters::style::{FontStyle, register_font};
 
 use super::FrCurve;
 use crate::atomic_file::{self, Pending, SaveError};
+use crate::exit_status::ExitStatus;
 
 /// Why a plot could not be drawn or saved.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,17 @@ pub enum PlotError {
         /// What went wrong.
         message: String,
     },
+}
+
+/// 2 for a file name that is not .svg or .png, 1 when drawing fails, else the save's code.
+impl ExitStatus for PlotError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            PlotError::Format(_) => 2,
+            PlotError::Save(e) => e.exit_code(),
+            PlotError::Draw { .. } => 1,
+        }
+    }
 }
 
 /// What to draw; every curve is optional.

@@ -16,11 +16,16 @@ pub enum Smoothing {
     Psychoacoustic,
 }
 
+/// Text that is not a smoothing, as the user wrote it (lower-cased).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a smoothing: use none, 1/3, 1/6, 1/12, 1/24 (1/1 to 1/96) or psy")]
+pub struct NotASmoothing(pub String);
+
 impl std::str::FromStr for Smoothing {
-    type Err = String;
+    type Err = NotASmoothing;
 
     /// `none`, `1/3`, `1/6`, `1/12`, `1/24` (any 1/N), or `psy`.
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, NotASmoothing> {
         let s = s.trim().to_ascii_lowercase();
         match s.as_str() {
             "none" | "0" => Ok(Smoothing::None),
@@ -29,9 +34,7 @@ impl std::str::FromStr for Smoothing {
                 let n = s.strip_prefix("1/").unwrap_or(&s);
                 match n.parse::<u32>() {
                     Ok(n) if (1..=96).contains(&n) => Ok(Smoothing::Octave(n)),
-                    _ => Err(format!(
-                        "'{s}' is not a smoothing: use none, 1/3, 1/6, 1/12, 1/24 (1/1 to 1/96) or psy"
-                    )),
+                    _ => Err(NotASmoothing(s)),
                 }
             }
         }

@@ -29,7 +29,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::problem::{Lines, Problem, Problems, ReadError, read_text};
+use crate::exit_status::ExitStatus;
+use crate::problem::{FileProblem, Lines, Listed, ReadError, read_text};
 use crate::timecode::{format_time, parse_time};
 
 pub use library::{Candidate, Library, Resolution};
@@ -129,13 +130,18 @@ pub enum PlaylistError {
         source: std::io::Error,
     },
     /// The file is not a valid playlist.
-    #[error("{}", Problems(.path, .problems))]
+    #[error("{}", Listed(.problems))]
     Invalid {
-        /// File path.
-        path: PathBuf,
         /// Every problem found.
-        problems: Vec<Problem>,
+        problems: Vec<FileProblem>,
     },
+}
+
+/// A playlist the user gave that cannot be read: exit code 2.
+impl ExitStatus for PlaylistError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 #[derive(Deserialize)]
@@ -193,7 +199,6 @@ impl Playlist {
                 source,
             },
             ReadError::Invalid(problem) => PlaylistError::Invalid {
-                path: path.to_path_buf(),
                 problems: vec![problem],
             },
         })?;
@@ -204,16 +209,10 @@ impl Playlist {
     /// `file =` paths.
     pub fn parse(text: &str, path: &Path) -> Result<Self, PlaylistError> {
         let lines = Lines(text);
-        let invalid = |problems| PlaylistError::Invalid {
-            path: path.to_path_buf(),
-            problems,
-        };
+        let invalid = |problems| PlaylistError::Invalid { problems };
         let raw: RawPlaylist = toml::from_str(text).map_err(|e| {
-            invalid(vec![Problem {
-                line: e.span().map_or(0, |s| lines.at(s.start)),
-                field: String::new(),
-                message: e.message().trim().to_string(),
-            }])
+            let line = e.span().map_or(0, |s| lines.at(s.start));
+            invalid(vec![FileProblem::at(path, line, e.message().trim())])
         })?;
         let mut problems = Vec::new();
         let base = path.parent().unwrap_or(Path::new("."));
@@ -245,34 +244,36 @@ impl Playlist {
 
     /// Problems with cue and loop times past the end of the track, given each entry's
     /// duration in seconds when known (in entry order).
-    pub fn check_times(&self, durations: &[Option<f64>]) -> Vec<Problem> {
+    pub fn check_times(&self, durations: &[Option<f64>]) -> Vec<FileProblem> {
         let mut problems = Vec::new();
         for ((_, entry), duration) in self.entries().zip(durations) {
             let Some(length) = *duration else { continue };
             for cue in &entry.cues {
                 if cue.at > length {
-                    problems.push(Problem {
-                        line: cue.line,
-                        field: format!("{}: cue", entry.display_name()),
-                        message: format!(
+                    problems.push(FileProblem::in_field(
+                        &self.path,
+                        cue.line,
+                        format!("{}: cue", entry.display_name()),
+                        format!(
                             "{} is past the end of the track ({})",
                             format_time(cue.at),
                             format_time(length)
                         ),
-                    });
+                    ));
                 }
             }
             for region in &entry.loops {
                 if region.to > length {
-                    problems.push(Problem {
-                        line: region.line,
-                        field: format!("{}: loop", entry.display_name()),
-                        message: format!(
+                    problems.push(FileProblem::in_field(
+                        &self.path,
+                        region.line,
+                        format!("{}: loop", entry.display_name()),
+                        format!(
                             "ends at {}, past the end of the track ({})",
                             format_time(region.to),
                             format_time(length)
                         ),
-                    });
+                    ));
                 }
             }
         }
@@ -285,14 +286,15 @@ fn validate(
     lines: &Lines<'_>,
     path: &Path,
     base: &Path,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<FileProblem>,
 ) -> Playlist {
     let mut report = |span: std::ops::Range<usize>, field: String, message: String| {
-        problems.push(Problem {
-            line: lines.at(span.start),
+        problems.push(FileProblem::in_field(
+            path,
+            lines.at(span.start),
             field,
             message,
-        })
+        ))
     };
     if *raw.version.get_ref() != PLAYLIST_VERSION {
         report(
@@ -314,8 +316,8 @@ fn validate(
     let mut parse_at = |s: &Spanned<String>, field: String| -> Option<f64> {
         match parse_time(s.get_ref()) {
             Ok(t) => Some(t),
-            Err(message) => {
-                report(s.span(), field, message);
+            Err(e) => {
+                report(s.span(), field, e.to_string());
                 None
             }
         }

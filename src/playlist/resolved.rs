@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Cue, Entry, Library, LoopRegion, Playlist, Resolution};
 use crate::decode::AudioFile;
+use crate::exit_status::ExitStatus;
 use crate::timecode::format_time;
 
 /// One entry and where it resolved.
@@ -35,6 +36,13 @@ pub enum StartError {
     /// No section of that name.
     #[error("--start {0}: no section of that name (sections: {1})")]
     NoSection(String, String),
+}
+
+/// `--start` is the user's: exit code 2.
+impl ExitStatus for StartError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 impl Resolved {

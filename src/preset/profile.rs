@@ -21,8 +21,8 @@ use std::path::PathBuf;
 
 use crate::dsp::{BandError, BandSpec, Coeffs, EqChain, ISO_BANDS_HZ, graphic_bands};
 use crate::eq::{Range, standard_freqs};
-pub use crate::problem::Problem;
-use crate::problem::Problems;
+use crate::exit_status::ExitStatus;
+use crate::problem::{FileProblem, Listed};
 
 /// The profile format version this build reads and writes.
 pub const PROFILE_VERSION: u32 = 1;
@@ -116,23 +116,27 @@ pub enum ProfileError {
         source: std::io::Error,
     },
     /// The file is not valid TOML or does not have the profile's fields.
-    #[error("{}", Problems(.path, .problems))]
+    #[error("{}", Listed(.problems))]
     Invalid {
-        /// File path.
-        path: PathBuf,
         /// Every problem found.
-        problems: Vec<Problem>,
+        problems: Vec<FileProblem>,
     },
     /// Bands that cannot run at this sample rate (at or above its Nyquist frequency).
-    #[error("{}", Problems(.path, .problems))]
+    #[error("{}", Listed(.problems))]
     Rate {
-        /// The profile's file (or, for a profile made in memory, its name).
-        path: PathBuf,
         /// The sample rate.
         rate: u32,
-        /// Each band that cannot run, with its line, field and value.
-        problems: Vec<Problem>,
+        /// Each band that cannot run, with its file (or, for a profile made in memory, its
+        /// name), line, field and value.
+        problems: Vec<FileProblem>,
     },
+}
+
+/// A profile the user gave that cannot be read or played: exit code 2.
+impl ExitStatus for ProfileError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 impl EqProfile {
@@ -165,7 +169,8 @@ impl EqProfile {
     /// Every band that cannot run at `sample_rate` Hz (at or above Nyquist; for a profile
     /// made in memory, also a Q or gain no filter can have), with the line of the band in
     /// its file.
-    pub fn rate_problems(&self, sample_rate: u32) -> Vec<Problem> {
+    pub fn rate_problems(&self, sample_rate: u32) -> Vec<FileProblem> {
+        let path = self.source();
         let rate = f64::from(sample_rate);
         let nyquist = rate / 2.0;
         let origin = self.origin.as_ref();
@@ -177,24 +182,28 @@ impl EqProfile {
                 let too_high = bands.iter().rev().find(|b| {
                     matches!(Coeffs::new(b, rate), Err(BandError::Frequency { .. }))
                 });
-                let mut problems: Vec<Problem> = too_high
-                    .map(|b| Problem {
-                        line,
-                        field: "graphic".into(),
-                        message: format!(
-                            "the {} kHz band cannot run at {sample_rate} Hz (Nyquist {nyquist} Hz)",
-                            b.freq_hz / 1000.0
-                        ),
+                let mut problems: Vec<FileProblem> = too_high
+                    .map(|b| {
+                        FileProblem::in_field(
+                            &path,
+                            line,
+                            "graphic",
+                            format!(
+                                "the {} kHz band cannot run at {sample_rate} Hz (Nyquist {nyquist} Hz)",
+                                b.freq_hz / 1000.0
+                            ),
+                        )
                     })
                     .into_iter()
                     .collect();
                 problems.extend(bands.iter().enumerate().filter_map(|(i, b)| {
                     match Coeffs::new(b, rate) {
-                        Err(BandError::Gain(g)) => Some(Problem {
+                        Err(BandError::Gain(g)) => Some(FileProblem::in_field(
+                            &path,
                             line,
-                            field: format!("graphic.gains_db[{i}]"),
-                            message: format!("{g} is not a finite number of dB"),
-                        }),
+                            format!("graphic.gains_db[{i}]"),
+                            format!("{g} is not a finite number of dB"),
+                        )),
                         _ => None,
                     }
                 }));
@@ -216,11 +225,12 @@ impl EqProfile {
                         BandError::Q(q) => ("q", format!("{q} must be a finite number above 0")),
                         BandError::Gain(g) => ("gain_db", format!("{g} is not a finite number of dB")),
                     };
-                    Some(Problem {
+                    Some(FileProblem::in_field(
+                        &path,
                         line,
-                        field: format!("bands[{i}].{field}"),
+                        format!("bands[{i}].{field}"),
                         message,
-                    })
+                    ))
                 })
                 .collect(),
         }
@@ -234,7 +244,6 @@ impl EqProfile {
             Ok(())
         } else {
             Err(ProfileError::Rate {
-                path: self.source(),
                 rate: sample_rate,
                 problems,
             })
@@ -252,12 +261,12 @@ impl EqProfile {
             .filter_map(|b| Coeffs::new(b, rate).ok())
             .collect();
         EqChain::with_stages(rate, self.preamp_db, &coeffs).map_err(|e| ProfileError::Invalid {
-            path: self.source(),
-            problems: vec![Problem {
-                line: 0,
-                field: "bands".into(),
-                message: e.to_string(),
-            }],
+            problems: vec![FileProblem::in_field(
+                &self.source(),
+                0,
+                "bands",
+                e.to_string(),
+            )],
         })
     }
 

@@ -6,10 +6,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::ab::matching::{LevelMatch, match_levels};
+use crate::ab::matching::{LevelMatch, LevelMatchError, match_levels};
 use crate::decode::{AudioFile, decode_range};
 use crate::engine::{self, EngineConfig, MAX_PROFILES, OutputError, Pace, Prepared, TrackSource};
-use crate::preset::EqProfile;
+use crate::exit_status::ExitStatus;
+use crate::preset::{EqProfile, ProfileError};
 use crate::render::{WavFormat, WavSink};
 
 /// What to render.
@@ -55,9 +56,12 @@ pub enum AbRenderError {
     /// The input.
     #[error(transparent)]
     Decode(#[from] crate::decode::DecodeError),
-    /// A profile cannot run at the output rate, or the track is silent for matching.
-    #[error("{0}")]
-    Profile(String),
+    /// A profile cannot run at the output rate.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// Levels could not be matched (a silent track).
+    #[error(transparent)]
+    Match(#[from] LevelMatchError),
     /// Too many profiles.
     #[error("at most {MAX_PROFILES} profiles can be compared")]
     TooMany,
@@ -67,6 +71,20 @@ pub enum AbRenderError {
     /// Writing.
     #[error(transparent)]
     Wav(#[from] crate::render::WavError),
+}
+
+/// 2 for the user's input (track, profiles, how many), else the output's code.
+impl ExitStatus for AbRenderError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            AbRenderError::Decode(e) => e.exit_code(),
+            AbRenderError::Profile(e) => e.exit_code(),
+            AbRenderError::Match(e) => e.exit_code(),
+            AbRenderError::TooMany => 2,
+            AbRenderError::Output(e) => e.exit_code(),
+            AbRenderError::Wav(e) => e.exit_code(),
+        }
+    }
 }
 
 /// Renders `request` through the engine.
@@ -79,7 +97,7 @@ pub fn render_ab(request: &AbRenderRequest) -> Result<AbRenderSummary, AbRenderE
     let refs: Vec<Option<&EqProfile>> = request.profiles.iter().map(Option::as_ref).collect();
     let levels = if request.match_loudness {
         let (info, samples) = decode_range(&request.input, 0.0, None)?;
-        match_levels(&refs, &samples, info.sample_rate).map_err(AbRenderError::Profile)?
+        match_levels(&refs, &samples, info.sample_rate)?
     } else {
         LevelMatch::off(refs.len())
     };
@@ -94,7 +112,7 @@ pub fn render_ab(request: &AbRenderRequest) -> Result<AbRenderSummary, AbRenderE
     config.start_seconds = request.from;
     let (mut player, callback) = engine::start(config, vec![source]);
     for (slot, p) in refs.iter().enumerate() {
-        player.load(slot, *p, 0.0).map_err(AbRenderError::Profile)?;
+        player.load(slot, *p, 0.0)?;
     }
     let mut times = request.switch_at.clone();
     times.sort_by(f64::total_cmp);

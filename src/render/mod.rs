@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::decode::{AudioFile, DecodeError};
 use crate::dsp::EqChain;
 pub use crate::encode::{LevelStats, WavError, WavFormat, WavSink};
+use crate::exit_status::ExitStatus;
 use crate::preset::{EqProfile, ProfileError};
 use crate::resample::{ResampleError, StereoResampler};
 use crate::timecode::format_time;
@@ -145,6 +146,19 @@ pub enum RenderError {
         /// What is wrong with the range.
         message: String,
     },
+}
+
+/// 2 for the user's input (track, profile, range), else the code of the inner error.
+impl ExitStatus for RenderError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            RenderError::Decode(e) => e.exit_code(),
+            RenderError::Profile(e) => e.exit_code(),
+            RenderError::Range { .. } => 2,
+            RenderError::Wav(e) => e.exit_code(),
+            RenderError::Resample(e) => e.exit_code(),
+        }
+    }
 }
 
 /// The output rate a render of `input` at `rate` will use.

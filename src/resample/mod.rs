@@ -7,6 +7,7 @@
 //! round(input · to / from) frames and the resampler's own delay is removed, so sample
 //! positions (cue points) map exactly. When the rates match, samples pass through untouched.
 
+use crate::exit_status::ExitStatus;
 use audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Indexing, Resampler, WindowFunction};
 
@@ -46,6 +47,13 @@ pub enum ResampleError {
     /// rubato refused a buffer (a bug in the caller, reported rather than panicking).
     #[error("resampling failed: {0}")]
     Process(String),
+}
+
+/// The rates come from files and devices, not from the user: exit code 1.
+impl ExitStatus for ResampleError {
+    fn exit_code(&self) -> u8 {
+        1
+    }
 }
 
 /// Converts a stereo stream from one rate to another, block by block.

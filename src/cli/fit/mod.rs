@@ -12,9 +12,8 @@ use super::UsageError;
 use super::output::{is_stdout, write_stdout};
 use super::plot::{CurveArgs, FrPrep, fit_plot};
 use crate::atomic_file::{self, SaveError};
-use crate::fit::{Correction, CorrectionOptions, EqLayout, FitError, Fitted, correction, fit};
-use crate::fr::plot::PlotError;
-use crate::fr::{FrCurve, FrError, LogGrid, TargetAdjust, target};
+use crate::fit::{Correction, CorrectionOptions, EqLayout, Fitted, correction, fit};
+use crate::fr::{FrCurve, LogGrid, TargetAdjust, target};
 use crate::preset::{DeviceSpec, EqShape, device};
 
 /// Arguments of `iemlab fit`.
@@ -81,21 +80,6 @@ impl clap::ValueEnum for DeviceSpec {
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.id).help(self.name))
     }
-}
-
-/// Exit codes of this command's errors: 2 for bad input or requests, 1 for failures to write.
-pub(super) fn exit_code(cause: &(dyn std::error::Error + 'static)) -> Option<u8> {
-    if cause.is::<FrError>() || cause.is::<FitError>() {
-        return Some(2);
-    }
-    if let Some(e) = cause.downcast_ref::<PlotError>() {
-        return Some(match e {
-            PlotError::Save(e) => e.exit_code(),
-            PlotError::Draw { .. } => 1,
-            PlotError::Format(_) => 2,
-        });
-    }
-    None
 }
 
 mod done;
@@ -360,7 +344,7 @@ fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
             Ok((_, line)) => println!("ok    {line}"),
             Err(e) => {
                 failed += 1;
-                worst = worst.max(super::exit_code(e));
+                worst = worst.max(super::exit::exit_code(e));
                 eprintln!("error: {}: {}", file.display(), super::error_text(e));
             }
         }

@@ -14,6 +14,7 @@ pub(crate) use crate::preset::profile_toml::{exact, number};
 pub use approximate::deviation;
 pub use approximate::{Held, approximate};
 
+use crate::exit_status::ExitStatus;
 use crate::preset::device::{self, DeviceSpec};
 use crate::preset::{EqProfile, ProfileError};
 
@@ -162,6 +163,13 @@ pub enum ExportError {
         /// What was changed, joined.
         notes: String,
     },
+}
+
+/// The format or profile the user chose cannot be exported: exit code 2.
+impl ExitStatus for ExportError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 /// Every format id.

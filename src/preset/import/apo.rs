@@ -13,7 +13,7 @@ use crate::fr::grid::interpolate;
 use crate::preset::export::EXPORT_RATE;
 use crate::preset::import::{ImportError, q_from_bandwidth, q_from_shelf_slope};
 use crate::preset::profile::{EqProfile, EqShape};
-use crate::problem::clip_quoted;
+use crate::problem::{FileProblem, clip_quoted};
 
 /// Shelf slope Equalizer APO uses when a shelf gives neither Q nor slope.
 const APO_DEFAULT_SHELF_SLOPE: f64 = 0.9;
@@ -26,10 +26,8 @@ pub(super) fn parse(
     path: &Path,
     name: &str,
 ) -> Result<(EqProfile, &'static str, Vec<String>), ImportError> {
-    let line_err = |line: usize, message: String| ImportError::Line {
-        path: path.to_path_buf(),
-        line,
-        message: clip_quoted(&message),
+    let line_err = |line: usize, message: String| -> ImportError {
+        FileProblem::at(path, line, message).into()
     };
     let mut preamp = 0.0;
     let mut saw_preamp = false;
@@ -73,10 +71,7 @@ pub(super) fn parse(
             )));
         }
     }
-    let shape_err = |message: &str| ImportError::File {
-        path: path.to_path_buf(),
-        message: message.into(),
-    };
+    let shape_err = |message: &str| -> ImportError { FileProblem::file(path, message).into() };
     match curve {
         Some((line, _)) if !bands.is_empty() => Err(line_err(
             line,

@@ -9,7 +9,7 @@ use crate::dsp::{BandSpec, FilterKind};
 use crate::preset::import::yaml::{self, Kind, Yaml};
 use crate::preset::import::{ImportError, q_from_bandwidth, q_from_shelf_slope};
 use crate::preset::{EqProfile, EqShape};
-use crate::problem::clip_quoted;
+use crate::problem::FileProblem;
 
 /// Whether `text` looks like a CamillaDSP config (a top-level `filters:` or `pipeline:`).
 pub(super) fn looks_like(text: &str) -> bool {
@@ -23,10 +23,8 @@ pub(super) fn parse(
     path: &Path,
     name: &str,
 ) -> Result<(EqProfile, Vec<String>), ImportError> {
-    let err = |line: usize, message: String| ImportError::Line {
-        path: path.to_path_buf(),
-        line,
-        message: clip_quoted(&message),
+    let err = |line: usize, message: String| -> ImportError {
+        FileProblem::at(path, line, message).into()
     };
     let doc = yaml::parse(text).map_err(|(line, m)| err(line, m))?;
     let mut notes = Vec::new();
@@ -43,10 +41,7 @@ pub(super) fn parse(
             ));
         }
         None => {
-            return Err(ImportError::File {
-                path: path.to_path_buf(),
-                message: "no `filters:` section".into(),
-            });
+            return Err(FileProblem::file(path, "no `filters:` section").into());
         }
     };
     let order = pipeline_order(&doc, filters, &mut notes).map_err(|(l, m)| err(l, m))?;

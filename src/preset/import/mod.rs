@@ -12,8 +12,9 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
+use crate::exit_status::ExitStatus;
 use crate::preset::EqProfile;
-use crate::problem::{ReadError, decode_lossy, read_bounded};
+use crate::problem::{FileProblem, ReadError, decode_lossy, read_bounded};
 
 /// A profile read from another program's preset.
 #[derive(Clone, Debug)]
@@ -37,24 +38,16 @@ pub enum ImportError {
         /// Underlying error.
         source: std::io::Error,
     },
-    /// A line is malformed.
-    #[error("{path}:{line}: {message}", path = .path.display())]
-    Line {
-        /// File path.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// What is wrong, with the offending text.
-        message: String,
-    },
-    /// The file as a whole is not something iemlab can import.
-    #[error("{path}: {message}", path = .path.display())]
-    File {
-        /// File path.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
+    /// A line is malformed, or the file as a whole is not something iemlab can import.
+    #[error(transparent)]
+    Problem(#[from] FileProblem),
+}
+
+/// The file is the user's input, unreadable or not: exit code 2.
+impl ExitStatus for ImportError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 /// Largest file `import` reads (real presets are a few KB).
@@ -67,10 +60,7 @@ pub fn import_file(path: &Path) -> Result<Imported, ImportError> {
             path: path.to_path_buf(),
             source,
         },
-        ReadError::Invalid(problem) => ImportError::File {
-            path: path.to_path_buf(),
-            message: problem.message,
-        },
+        ReadError::Invalid(problem) => ImportError::Problem(problem),
     })?;
     let text = decode_lossy(&bytes);
     parse(&text, path)
@@ -93,10 +83,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
     };
     // Read back through the profile parser: the same validation as any profile file.
     let toml = profile_toml(&profile, path, format);
-    let checked = EqProfile::parse(&toml, path).map_err(|e| ImportError::File {
-        path: path.to_path_buf(),
-        message: format!("the imported profile is not valid: {e}"),
-    })?;
+    let checked = EqProfile::parse(&toml, path)
+        .map_err(|e| FileProblem::file(path, format!("the imported profile is not valid: {e}")))?;
     Ok(Imported {
         profile: checked,
         format,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::dsp::{BandSpec, FilterKind, MAX_STAGES};
-use crate::problem::{Lines, Problem, ReadError, read_text};
+use crate::problem::{FileProblem, Lines, ReadError, read_text};
 
 use super::profile::{
     EqProfile, EqShape, MAX_GAIN_DB, MAX_Q, MIN_FREQ_HZ, MIN_Q, Origin, PROFILE_VERSION,
@@ -67,7 +67,7 @@ impl EqProfile {
     /// in messages and in the profile's [`Origin`].
     pub fn parse(text: &str, path: &Path) -> Result<Self, ProfileError> {
         let (profile, problems) = parse_all(text, path)?;
-        valid(profile, problems, path)
+        valid(profile, problems)
     }
 
     /// Reads the profile at `path` and reports every problem, those of playing it at
@@ -85,7 +85,6 @@ fn read(path: &Path) -> Result<String, ProfileError> {
             source,
         },
         ReadError::Invalid(problem) => ProfileError::Invalid {
-            path: path.to_path_buf(),
             problems: vec![problem],
         },
     })
@@ -101,39 +100,27 @@ fn check_text(text: &str, path: &Path, sample_rate: u32) -> Result<EqProfile, Pr
         }
     }
     problems.sort_by(|a, b| (a.line, &a.field).cmp(&(b.line, &b.field)));
-    valid(profile, problems, path)
+    valid(profile, problems)
 }
 
 /// `profile` if no problem was found, else every problem.
-fn valid(
-    profile: EqProfile,
-    problems: Vec<Problem>,
-    path: &Path,
-) -> Result<EqProfile, ProfileError> {
+fn valid(profile: EqProfile, problems: Vec<FileProblem>) -> Result<EqProfile, ProfileError> {
     if problems.is_empty() {
         Ok(profile)
     } else {
-        Err(ProfileError::Invalid {
-            path: path.to_path_buf(),
-            problems,
-        })
+        Err(ProfileError::Invalid { problems })
     }
 }
 
 /// The profile in `text` and every problem found; an error only when it is not TOML with a
 /// profile's fields at all.
-fn parse_all(text: &str, path: &Path) -> Result<(EqProfile, Vec<Problem>), ProfileError> {
+fn parse_all(text: &str, path: &Path) -> Result<(EqProfile, Vec<FileProblem>), ProfileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines = Lines(text);
     let raw: RawProfile = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(0, |s| lines.at(s.start));
         ProfileError::Invalid {
-            path: path.to_path_buf(),
-            problems: vec![Problem {
-                line,
-                field: String::new(),
-                message: e.message().trim().to_string(),
-            }],
+            problems: vec![FileProblem::at(path, line, e.message().trim())],
         }
     })?;
     let mut problems = Vec::new();
@@ -147,18 +134,19 @@ fn validate(
     raw: RawProfile,
     lines: &Lines<'_>,
     path: &Path,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<FileProblem>,
 ) -> EqProfile {
     let mut origin = Origin {
         path: path.to_path_buf(),
         ..Origin::default()
     };
     let mut report = |span: std::ops::Range<usize>, field: &str, message: String| {
-        problems.push(Problem {
-            line: lines.at(span.start),
-            field: field.to_string(),
+        problems.push(FileProblem::in_field(
+            path,
+            lines.at(span.start),
+            field,
             message,
-        })
+        ))
     };
     if *raw.version.get_ref() != PROFILE_VERSION {
         report(

@@ -1,0 +1,274 @@
+//! The arguments of the commands whose code is spread over several modules (`play`, `ab`,
+//! `render`, `check`, `demo`, `devices`, `report`), and the value parsers they share.
+
+use std::path::PathBuf;
+
+use super::{render, report};
+use crate::render::WavFormat;
+
+/// Arguments of `iemlab play`.
+#[derive(clap::Args, Debug)]
+pub(super) struct PlayArgs {
+    /// A playlist (.toml) or audio files.
+    #[arg(required = true, value_name = "PLAYLIST|FILE")]
+    pub(super) inputs: Vec<PathBuf>,
+    /// EQ profile (.toml), or `flat`.
+    #[arg(long, value_name = "PROFILE")]
+    pub(super) eq: Option<String>,
+    #[command(flatten)]
+    pub(super) session: SessionArgs,
+    /// Show which file each entry resolves to (or why none), and exit.
+    #[arg(long)]
+    pub(super) list: bool,
+    /// Notes file (JSON Lines, appended as you go; `m` or `note: TEXT` takes one) [default:
+    /// notes.jsonl in iemlab's data folder, e.g. ~/.local/share/iemlab/notes/].
+    #[arg(long, value_name = "FILE")]
+    pub(super) notes: Option<PathBuf>,
+}
+
+/// What every listening session takes: where the tracks are and where the sound goes.
+#[derive(clap::Args, Debug, Clone)]
+pub(super) struct SessionArgs {
+    /// Folder to find the playlist's tracks in (repeatable; default from the config file).
+    #[arg(long, value_name = "DIR")]
+    pub(super) library: Vec<PathBuf>,
+    /// Output: a device name or index (see `iemlab devices`), `null`, or `wav:OUT.wav`; with
+    /// `--host jack`, the JACK client (or port pattern) to connect to.
+    #[arg(long, value_name = "NAME")]
+    pub(super) device: Option<String>,
+    /// Audio host: `pipewire`, `pulseaudio`, `jack` or `alsa` (default: the running sound
+    /// server's own).
+    #[arg(long, value_name = "HOST")]
+    pub(super) host: Option<String>,
+    /// Start at entry N (1-based) or at the section with this name.
+    #[arg(long, value_name = "SECTION|N")]
+    pub(super) start: Option<String>,
+    /// Output volume in dB (0 = full scale; starts low for your ears' sake).
+    #[arg(long, value_name = "DB", default_value_t = -20.0, allow_negative_numbers = true,
+          value_parser = parse_volume)]
+    pub(super) volume: f64,
+    /// Limiter ceiling in dBFS: no output sample goes above it.
+    #[arg(long, value_name = "DBFS", default_value_t = -1.0, allow_negative_numbers = true,
+          value_parser = parse_ceiling)]
+    pub(super) ceiling: f64,
+    /// Device buffer size in frames (default about 10 ms; clamped into what the device takes).
+    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(16..=65536))]
+    pub(super) buffer: Option<u32>,
+    /// With the null or WAV output: run as fast as possible instead of in real time.
+    #[arg(long)]
+    pub(super) fast: bool,
+    /// Let `--device wav:OUT.wav` (and an ABX log) replace an existing file.
+    #[arg(long)]
+    pub(super) force: bool,
+    /// Test hook: make a null or WAV output fail like an unplugged sound card after SECS.
+    #[arg(long, value_name = "SECS", hide = true)]
+    pub(super) fail_output_after: Option<f64>,
+}
+
+/// Arguments of `iemlab devices`.
+#[derive(clap::Args, Debug)]
+pub(super) struct DevicesArgs {
+    /// Also list outputs that report no configuration (ALSA plugins that cannot play here).
+    #[arg(long)]
+    pub(super) all: bool,
+    /// Print the outputs as one JSON array.
+    #[arg(long)]
+    pub(super) json: bool,
+}
+
+/// Arguments of `iemlab ab`.
+#[derive(clap::Args, Debug)]
+pub(super) struct AbArgs {
+    /// A playlist (.toml) or audio files.
+    #[arg(required = true, value_name = "PLAYLIST|FILE")]
+    pub(super) inputs: Vec<PathBuf>,
+    /// Profile A (.toml or `flat`).
+    #[arg(long, value_name = "PROFILE")]
+    pub(super) a: String,
+    /// Profile B (.toml or `flat`).
+    #[arg(long, value_name = "PROFILE")]
+    pub(super) b: String,
+    /// Profile C (optional).
+    #[arg(long, value_name = "PROFILE")]
+    pub(super) c: Option<String>,
+    /// Profile D (optional).
+    #[arg(long, value_name = "PROFILE")]
+    pub(super) d: Option<String>,
+    /// When to switch: `keys` (a/b/c/d, space toggles), `cues` (at every cue of the entry,
+    /// sample-accurately), or `every SECS`.
+    #[arg(long, num_args = 1..=2, value_names = ["MODE", "SECS"], default_values = ["keys"])]
+    pub(super) switch: Vec<String>,
+    /// Repeat this region (mm:ss-mm:ss), alternating A and B on each pass.
+    #[arg(long = "loop", value_name = "FROM-TO")]
+    pub(super) loop_region: Option<String>,
+    /// Level matching: `loudness` (BS.1770 over the track), `pink` (pink noise), or `off`.
+    #[arg(long = "match", value_name = "HOW", default_value = "loudness")]
+    pub(super) matching: String,
+    /// Blind ABX: labels hidden; each trial plays X (A or B at random), answer a or b.
+    #[arg(long)]
+    pub(super) blind: bool,
+    /// ABX trials before the result.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub(super) trials: u32,
+    /// Seed of the ABX sequence (default: from the clock).
+    #[arg(long)]
+    pub(super) seed: Option<u64>,
+    /// Answer the ABX trials from this string of a/b (for scripted runs).
+    #[arg(long, value_name = "ab…")]
+    pub(super) answers: Option<String>,
+    /// Where to write the ABX trial log (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub(super) abx_log: Option<PathBuf>,
+    /// Crossfade length when switching, 0–200 ms.
+    #[arg(long, value_name = "MS", default_value_t = 20.0, value_parser = parse_crossfade)]
+    pub(super) crossfade_ms: f64,
+    /// Notes file (JSON Lines, appended as you go) [default: notes.jsonl in iemlab's data
+    /// folder, e.g. ~/.local/share/iemlab/notes/].
+    #[arg(long, value_name = "FILE")]
+    pub(super) notes: Option<PathBuf>,
+    #[command(flatten)]
+    pub(super) session: SessionArgs,
+}
+
+/// Arguments of `iemlab report`.
+#[derive(clap::Args, Debug)]
+pub(super) struct ReportArgs {
+    /// Notes file written by `iemlab ab` or `play` [default: the one they write when no
+    /// `--notes` is given, in iemlab's data folder].
+    pub(super) notes: Option<PathBuf>,
+    /// Draft structure.
+    #[arg(long, value_enum, default_value = "review")]
+    pub(super) template: report::Template,
+    /// Playlist for track order, links and focus.
+    #[arg(long, value_name = "PLAYLIST")]
+    pub(super) playlist: Option<PathBuf>,
+    /// Output Markdown file (default, or `-`: print).
+    #[arg(short, long, value_name = "OUT.md")]
+    pub(super) output: Option<PathBuf>,
+    /// Replace OUT.md if it exists.
+    #[arg(long)]
+    pub(super) force: bool,
+}
+
+fn parse_crossfade(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of ms"))?;
+    if (0.0..=200.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} ms is outside 0 to 200 ms"))
+    }
+}
+
+fn parse_volume(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of dB"))?;
+    if (-90.0..=0.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} dB is outside -90 to 0 dB"))
+    }
+}
+
+fn parse_ceiling(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of dB"))?;
+    if (-30.0..=0.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} dBFS is outside -30 to 0 dBFS"))
+    }
+}
+
+/// Arguments of `iemlab render`.
+#[derive(clap::Args, Debug)]
+pub(super) struct RenderArgs {
+    /// Audio file to render (WAV, FLAC, ALAC/AAC in M4A, MP3, Ogg Vorbis, AIFF, Opus, WebM).
+    pub(super) input: PathBuf,
+    /// EQ profile (.toml), or `flat` for no EQ.
+    #[arg(long, value_name = "PROFILE.toml", required_unless_present = "ab")]
+    pub(super) eq: Option<String>,
+    /// A/B render: profiles (.toml or `flat`) separated by commas; starts on the first and
+    /// moves to the next at each --switch-at time.
+    #[arg(
+        long,
+        value_name = "A.toml,B.toml",
+        value_delimiter = ',',
+        conflicts_with = "eq"
+    )]
+    pub(super) ab: Option<Vec<String>>,
+    /// With --ab: track times to switch at (mm:ss, comma separated).
+    #[arg(long, value_name = "mm:ss,…", value_delimiter = ',', value_parser = parse_time_arg)]
+    pub(super) switch_at: Vec<f64>,
+    /// With --ab and --playlist/--track: when to switch.
+    #[arg(long, value_enum, requires = "playlist")]
+    pub(super) switch: Option<render::Switch>,
+    /// With --ab: playlist whose entry --track supplies the cue times.
+    #[arg(long, value_name = "PLAYLIST", requires = "track")]
+    pub(super) playlist: Option<PathBuf>,
+    /// With --playlist: entry number (1-based).
+    #[arg(long, value_name = "N")]
+    pub(super) track: Option<usize>,
+    /// With --ab: crossfade length, 0–200 ms.
+    #[arg(long, value_name = "MS", default_value_t = 20.0, value_parser = parse_crossfade)]
+    pub(super) crossfade_ms: f64,
+    /// With --ab: level matching.
+    #[arg(
+        long = "match",
+        value_name = "HOW",
+        value_enum,
+        default_value = "loudness"
+    )]
+    pub(super) matching: render::Matching,
+    /// Output WAV file (`-`: stdout, with the summary on stderr).
+    #[arg(short, long, value_name = "OUT.wav")]
+    pub(super) output: PathBuf,
+    /// Output sample rate in Hz (default: the input's rate).
+    #[arg(long, value_name = "HZ", value_parser = clap::value_parser!(u32).range(8000..=768_000))]
+    pub(super) rate: Option<u32>,
+    /// Start at this track time (mm:ss, mm:ss.fff or seconds).
+    #[arg(long, value_name = "mm:ss", value_parser = parse_time_arg)]
+    pub(super) from: Option<f64>,
+    /// Stop at this track time (mm:ss, mm:ss.fff or seconds).
+    #[arg(long, value_name = "mm:ss", value_parser = parse_time_arg)]
+    pub(super) to: Option<f64>,
+    /// Sample format of the WAV: 24-bit integer or 32-bit float.
+    #[arg(long, value_enum, default_value = "s24")]
+    pub(super) format: WavFormat,
+    /// Overwrite OUT.wav if it exists.
+    #[arg(long)]
+    pub(super) force: bool,
+}
+
+/// Arguments of `iemlab check`.
+#[derive(clap::Args, Debug)]
+pub(super) struct CheckArgs {
+    /// Files to validate.
+    #[arg(required = true, value_name = "FILE")]
+    pub(super) files: Vec<PathBuf>,
+    /// Playback rate to validate frequencies against (Nyquist limit).
+    #[arg(long, value_name = "HZ", default_value_t = crate::preset::DEFAULT_CHECK_RATE,
+          value_parser = clap::value_parser!(u32).range(8000..=768_000))]
+    pub(super) rate: u32,
+    /// Print one JSON object per file (path, kind, ok, problems and the file's summary).
+    #[arg(long)]
+    pub(super) json: bool,
+}
+
+/// Arguments of `iemlab demo`.
+#[derive(clap::Args, Debug)]
+pub(super) struct DemoArgs {
+    /// Folder to write the demo files into.
+    #[arg(short, long, value_name = "DIR", default_value = "iemlab-demo")]
+    pub(super) output: PathBuf,
+    /// Only write the files; do not play them to the sound card.
+    #[arg(long)]
+    pub(super) no_play: bool,
+}
+
+fn parse_time_arg(s: &str) -> Result<f64, crate::timecode::NotATime> {
+    crate::timecode::parse_time(s)
+}
