@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use super::AbArgs;
+use super::args::{AbArgs, AbMatching};
 use super::listen::{self, Plan};
 use crate::ab::abx::TrialRng;
 use crate::ab::matching::{Matching, match_entries};
@@ -18,7 +18,11 @@ use crate::timecode::parse_time;
 
 pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     let switching = parse_switch(&args.switch)?;
-    let matching = parse_matching(&args.matching)?;
+    let matching = match args.matching {
+        AbMatching::Loudness => Matching::Loudness,
+        AbMatching::Pink => Matching::Pink,
+        AbMatching::Off => Matching::Off,
+    };
     let loop_region = args.loop_region.as_deref().map(parse_region).transpose()?;
     let mut resolved = listen::resolve(&args.inputs, &args.session.library)?;
     if let Some(region) = loop_region {
@@ -34,7 +38,7 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
         profiles.push(listen::read_profile(Some(spec))?);
     }
     if args.blind && profiles.len() != 2 {
-        return Err(super::usage(
+        return Err(super::exit::usage(
             "--blind compares exactly two profiles, --a and --b".into(),
         ));
     }
@@ -125,11 +129,11 @@ fn parse_switch(words: &[String]) -> anyhow::Result<Switching> {
         [m] if m == "cues" => Ok(Switching::Cues),
         [m, secs] if m == "every" => match secs.parse::<f64>() {
             Ok(s) if s >= 0.5 && s.is_finite() => Ok(Switching::Every(s)),
-            _ => Err(super::usage(format!(
+            _ => Err(super::exit::usage(format!(
                 "--switch every {secs}: give seconds, at least 0.5"
             ))),
         },
-        _ => Err(super::usage(format!(
+        _ => Err(super::exit::usage(format!(
             "--switch {}: use keys, cues, or every SECS",
             words.join(" ")
         ))),
@@ -137,23 +141,12 @@ fn parse_switch(words: &[String]) -> anyhow::Result<Switching> {
 }
 
 /// `--match loudness`, `pink` or `off`.
-fn parse_matching(how: &str) -> anyhow::Result<Matching> {
-    match how {
-        "loudness" => Ok(Matching::Loudness),
-        "pink" => Ok(Matching::Pink),
-        "off" => Ok(Matching::Off),
-        other => Err(super::usage(format!(
-            "--match {other}: use loudness, pink or off"
-        ))),
-    }
-}
-
 /// `01:05-01:25` as seconds.
 pub(super) fn parse_region(text: &str) -> anyhow::Result<(f64, f64)> {
-    let bad = || super::usage(format!("--loop {text}: use FROM-TO, e.g. 01:05-01:25"));
+    let bad = || super::exit::usage(format!("--loop {text}: use FROM-TO, e.g. 01:05-01:25"));
     let (a, b) = text.split_once('-').ok_or_else(bad)?;
-    let from = parse_time(a).map_err(|e| super::usage(format!("--loop: {e}")))?;
-    let to = parse_time(b).map_err(|e| super::usage(format!("--loop: {e}")))?;
+    let from = parse_time(a).map_err(|e| super::exit::usage(format!("--loop: {e}")))?;
+    let to = parse_time(b).map_err(|e| super::exit::usage(format!("--loop: {e}")))?;
     if to <= from {
         return Err(bad());
     }

@@ -1,10 +1,107 @@
-//! The arguments of the commands whose code is spread over several modules (`play`, `ab`,
-//! `render`, `check`, `demo`, `devices`, `report`), and the value parsers they share.
+//! The command line as clap parses it: [`Cli`] and its commands, the arguments of the commands
+//! whose code is spread over several modules (`play`, `ab`, `render`, `check`, `demo`,
+//! `devices`, `report`, `completions`, `man`), their value enums and the value parsers they
+//! share. It imports no other file of the CLI but those that own their command's arguments.
 
 use std::path::PathBuf;
 
-use super::{render, report};
+use clap::{Parser, Subcommand};
+
 use crate::render::WavFormat;
+
+/// Listening harness for reviewing and tuning in-ear monitors.
+#[derive(Parser, Debug)]
+#[command(name = "iemlab", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub(super) command: Command,
+    #[command(flatten)]
+    pub(super) verbosity: super::verbosity::Verbosity,
+}
+
+#[derive(Subcommand, Debug)]
+pub(super) enum Command {
+    /// Render a track through an EQ profile to a WAV file (decode, resample, EQ).
+    Render(RenderArgs),
+    /// Validate EQ profiles and playlists (.toml) and FR measurements (.csv/.txt); lists every problem with file and line.
+    Check(CheckArgs),
+    /// Synthesise built-in test material and render it through shipped profiles.
+    Demo(DemoArgs),
+    /// Play a playlist or files through the real-time engine (to the DAC, a WAV or nowhere).
+    Play(PlayArgs),
+    /// List audio output devices with their rates, formats and buffer ranges.
+    Devices(DevicesArgs),
+    /// Compare EQ profiles A/B(/C/D): instant level-matched switching, cues, loops, blind ABX, notes.
+    Ab(AbArgs),
+    /// Turn listening notes into a Markdown review draft.
+    Report(ReportArgs),
+    /// Export a profile as a preset for a player, DSP or EQ app (see --list).
+    Export(super::export::ExportArgs),
+    /// Import an Equalizer APO, AutoEQ or CamillaDSP preset as a profile.
+    Import(super::import::ImportArgs),
+    /// Fit an EQ profile that turns a measured FR into a target (or another IEM's FR).
+    Fit(super::fit::FitArgs),
+    /// Draw measured FR, target, EQ response and equalised result as SVG or PNG.
+    Plot(super::plot::PlotArgs),
+    /// List the playlists, EQ profiles, measurements and targets built into iemlab (usable by
+    /// name from any folder), or print one.
+    Shipped(super::shipped::ShippedArgs),
+    /// Print a shell completion script, e.g. `iemlab completions bash > ~/.local/share/bash-completion/completions/iemlab`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `iemlab man | man -l -`.
+    Man(ManArgs),
+}
+
+/// Arguments of `iemlab completions`.
+#[derive(clap::Args, Debug)]
+pub(super) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub(super) shell: clap_complete::Shell,
+}
+
+/// Arguments of `iemlab man`.
+#[derive(clap::Args, Debug)]
+pub(super) struct ManArgs {
+    /// The page of one command (e.g. `fit`, as `iemlab-fit(1)`) instead of iemlab's own.
+    #[arg(value_name = "COMMAND")]
+    pub(super) command: Option<String>,
+}
+
+/// `--template`: the structure of the draft.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(super) enum Template {
+    /// The IEM review template: timbre; bass and dynamics; resolution; stereo imaging and
+    /// soundstage; comparisons.
+    Review,
+}
+
+/// `render --ab --switch`: where the switch times come from.
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub(super) enum Switch {
+    /// At the cues of the playlist entry given by --playlist and --track.
+    Cues,
+}
+
+/// `render --ab --match`: how the profiles' levels are matched.
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub(super) enum Matching {
+    /// Equal integrated loudness (ITU-R BS.1770) over the track through every profile.
+    Loudness,
+    /// No level matching.
+    Off,
+}
+
+/// `ab --match`: how the profiles' levels are matched.
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub(super) enum AbMatching {
+    /// Equal integrated loudness (ITU-R BS.1770) over the track through every profile.
+    Loudness,
+    /// Equal loudness on pink noise.
+    Pink,
+    /// No level matching.
+    Off,
+}
 
 /// Arguments of `iemlab play`.
 #[derive(clap::Args, Debug)]
@@ -102,8 +199,13 @@ pub(super) struct AbArgs {
     #[arg(long = "loop", value_name = "FROM-TO")]
     pub(super) loop_region: Option<String>,
     /// Level matching: `loudness` (BS.1770 over the track), `pink` (pink noise), or `off`.
-    #[arg(long = "match", value_name = "HOW", default_value = "loudness")]
-    pub(super) matching: String,
+    #[arg(
+        long = "match",
+        value_name = "HOW",
+        value_enum,
+        default_value = "loudness"
+    )]
+    pub(super) matching: AbMatching,
     /// Blind ABX: labels hidden; each trial plays X (A or B at random), answer a or b.
     #[arg(long)]
     pub(super) blind: bool,
@@ -138,7 +240,7 @@ pub(super) struct ReportArgs {
     pub(super) notes: Option<PathBuf>,
     /// Draft structure.
     #[arg(long, value_enum, default_value = "review")]
-    pub(super) template: report::Template,
+    pub(super) template: Template,
     /// Playlist for track order, links and focus.
     #[arg(long, value_name = "PLAYLIST")]
     pub(super) playlist: Option<PathBuf>,
@@ -205,7 +307,7 @@ pub(super) struct RenderArgs {
     pub(super) switch_at: Vec<f64>,
     /// With --ab and --playlist/--track: when to switch.
     #[arg(long, value_enum, requires = "playlist")]
-    pub(super) switch: Option<render::Switch>,
+    pub(super) switch: Option<Switch>,
     /// With --ab: playlist whose entry --track supplies the cue times.
     #[arg(long, value_name = "PLAYLIST", requires = "track")]
     pub(super) playlist: Option<PathBuf>,
@@ -222,7 +324,7 @@ pub(super) struct RenderArgs {
         value_enum,
         default_value = "loudness"
     )]
-    pub(super) matching: render::Matching,
+    pub(super) matching: Matching,
     /// Output WAV file (`-`: stdout, with the summary on stderr).
     #[arg(short, long, value_name = "OUT.wav")]
     pub(super) output: PathBuf,

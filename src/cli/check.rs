@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::CheckArgs;
+use super::args::CheckArgs;
 use crate::decode::AudioFile;
 use crate::fr::FrError;
 use crate::playlist::{Playlist, PlaylistError, looks_like_playlist};
@@ -21,7 +21,7 @@ pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             failed += 1;
         }
         if args.json {
-            super::print_json(&checked)?;
+            super::output::print_json(&checked)?;
             continue;
         }
         match &checked.failure {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::DemoArgs;
+use super::args::DemoArgs;
 use crate::engine::{self, EngineConfig, Output, Pace, Prepared, TrackSource, device};
 use crate::material::demo_material;
 use crate::preset::EqProfile;
@@ -51,7 +51,7 @@ pub(super) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let summary = render(&request, &profile)?;
         println!("wrote {}  ('{}')", summary.line(), profile.name);
         if let Some(w) = summary.clip_warning() {
-            super::warn_line(&w);
+            super::output::warn_line(&w);
         }
         outputs.push((output, profile));
     }

@@ -43,7 +43,7 @@ pub(super) fn run(all: bool, json: bool) -> anyhow::Result<ExitCode> {
     let devices = device::list(all);
     if json {
         let list: Vec<DeviceJson> = devices.iter().map(DeviceJson::from).collect();
-        super::print_json(&list)?;
+        super::output::print_json(&list)?;
         return Ok(ExitCode::SUCCESS);
     }
     if devices.is_empty() {

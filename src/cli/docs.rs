@@ -5,24 +5,8 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-use super::Cli;
+use super::args::{Cli, CompletionsArgs, ManArgs};
 use super::output::write_stdout;
-
-/// Arguments of `iemlab completions`.
-#[derive(clap::Args, Debug)]
-pub(super) struct CompletionsArgs {
-    /// The shell to complete for.
-    #[arg(value_enum)]
-    shell: clap_complete::Shell,
-}
-
-/// Arguments of `iemlab man`.
-#[derive(clap::Args, Debug)]
-pub(super) struct ManArgs {
-    /// The page of one command (e.g. `fit`, as `iemlab-fit(1)`) instead of iemlab's own.
-    #[arg(value_name = "COMMAND")]
-    command: Option<String>,
-}
 
 /// Prints the completion script for `args.shell`.
 pub(super) fn completions(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
@@ -43,7 +27,7 @@ pub(super) fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
         Some(name) => {
             let Some(sub) = cmd.find_subcommand(name) else {
                 let known: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
-                return Err(super::usage(format!(
+                return Err(super::exit::usage(format!(
                     "no command '{name}'; commands: {}",
                     known.join(", ")
                 )));

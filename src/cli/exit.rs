@@ -1,15 +1,15 @@
-//! The exit code of an error the command line reports: the registry of every error type
-//! it can meet (see [`crate::exit_status`] for the codes and why a registry). A new error
-//! type that reaches the command line gets a line here; its variants' codes stay with it.
+//! Errors as the command line reports them: its own usage errors, the text of an error and
+//! its causes, and the exit code, found through the registry of every error type it can
+//! meet (see [`crate::exit_status`] for the codes and why a registry). A new error type that
+//! reaches the command line gets a line here; its variants' codes stay with it.
 
-use super::UsageError;
 use crate::ab::matching::LevelMatchError;
 use crate::ab::notes::NotesError;
 use crate::atomic_file::SaveError;
 use crate::decode::DecodeError;
 use crate::engine::OutputError;
 use crate::engine::device::DeviceError;
-use crate::exit_status::{self, Probe, probe};
+use crate::exit_status::{self, ExitStatus, Probe, probe};
 use crate::fit::FitError;
 use crate::fr::FrError;
 use crate::fr::plot::PlotError;
@@ -50,6 +50,39 @@ const ERRORS: &[Probe] = &[
 /// The exit code of `err`: that of its outermost cause of a known type, else 1.
 pub(super) fn exit_code(err: &anyhow::Error) -> u8 {
     exit_status::exit_code(err.chain(), ERRORS)
+}
+
+/// The error and its causes joined with ": ", leaving out a cause whose text the message
+/// before it already quotes (errors that embed their source in their own message).
+pub(super) fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.is_empty() {
+            text = part;
+        } else if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+    }
+    text
+}
+
+/// A usage error as an `anyhow::Error` (exit code 2).
+pub(super) fn usage(message: String) -> anyhow::Error {
+    UsageError(message).into()
+}
+
+/// A mistake in how the command was called, found after argument parsing.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct UsageError(pub(super) String);
+
+/// The user called the command wrongly: exit code 2.
+impl ExitStatus for UsageError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 #[cfg(test)]
@@ -115,7 +148,7 @@ mod tests {
     #[test]
     fn untyped_errors_are_the_machines_and_usage_the_users() {
         assert_eq!(code(&anyhow::anyhow!("something broke")), 1);
-        let usage = super::super::usage("--loop 2:00-1:00: the end is before the start".into());
+        let usage = super::usage("--loop 2:00-1:00: the end is before the start".into());
         assert_eq!(code(&usage.context("ab")), 2);
     }
 }

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::builder::PossibleValue;
 use serde::Serialize;
 
-use super::UsageError;
+use super::exit::UsageError;
 use super::output::{is_stdout, write_stdout};
 use crate::atomic_file::save;
 use crate::preset::export::{self, DEFAULT_TOLERANCE_DB, EXPORT_RATE, FORMATS, Format};
@@ -60,7 +60,7 @@ pub(crate) struct ExportArgs {
 pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     if args.list {
         if args.json {
-            super::print_json(&list_json())?;
+            super::output::print_json(&list_json())?;
         } else {
             print_list();
         }

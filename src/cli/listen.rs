@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::SessionArgs;
+use super::args::SessionArgs;
 use super::ui::{Face, Notes, Outcome, Terminal, run_command};
 use crate::engine::{
     self, Callback, EngineConfig, MAX_PROFILES, Output, Pace, Player, Prepared, Running, Status,
@@ -25,7 +25,7 @@ use crate::timecode::format_time;
 pub(super) fn resolve(inputs: &[PathBuf], library: &[PathBuf]) -> anyhow::Result<Resolved> {
     let playlists: Vec<&PathBuf> = inputs.iter().filter(|p| is_playlist_path(p)).collect();
     if playlists.len() > 1 || (!playlists.is_empty() && inputs.len() > 1) {
-        return Err(super::usage(
+        return Err(super::exit::usage(
             "give one playlist, or audio files, not both".into(),
         ));
     }
@@ -235,7 +235,7 @@ impl Listening {
             ));
             if let Err(e) = report {
                 self.term
-                    .line(&format!("output: {}", super::error_text(&e.into())));
+                    .line(&format!("output: {}", super::exit::error_text(&e.into())));
             }
             let next = match back {
                 Some(back) => self.replacement_output()?.map(|p| (p, back)),
@@ -335,7 +335,7 @@ impl Listening {
                     p.rate(),
                     self.rate
                 )),
-                Err(e) => self.term.line(&super::error_text(&e.into())),
+                Err(e) => self.term.line(&super::exit::error_text(&e.into())),
             }
         }
     }

@@ -25,56 +25,11 @@ mod verbosity;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
-use args::{
-    AbArgs, CheckArgs, DemoArgs, DevicesArgs, PlayArgs, RenderArgs, ReportArgs, SessionArgs,
-};
+use args::{Cli, Command};
 
-use crate::exit_status::ExitStatus;
-
-/// Listening harness for reviewing and tuning in-ear monitors.
-#[derive(Parser, Debug)]
-#[command(name = "iemlab", version, about, propagate_version = true)]
-pub struct Cli {
-    #[command(subcommand)]
-    command: Command,
-    #[command(flatten)]
-    verbosity: verbosity::Verbosity,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Render a track through an EQ profile to a WAV file (decode, resample, EQ).
-    Render(RenderArgs),
-    /// Validate EQ profiles and playlists (.toml) and FR measurements (.csv/.txt); lists every problem with file and line.
-    Check(CheckArgs),
-    /// Synthesise built-in test material and render it through shipped profiles.
-    Demo(DemoArgs),
-    /// Play a playlist or files through the real-time engine (to the DAC, a WAV or nowhere).
-    Play(PlayArgs),
-    /// List audio output devices with their rates, formats and buffer ranges.
-    Devices(DevicesArgs),
-    /// Compare EQ profiles A/B(/C/D): instant level-matched switching, cues, loops, blind ABX, notes.
-    Ab(AbArgs),
-    /// Turn listening notes into a Markdown review draft.
-    Report(ReportArgs),
-    /// Export a profile as a preset for a player, DSP or EQ app (see --list).
-    Export(export::ExportArgs),
-    /// Import an Equalizer APO, AutoEQ or CamillaDSP preset as a profile.
-    Import(import::ImportArgs),
-    /// Fit an EQ profile that turns a measured FR into a target (or another IEM's FR).
-    Fit(fit::FitArgs),
-    /// Draw measured FR, target, EQ response and equalised result as SVG or PNG.
-    Plot(plot::PlotArgs),
-    /// List the playlists, EQ profiles, measurements and targets built into iemlab (usable by
-    /// name from any folder), or print one.
-    Shipped(shipped::ShippedArgs),
-    /// Print a shell completion script, e.g. `iemlab completions bash > ~/.local/share/bash-completion/completions/iemlab`.
-    Completions(docs::CompletionsArgs),
-    /// Print the manual page (roff), e.g. `iemlab man | man -l -`.
-    Man(docs::ManArgs),
-}
+use exit::error_text;
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
@@ -194,51 +149,5 @@ fn run_cli() -> ExitCode {
                 interrupted.map_or_else(|| exit::exit_code(&err), crate::interrupt::exit_code),
             )
         }
-    }
-}
-
-/// The error and its causes joined with ": ", leaving out a cause whose text the message
-/// before it already quotes (errors that embed their source in their own message).
-pub(crate) fn error_text(err: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in err.chain() {
-        let part = cause.to_string();
-        if text.is_empty() {
-            text = part;
-        } else if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-    }
-    text
-}
-
-/// Prints `value` as one line of JSON on stdout (an object, or an array of them).
-fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let mut line = serde_json::to_vec(value)?;
-    line.push(b'\n');
-    output::write_stdout(&line)?;
-    Ok(())
-}
-
-/// Logs a library's warning text (which starts with `warning: `) as a warning.
-fn warn_line(text: &str) {
-    log::warn!("{}", text.strip_prefix("warning: ").unwrap_or(text));
-}
-
-/// A usage error as an `anyhow::Error` (exit code 2).
-fn usage(message: String) -> anyhow::Error {
-    UsageError(message).into()
-}
-
-/// A mistake in how the command was called, found after argument parsing.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct UsageError(String);
-
-/// The user called the command wrongly: exit code 2.
-impl ExitStatus for UsageError {
-    fn exit_code(&self) -> u8 {
-        2
     }
 }

@@ -39,3 +39,16 @@ pub(super) fn via_temp_file<T>(
     out.flush().map_err(fail)?;
     Ok(made)
 }
+
+/// Prints `value` as one line of JSON on stdout (an object, or an array of them).
+pub(super) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut line = serde_json::to_vec(value)?;
+    line.push(b'\n');
+    write_stdout(&line)?;
+    Ok(())
+}
+
+/// Logs a library's warning text (which starts with `warning: `) as a warning.
+pub(super) fn warn_line(text: &str) {
+    log::warn!("{}", text.strip_prefix("warning: ").unwrap_or(text));
+}

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::PlayArgs;
+use super::args::PlayArgs;
 use super::listen::{self, Plan};
 use crate::session::Setup;
 

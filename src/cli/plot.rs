@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::output::{is_stdout, via_temp_file};
-use super::render::load_profile;
 use crate::fit::correction::{CorrectionOptions, prepare};
 use crate::fr::plot::{FitPlot, draw};
 use crate::fr::{FrCurve, LogGrid, TargetAdjust, target};
@@ -191,7 +190,7 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
         && !is_stdout(&args.output)
         && args.output.extension().and_then(|e| e.to_str()) != Some(format.extension())
     {
-        return Err(super::usage(format!(
+        return Err(super::exit::usage(format!(
             "{}: --format {} is for -o -; a file's format comes from its name (.{})",
             args.output.display(),
             format.extension(),
@@ -221,7 +220,11 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let profile = match &args.eq {
-        Some(spec) => Some(load_profile(spec, args.fs)?),
+        Some(spec) => {
+            let profile = crate::preset::EqProfile::load_named(spec)?;
+            profile.check_rate(args.fs)?;
+            Some(profile)
+        }
         None => None,
     };
     let prep = FrPrep {

@@ -5,29 +5,14 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use super::args::{Matching, RenderArgs, Switch};
+use super::exit::UsageError;
 use super::output::{is_stdout, via_temp_file};
-use super::{RenderArgs, UsageError};
 use crate::decode::AudioFile;
 use crate::playlist::Playlist;
 use crate::preset::EqProfile;
 use crate::render::ab::{AbRenderRequest, render_ab};
 use crate::render::{RenderRequest, render};
-
-/// `render --ab --switch`: where the switch times come from.
-#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
-pub(super) enum Switch {
-    /// At the cues of the playlist entry given by --playlist and --track.
-    Cues,
-}
-
-/// `render --ab --match`: how the profiles' levels are matched.
-#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
-pub(super) enum Matching {
-    /// Equal integrated loudness (ITU-R BS.1770) over the track through every profile.
-    Loudness,
-    /// No level matching.
-    Off,
-}
 
 pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     if let (Some(from), Some(to)) = (args.from, args.to)
@@ -73,7 +58,7 @@ pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     })?;
     say(&args.output, &summary.line());
     if let Some(warning) = summary.clip_warning() {
-        super::warn_line(&warning);
+        super::output::warn_line(&warning);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -110,11 +95,8 @@ fn say(output: &Path, line: &str) {
 }
 
 /// Loads `--eq` for output at `rate` Hz: a profile file, or `flat` for none.
-pub(super) fn load_profile(spec: &str, rate: u32) -> anyhow::Result<EqProfile> {
-    if spec == "flat" && !Path::new(spec).exists() {
-        return Ok(EqProfile::flat());
-    }
-    let profile = EqProfile::load(Path::new(spec))?;
+fn load_profile(spec: &str, rate: u32) -> anyhow::Result<EqProfile> {
+    let profile = EqProfile::load_named(spec)?;
     profile.check_rate(rate)?;
     Ok(profile)
 }

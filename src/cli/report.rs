@@ -5,19 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::ReportArgs;
+use super::args::{ReportArgs, Template};
 use super::output::{is_stdout, write_stdout};
 use crate::ab::notes::read_notes;
 use crate::ab::report::review_draft;
 use crate::playlist::Playlist;
-
-/// `--template`: the structure of the draft.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub(super) enum Template {
-    /// The IEM review template: timbre; bass and dynamics; resolution; stereo imaging and
-    /// soundstage; comparisons.
-    Review,
-}
 
 pub(super) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let Template::Review = args.template;

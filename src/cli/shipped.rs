@@ -48,7 +48,7 @@ pub(super) fn run(args: ShippedArgs) -> anyhow::Result<ExitCode> {
     let Some(name) = &args.name else {
         let list: Vec<Listed> = FILES.iter().map(listed).collect();
         if args.json {
-            super::print_json(&list)?;
+            super::output::print_json(&list)?;
         } else {
             print_list(&list);
         }
@@ -56,7 +56,7 @@ pub(super) fn run(args: ShippedArgs) -> anyhow::Result<ExitCode> {
     };
     let Some(file) = crate::shipped::find(Path::new(name)) else {
         let names: Vec<&str> = FILES.iter().map(|f| f.name).collect();
-        return Err(super::usage(format!(
+        return Err(super::exit::usage(format!(
             "no shipped file '{name}'; shipped: {}",
             names.join(", ")
         )));

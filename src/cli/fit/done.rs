@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Plan, describe};
+use super::plan::{Plan, describe};
 use crate::cli::output::is_stdout;
 use crate::fit::{Correction, Fitted};
 use crate::preset::EqShape;

@@ -8,92 +8,20 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use super::UsageError;
+use super::exit::UsageError;
 use super::output::{is_stdout, write_stdout};
-use super::plot::{CurveArgs, FrPrep, fit_plot};
+use super::plot::{FrPrep, fit_plot};
 use crate::atomic_file::{self, SaveError};
 use crate::fit::{Correction, CorrectionOptions, EqLayout, Fitted, correction, fit};
 use crate::fr::{FrCurve, LogGrid, TargetAdjust, target};
-use crate::preset::{DeviceSpec, EqShape, device};
-
-/// Arguments of `iemlab fit`.
-#[derive(clap::Args, Debug)]
-pub(super) struct FitArgs {
-    /// Measured FR of your IEM (AutoEQ CSV, squig.link .txt or REW export). Give it twice
-    /// (left and right) to fit their average; give a folder to fit every file in it.
-    #[arg(long, required = true, value_name = "FILE|DIR")]
-    fr: Vec<PathBuf>,
-    /// Target: a built-in id (harman-ie-2019, harman-ie-2019-no-bass, harman-ie-2016,
-    /// diffuse-field, free-field, ief-iem, iegems) or any FR file.
-    #[arg(
-        long,
-        value_name = "ID|FILE",
-        default_value = "harman-ie-2019",
-        conflicts_with = "simulate"
-    )]
-    target: String,
-    /// Sound like another IEM: fit its FR minus yours instead of a target (repeat for L/R).
-    #[arg(long, value_name = "OTHER_FR")]
-    simulate: Vec<PathBuf>,
-    /// Number of parametric bands (a low shelf, peaking bands and a high shelf).
-    #[arg(long, value_name = "N", conflicts_with = "graphic",
-          value_parser = clap::value_parser!(u16).range(1..=32))]
-    peq: Option<u16>,
-    /// Fit the ISO 10-band graphic EQ instead (gains solved jointly).
-    #[arg(long)]
-    graphic: bool,
-    /// Largest boost the EQ may apply (dB).
-    #[arg(long, value_name = "DB", default_value_t = crate::fit::correction::DEFAULT_MAX_GAIN_DB)]
-    max_gain: f64,
-    /// Playback sample rate the filters are designed for (Hz).
-    #[arg(long, value_name = "HZ", default_value_t = 48_000,
-          value_parser = clap::value_parser!(u32).range(8000..=768_000))]
-    fs: u32,
-    /// Fit exactly what this device or app holds.
-    #[arg(long, value_name = "ID", value_enum, ignore_case = true)]
-    device: Option<DeviceSpec>,
-    #[command(flatten)]
-    curves: CurveArgs,
-    /// Profile name (default: from the measurement and target).
-    #[arg(long)]
-    name: Option<String>,
-    /// Output profile (.toml; `-` prints it), or a folder when --fr is a folder.
-    #[arg(short, long, value_name = "OUT.toml|DIR")]
-    output: PathBuf,
-    /// Also draw the fit next to the profile (same name, .png).
-    #[arg(long)]
-    plot: bool,
-    /// Overwrite existing outputs.
-    #[arg(long)]
-    force: bool,
-    /// Print what was fitted as JSON: one object per profile (one per line for a folder).
-    #[arg(long)]
-    json: bool,
-}
-
-/// `--device` takes the ids of [`device::DEVICES`], so `--help` and completions list them.
-impl clap::ValueEnum for DeviceSpec {
-    fn value_variants<'a>() -> &'a [Self] {
-        device::DEVICES
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        Some(clap::builder::PossibleValue::new(self.id).help(self.name))
-    }
-}
+use crate::preset::device;
 
 mod done;
+mod plan;
 
 use done::Done;
-
-/// Everything about a fit except which measurement it is for.
-struct Plan<'a> {
-    args: &'a FitArgs,
-    device: Option<&'static DeviceSpec>,
-    reference: FrCurve,
-    opts: CorrectionOptions,
-    simulate: bool,
-}
+pub(super) use plan::FitArgs;
+use plan::{Plan, describe};
 
 pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     if !(args.max_gain.is_finite() && (0.0..=crate::preset::MAX_GAIN_DB).contains(&args.max_gain)) {
@@ -173,7 +101,7 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     }
     let done = Done::new(&plan, &args.fr, &c, &fitted, &args.output);
     if args.json {
-        super::print_json(&done)?;
+        super::output::print_json(&done)?;
     } else if to_stdout {
         log::info!("{}", done.line());
         log::info!("{}", fitted.report.line());
@@ -213,21 +141,6 @@ fn fit_one(plan: &Plan<'_>, measured: &FrCurve) -> anyhow::Result<(Correction, F
     let fitted = fit(&c.goal, layout(plan), plan.args.fs, &name)
         .with_context(|| format!("fitting {}", measured.name))?;
     Ok((c, fitted))
-}
-
-fn describe(plan: &Plan<'_>, fitted: &Fitted) -> String {
-    let shape = match &fitted.profile.shape {
-        EqShape::Graphic(_) => "10-band graphic EQ".to_string(),
-        EqShape::Parametric(b) => format!("{} parametric bands", b.len()),
-    };
-    let device = plan
-        .device
-        .map(|d| format!(" for {}", d.name))
-        .unwrap_or_default();
-    format!(
-        "{shape}{device}, fitted by iemlab at {} Hz, {}, max boost {} dB",
-        plan.args.fs, plan.opts.smoothing, plan.opts.max_gain_db
-    )
 }
 
 /// The profile file's text.
@@ -340,12 +253,12 @@ fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
     let mut worst = 0;
     for (file, result) in &results {
         match result {
-            Ok((done, _)) if plan.args.json => super::print_json(done)?,
+            Ok((done, _)) if plan.args.json => super::output::print_json(done)?,
             Ok((_, line)) => println!("ok    {line}"),
             Err(e) => {
                 failed += 1;
                 worst = worst.max(super::exit::exit_code(e));
-                eprintln!("error: {}: {}", file.display(), super::error_text(e));
+                eprintln!("error: {}: {}", file.display(), super::exit::error_text(e));
             }
         }
     }

@@ -63,6 +63,16 @@ impl EqProfile {
         Self::parse(&read(path)?, path)
     }
 
+    /// The profile a command line names: `flat` (unless a file of that name is in the
+    /// current folder) for none, else a file or a shipped profile as [`EqProfile::load`]
+    /// reads it.
+    pub fn load_named(spec: &str) -> Result<Self, ProfileError> {
+        if spec == "flat" && !Path::new(spec).exists() {
+            return Ok(EqProfile::flat());
+        }
+        Self::load(Path::new(spec))
+    }
+
     /// Parses and validates profile text as [`EqProfile::load`] does; `path` names the file
     /// in messages and in the profile's [`Origin`].
     pub fn parse(text: &str, path: &Path) -> Result<Self, ProfileError> {
