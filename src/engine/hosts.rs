@@ -6,7 +6,7 @@
 //! compatibility plugin costs and reports real timestamps. ALSA stays available for
 //! machines without a server and for `--host alsa`.
 
-use super::device::DeviceError;
+use super::device_error::DeviceError;
 
 /// Names `--host` takes, in the order a session prefers them when none is given.
 #[cfg(target_os = "linux")]

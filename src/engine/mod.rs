@@ -13,6 +13,7 @@
 
 pub mod callback;
 pub mod device;
+mod device_error;
 pub mod fault;
 pub mod feeder;
 pub mod hosts;

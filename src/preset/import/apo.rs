@@ -6,12 +6,13 @@
 
 use std::path::Path;
 
+use super::error::ImportError;
+use super::q::{q_from_bandwidth, q_from_shelf_slope};
 use crate::dsp::{BandSpec, FilterKind};
 use crate::eq::graphic::fit_gains;
 use crate::eq::{Goal, Range, ResponseGrid};
 use crate::fr::grid::interpolate;
 use crate::preset::export::EXPORT_RATE;
-use crate::preset::import::{ImportError, q_from_bandwidth, q_from_shelf_slope};
 use crate::preset::profile::{EqProfile, EqShape};
 use crate::problem::{FileProblem, clip_quoted};
 

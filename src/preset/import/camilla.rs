@@ -5,9 +5,10 @@
 
 use std::path::Path;
 
+use super::error::ImportError;
+use super::q::{q_from_bandwidth, q_from_shelf_slope};
 use crate::dsp::{BandSpec, FilterKind};
 use crate::preset::import::yaml::{self, Kind, Yaml};
-use crate::preset::import::{ImportError, q_from_bandwidth, q_from_shelf_slope};
 use crate::preset::{EqProfile, EqShape};
 use crate::problem::FileProblem;
 

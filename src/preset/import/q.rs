@@ -1,0 +1,29 @@
+//! Q from the other ways presets give a filter's width: a bandwidth in octaves, or a shelf's
+//! slope.
+
+/// Q of a band `octaves` wide (the analog bandwidth relation Equalizer APO and CamillaDSP
+/// documentation give: 1/Q = 2·sinh(ln 2 / 2 · BW)).
+pub(super) fn q_from_bandwidth(octaves: f64) -> f64 {
+    1.0 / (2.0 * (std::f64::consts::LN_2 / 2.0 * octaves).sinh())
+}
+
+/// Q of an RBJ shelf of `gain_db` with shelf slope `s` (1 = steepest without overshoot):
+/// 1/Q = √((A + 1/A)(1/S − 1) + 2), A = 10^(gain/40) (RBJ Audio EQ Cookbook).
+pub(super) fn q_from_shelf_slope(gain_db: f64, s: f64) -> f64 {
+    let a = 10f64.powf(gain_db / 40.0);
+    let inv = ((a + 1.0 / a) * (1.0 / s - 1.0) + 2.0).max(1e-9).sqrt();
+    1.0 / inv
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bandwidth_and_slope_conversions_match_known_values() {
+        // One octave is Q √2 (the graphic EQ's Q); S = 1 is Q 1/√2 for any gain.
+        assert!((q_from_bandwidth(1.0) - std::f64::consts::SQRT_2).abs() < 1e-3);
+        assert!((q_from_shelf_slope(6.0, 1.0) - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-12);
+    }
+}
