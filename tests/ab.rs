@@ -3,26 +3,23 @@
 //! review draft.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use assert_cmd::Command;
 use iemlab::decode::decode_all;
 use iemlab::dsp::integrated_lufs;
-use iemlab::engine::{self, EngineConfig, Event, PlayerEvent, TrackSource};
+use iemlab::engine::{self, EngineConfig, TrackSource};
 use predicates::prelude::*;
 
-fn iemlab() -> Command {
-    Command::cargo_bin("iemlab").unwrap()
-}
+use crate::harness::{
+    Deadline, EventCounts, eq_preset, iemlab, iemlab_process, temp_dir, wait_ready, wait_until,
+    write_wav_f32,
+};
 
+/// The shipped profile `name`, as a command-line argument.
 fn preset(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("presets/eq")
-        .join(name)
-        .display()
-        .to_string()
+    eq_preset(name).display().to_string()
 }
 
 /// A quiet music-like test signal (chords and noise, well under the limiter's ceiling).
@@ -38,13 +35,7 @@ fn write_music(path: &Path, rate: u32, seconds: f64) {
 
 /// Sines at `freqs` (0.03 each) plus `noise` peak-to-peak white noise.
 fn write_signal(path: &Path, rate: u32, seconds: f64, freqs: &[f64], noise_level: f64) {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let mut samples = Vec::new();
     let mut state = 99u32;
     for i in 0..(seconds * f64::from(rate)) as usize {
         let t = i as f64 / f64::from(rate);
@@ -57,10 +48,9 @@ fn write_signal(path: &Path, rate: u32, seconds: f64, freqs: &[f64], noise_level
             .enumerate()
             .map(|(k, f)| (std::f64::consts::TAU * f * t + k as f64).sin() * 0.03)
             .sum();
-        w.write_sample((chord + noise) as f32).unwrap();
-        w.write_sample((chord * 0.9 - noise) as f32).unwrap();
+        samples.extend([(chord + noise) as f32, (chord * 0.9 - noise) as f32]);
     }
-    w.finalize().unwrap();
+    write_wav_f32(path, rate, &samples);
 }
 
 fn render_ab(input: &Path, out: &Path, profiles: &str, extra: &[&str]) -> Vec<f32> {
@@ -85,7 +75,7 @@ fn max_step(samples: &[f32], from: usize, to: usize) -> f32 {
 
 #[test]
 fn a_switch_at_a_cue_is_a_before_and_b_after_with_no_click_between() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("music.wav");
     // Smooth, bass-heavy material where A and B differ a lot (a 6 dB shelf at 105 Hz against
     // flat): a hard switch between them jumps by far more than the waveform ever steps.
@@ -178,7 +168,7 @@ fn a_switch_at_a_cue_is_a_before_and_b_after_with_no_click_between() {
 
 #[test]
 fn a_rendered_ab_has_the_inputs_length_and_switches_on_their_exact_frame() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("music.wav");
     write_music(&input, 48_000, 3.0);
     let source = decode_all(&input).unwrap().1;
@@ -226,7 +216,7 @@ fn a_rendered_ab_has_the_inputs_length_and_switches_on_their_exact_frame() {
 
 #[test]
 fn loudness_matching_levels_two_profiles_within_a_tenth_of_a_lu() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("demo.wav");
     let material = iemlab::material::demo_material(48_000);
     let mut sink =
@@ -281,21 +271,15 @@ fn loudness_matching_levels_two_profiles_within_a_tenth_of_a_lu() {
 
 #[test]
 fn loop_seams_alternate_profiles_without_clicks() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("sine.wav");
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: 48_000,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(&path, spec).unwrap();
-    for i in 0..48_000 * 2 {
-        let v = (std::f64::consts::TAU * 440.0 * f64::from(i) / 48_000.0).sin() as f32 * 0.3;
-        w.write_sample(v).unwrap();
-        w.write_sample(v).unwrap();
-    }
-    w.finalize().unwrap();
+    let sine: Vec<f32> = (0..48_000 * 2)
+        .flat_map(|i| {
+            let v = (std::f64::consts::TAU * 440.0 * f64::from(i) / 48_000.0).sin() as f32 * 0.3;
+            [v, v]
+        })
+        .collect();
+    write_wav_f32(&path, 48_000, &sine);
     let mut config = EngineConfig::new(48_000);
     config.callback.volume_db = 0.0;
     let mut source = TrackSource::new(Some(path.clone()));
@@ -309,27 +293,27 @@ fn loop_seams_alternate_profiles_without_clicks() {
     player.alternate_on_loop(Some([0, 1]));
     // As a session does: the output starts once the feeder is ahead (an underrun at the
     // start would insert silence, a click of its own).
-    assert!(player.wait_ready(Duration::from_secs(10)));
+    let mut events = Vec::new();
+    wait_ready(&mut player, &mut events);
     let mut out = Vec::new();
     let mut buf = vec![0.0f32; 512];
-    let mut events = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while out.len() < 48_000 * 2 * 2 && Instant::now() < deadline {
+    let deadline = Deadline::new("two seconds of looped output", Duration::from_secs(10));
+    while out.len() < 48_000 * 2 * 2 {
+        deadline.check(|| format!("{} frames, {:?}", out.len() / 2, EventCounts::of(&events)));
         callback.process(&mut buf);
         out.extend_from_slice(&buf);
         events.extend(player.poll());
         std::thread::sleep(Duration::from_micros(200));
     }
-    let seams = events
-        .iter()
-        .filter(|e| matches!(e, PlayerEvent::Audio(Event::LoopSeam { .. })))
-        .count();
-    let switches = events
-        .iter()
-        .filter(|e| matches!(e, PlayerEvent::Audio(Event::Switched { .. })))
-        .count();
-    assert!(seams >= 4, "{seams} seams");
-    assert!(switches >= 4, "{switches} switches");
+    let seen = EventCounts::of(&events);
+    // The region (0.2514 s) loops six or seven times in two seconds (how many varies with
+    // when looping reaches the feeder); every seam alternates the profile.
+    assert!(seen.loop_seams >= 6, "{seen:?}");
+    assert_eq!(
+        seen.switches, seen.loop_seams,
+        "a switch at every seam: {seen:?}"
+    );
+    assert_eq!(seen.underruns, 0, "{seen:?}");
     let step = max_step(&out, 1, out.len() / 2);
     // The sine's own largest step is 0.3·2π·440/48000 ≈ 0.0173; an equal-power seam between
     // two phases of the same sine (the worst case for that law: the two sides are fully
@@ -339,7 +323,7 @@ fn loop_seams_alternate_profiles_without_clicks() {
 
 #[test]
 fn a_scripted_blind_abx_scores_and_logs_every_trial() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("music.wav");
     write_music(&input, 48_000, 4.0);
     let log = dir.path().join("abx.json");
@@ -403,12 +387,11 @@ fn a_scripted_blind_abx_scores_and_logs_every_trial() {
 
 #[test]
 fn notes_survive_a_killed_process_and_become_a_review_draft() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("Shivers.wav");
     write_music(&input, 48_000, 30.0);
     let notes = dir.path().join("notes.jsonl");
-    let bin: PathBuf = assert_cmd::cargo::cargo_bin("iemlab");
-    let mut child = std::process::Command::new(bin)
+    let mut child = iemlab_process()
         .arg("ab")
         .arg(&input)
         .args([
@@ -431,13 +414,14 @@ fn notes_survive_a_killed_process_and_become_a_review_draft() {
     writeln!(stdin, "b").unwrap();
     writeln!(stdin, "note: more sibilance and brilliance").unwrap();
     stdin.flush().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if std::fs::read_to_string(&notes).is_ok_and(|t| t.lines().count() >= 2) {
-            break;
+    wait_until("two notes saved", Duration::from_secs(20), || {
+        let text = std::fs::read_to_string(&notes).unwrap_or_default();
+        if text.lines().count() >= 2 {
+            Ok(())
+        } else {
+            Err(format!("{}:\n{text}", notes.display()))
         }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    });
     // SIGKILL: no chance to flush or clean up.
     child.kill().unwrap();
     child.wait().unwrap();
@@ -475,7 +459,7 @@ fn notes_survive_a_killed_process_and_become_a_review_draft() {
 
 #[test]
 fn the_review_draft_follows_the_playlist_with_its_links() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let notes = dir.path().join("n.jsonl");
     std::fs::write(
         &notes,
@@ -536,7 +520,7 @@ fn ab_rejects_bad_options_with_exit_code_2() {
 
 #[test]
 fn profiles_are_checked_at_the_rate_the_output_runs_at() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let air = dir.path().join("air.toml");
     std::fs::write(
         &air,

@@ -5,13 +5,12 @@
 
 #![cfg(target_os = "linux")]
 
-use std::path::Path;
-
-use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::harness::{data, iemlab, temp_dir};
+
 fn home_with_null_default() -> tempfile::TempDir {
-    let home = tempfile::tempdir().unwrap();
+    let home = temp_dir();
     std::fs::write(
         home.path().join(".asoundrc"),
         "pcm.!default {\n  type null\n}\n",
@@ -23,15 +22,13 @@ fn home_with_null_default() -> tempfile::TempDir {
 #[test]
 fn play_opens_the_default_alsa_device_and_plays_through_it() {
     let home = home_with_null_default();
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    Command::cargo_bin("iemlab")
-        .unwrap()
+    iemlab()
         .env("HOME", home.path())
         .env_remove("IEMLAB_CONFIG")
         .env_remove("XDG_CONFIG_HOME")
         .arg("play")
-        .arg(data.join("s16-44k.flac"))
-        .arg(data.join("opus-48k.opus"))
+        .arg(data("s16-44k.flac"))
+        .arg(data("opus-48k.opus"))
         .args([
             "--eq",
             "presets/eq/bass-boost.toml",
@@ -55,8 +52,7 @@ fn play_opens_the_default_alsa_device_and_plays_through_it() {
 #[test]
 fn devices_lists_the_null_pcm() {
     let home = home_with_null_default();
-    Command::cargo_bin("iemlab")
-        .unwrap()
+    iemlab()
         .env("HOME", home.path())
         .arg("devices")
         .assert()

@@ -2,57 +2,24 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use iemlab::dsp::{BandSpec, Coeffs, EqChain, FilterKind, max_abs_difference};
 use predicates::prelude::*;
 
-fn iemlab() -> Command {
-    Command::cargo_bin("iemlab").unwrap()
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+use crate::harness::{iemlab, read_wav, repo, temp_dir, write_wav_i16};
 
 /// Writes a stereo 16-bit WAV of a two-tone signal at `rate`, `seconds` long, at `level`.
 fn write_wav(path: &Path, rate: u32, seconds: f64, level: f64) -> Vec<f32> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    let mut samples = Vec::new();
+    let mut quantized = Vec::new();
     for i in 0..(seconds * f64::from(rate)) as usize {
         let t = i as f64 / f64::from(rate);
         let l = level
             * (0.6 * (2.0 * std::f64::consts::PI * 80.0 * t).sin()
                 + 0.4 * (2.0 * std::f64::consts::PI * 3000.0 * t).sin());
         let r = level * (2.0 * std::f64::consts::PI * 440.0 * t).sin();
-        for v in [l, r] {
-            let q = (v * 32767.0).round() as i16;
-            w.write_sample(q).unwrap();
-            samples.push(f32::from(q) / 32768.0);
-        }
+        quantized.extend([l, r].map(|v| (v * 32767.0).round() as i16));
     }
-    w.finalize().unwrap();
-    samples
-}
-
-fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f32>) {
-    let mut r = hound::WavReader::open(path).unwrap();
-    let spec = r.spec();
-    let samples = match spec.sample_format {
-        hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
-        hound::SampleFormat::Int => {
-            let scale = (1i64 << (spec.bits_per_sample - 1)) as f32;
-            r.samples::<i32>()
-                .map(|s| s.unwrap() as f32 / scale)
-                .collect()
-        }
-    };
-    (spec, samples)
+    write_wav_i16(path, rate, &quantized);
+    quantized.iter().map(|&q| f32::from(q) / 32768.0).collect()
 }
 
 fn write_profile(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -63,7 +30,7 @@ fn write_profile(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn render_applies_the_profile_exactly_as_the_dsp_does() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("in.wav");
     let source = write_wav(&input, 48_000, 1.0, 0.3);
     let output = dir.path().join("out.wav");
@@ -127,7 +94,7 @@ fn render_applies_the_profile_exactly_as_the_dsp_does() {
 
 #[test]
 fn flat_render_at_24_bit_reproduces_the_input() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("in.wav");
     let source = write_wav(&input, 44_100, 0.5, 0.5);
     let output = dir.path().join("flat.wav");
@@ -150,7 +117,7 @@ fn flat_render_at_24_bit_reproduces_the_input() {
 /// 72000 frames, the last block's DiscardPadding (648 frames of encoder filler) dropped.
 #[test]
 fn render_of_webm_opus_stops_where_ffmpeg_stops() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let output = dir.path().join("out.wav");
     iemlab()
         .arg("render")
@@ -170,7 +137,7 @@ fn render_of_webm_opus_stops_where_ffmpeg_stops() {
 
 #[test]
 fn render_resamples_and_cuts_a_time_range() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("in.wav");
     write_wav(&input, 44_100, 3.0, 0.3);
     let output = dir.path().join("part.wav");
@@ -193,7 +160,7 @@ fn render_resamples_and_cuts_a_time_range() {
 
 #[test]
 fn render_refuses_to_overwrite_without_force_and_leaves_the_file_alone() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("in.wav");
     write_wav(&input, 48_000, 0.2, 0.3);
     let output = dir.path().join("keep.wav");
@@ -226,7 +193,7 @@ fn render_refuses_to_overwrite_without_force_and_leaves_the_file_alone() {
 
 #[test]
 fn render_warns_how_much_the_output_clipped() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("hot.wav");
     write_wav(&input, 48_000, 0.5, 0.9);
     let profile = write_profile(
@@ -254,7 +221,7 @@ fn render_warns_how_much_the_output_clipped() {
 
 #[test]
 fn render_reports_bad_input_with_exit_code_2() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("o.wav");
     // Missing input.
     iemlab()
@@ -332,7 +299,7 @@ fn check_accepts_shipped_profiles() {
 
 #[test]
 fn check_lists_every_problem_with_file_line_and_field() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let bad = write_profile(
         dir.path(),
         "bad.toml",
@@ -366,7 +333,7 @@ fn check_lists_every_problem_with_file_line_and_field() {
 
 #[test]
 fn check_rate_moves_the_nyquist_limit() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let p = write_profile(
         dir.path(),
         "air.toml",
@@ -404,7 +371,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn demo_writes_source_and_three_renders_without_any_files() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("demo");
     iemlab()
         .current_dir(dir.path())

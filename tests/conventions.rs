@@ -1,19 +1,12 @@
 //! The command line's conventions: completions and man page, `--json` outputs, `-o -` for
 //! stdout, `-q`/`-v`, and the shipped files found by name from any folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn iemlab() -> Command {
-    Command::cargo_bin("iemlab").unwrap()
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+use crate::harness::{iemlab, repo, temp_dir};
 
 /// Runs `iemlab ARGS` expecting success, returning stdout.
 fn stdout_of(args: &[&str]) -> String {
@@ -114,7 +107,7 @@ fn json_lines(text: &str) -> Vec<Value> {
 
 #[test]
 fn check_json_gives_one_object_per_file_with_problems_and_summary() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let bad = dir.path().join("bad.toml");
     std::fs::write(
         &bad,
@@ -180,7 +173,7 @@ fn devices_json_is_one_array_of_outputs() {
 
 #[test]
 fn fit_json_is_one_object_per_profile_and_one_line_each_in_a_batch() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("crimson.toml");
     let text = {
         let assert = iemlab()
@@ -223,7 +216,7 @@ fn fit_json_is_one_object_per_profile_and_one_line_each_in_a_batch() {
 
 #[test]
 fn dash_o_dash_writes_every_file_to_stdout_and_the_messages_to_stderr() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let d = dir.path();
     iemlab()
         .args(["demo", "--no-play", "-o"])
@@ -380,7 +373,7 @@ fn quiet_hides_notes_and_verbose_shows_debug() {
 
 #[test]
 fn shipped_files_are_found_by_name_or_repository_path_from_any_folder() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let here = |args: &[&str]| {
         let out = iemlab()
             .current_dir(dir.path())
@@ -458,7 +451,7 @@ fn shipped_lists_every_built_in_file_and_prints_or_saves_one() {
     assert_eq!(bass["title"], "Bass boost (+6 dB shelf at 105 Hz)");
     let text = std::fs::read_to_string(repo("presets/eq/treble-tame.toml")).unwrap();
     assert_eq!(stdout_of(&["shipped", "treble-tame"]), text);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let copy = dir.path().join("mine.toml");
     iemlab()
         .args(["shipped", "treble-tame", "-o"])

@@ -9,6 +9,8 @@ use iemlab::decode::{AudioFile, DecodeError, decode_all, decode_range};
 use iemlab::dsp::max_abs_difference;
 use serde::Deserialize;
 
+use crate::harness::{data, temp_dir};
+
 /// tests/data/fixtures.toml.
 #[derive(Deserialize)]
 struct Manifest {
@@ -56,12 +58,6 @@ fn yes() -> bool {
 fn manifest() -> Manifest {
     let text = std::fs::read_to_string(data("fixtures.toml")).expect("tests/data/fixtures.toml");
     toml::from_str(&text).expect("fixtures.toml parses")
-}
-
-fn data(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(file)
 }
 
 fn channel(samples: &[f32], ch: usize) -> Vec<f32> {
@@ -245,7 +241,7 @@ fn decode_damaged(path: &Path) -> Result<(usize, u64), String> {
 
 #[test]
 fn truncated_files_end_early_with_the_loss_counted_or_fail_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     for f in manifest().fixture {
         let bytes = std::fs::read(f.path()).unwrap();
         let name = format!("cut-{}", f.file);
@@ -286,7 +282,7 @@ fn truncated_files_end_early_with_the_loss_counted_or_fail_cleanly() {
 
 #[test]
 fn bit_flipped_files_decode_around_the_damage_or_fail_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     for f in manifest().fixture {
         let mut bytes = std::fs::read(f.path()).unwrap();
         // Flip every 7th byte of a 256-byte stretch in the middle of the payload.
@@ -320,7 +316,7 @@ fn a_corrupt_flac_frame_is_skipped_counted_and_replaced_by_silence() {
     for i in (bytes.len() / 2..bytes.len() / 2 + 200).step_by(13) {
         flipped[i] ^= 0xFF;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("flipped.flac");
     std::fs::write(&path, &flipped).unwrap();
     let mut file = AudioFile::open(&path).unwrap();
@@ -337,7 +333,7 @@ fn a_corrupt_flac_frame_is_skipped_counted_and_replaced_by_silence() {
 
 #[test]
 fn unreadable_files_are_errors_that_name_the_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let empty = dir.path().join("empty.flac");
     std::fs::write(&empty, b"").unwrap();
     let text = dir.path().join("readme.mp3");
@@ -391,7 +387,7 @@ fn a_header_that_crashes_the_demuxer_is_an_error_not_a_crash() {
     ]
     .concat();
     let riff = [&b"RIFF"[..], &le32(body.len() as u32), &body].concat();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("forty-channels.wav");
     std::fs::write(&path, &riff).unwrap();
     match decode_damaged(&path) {

@@ -7,8 +7,9 @@
 //! frame where it stopped).
 //!
 //! Real-time playback needs the machine to itself: these tests run one at a time, in a
-//! binary of their own. A server that cannot start fails the test with its log; nothing is
-//! skipped. Timing is never a test criterion, but every wait has a timeout.
+//! binary of their own (not in `tests`, whose tests run in parallel), and `benches/dac.rs`
+//! reuses `tests/e2e/` by path. A server that cannot start fails the test with its log;
+//! nothing is skipped. Timing is never a test criterion, but every wait has a timeout.
 
 mod e2e {
     pub mod compare;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use iemlab::decode::decode_all;
 use iemlab::engine::{
@@ -14,27 +14,20 @@ use iemlab::engine::{
 use iemlab::resample::StereoResampler;
 use rtrb::RingBuffer;
 
+use crate::harness::{Deadline, EventCounts, temp_dir, wait_ready, wait_until, write_wav_f32};
+
 /// Writes `seconds` of a deterministic stereo signal with no zero samples (noise plus an
 /// offset, so a frame of silence inserted anywhere can be told apart).
 fn write_signal(path: &Path, rate: u32, seconds: f64, seed: u32) -> Vec<f32> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
     let mut state = seed.wrapping_mul(2_654_435_761).max(1);
     let mut out = Vec::new();
     for _ in 0..(seconds * f64::from(rate)) as usize * 2 {
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
-        let v = 0.2 + 0.1 * (state as f32 / u32::MAX as f32 - 0.5);
-        w.write_sample(v).unwrap();
-        out.push(v);
+        out.push(0.2 + 0.1 * (state as f32 / u32::MAX as f32 - 0.5));
     }
-    w.finalize().unwrap();
+    write_wav_f32(path, rate, &out);
     out
 }
 
@@ -53,20 +46,24 @@ fn source(path: &Path) -> TrackSource {
     TrackSource::new(Some(path.to_path_buf()))
 }
 
-/// Waits until the feeder has queued everything (the ring holds the whole playlist).
+/// Waits until the feeder has queued everything (the ring holds the whole playlist); the
+/// player's events meanwhile are added to `events`.
 fn wait_fed(player: &mut Player, events: &mut Vec<PlayerEvent>) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    wait_until("the feeder to finish", Duration::from_secs(30), || {
         let new = player.poll();
         let done = new
             .iter()
             .any(|e| matches!(e, PlayerEvent::Feeder(FeederEvent::Finished)));
         events.extend(new);
-        if done || Instant::now() > deadline {
-            return;
+        if done {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} frames queued; events {events:?}",
+                player.status().queued_frames()
+            ))
         }
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    });
 }
 
 /// Runs the callback until the playlist has ended and the limiter's delay is out.
@@ -109,7 +106,7 @@ fn find_frames(hay: &[f32], needle: &[f32]) -> Option<usize> {
 
 #[test]
 fn a_playlist_plays_gaplessly_and_skips_missing_and_corrupt_entries() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let a = write_signal(&dir.path().join("a.wav"), 48_000, 0.5, 1);
     let b = write_signal(&dir.path().join("b.wav"), 48_000, 0.7, 2);
     let corrupt = dir.path().join("corrupt.flac");
@@ -150,10 +147,23 @@ fn a_playlist_plays_gaplessly_and_skips_missing_and_corrupt_entries() {
         .collect();
     assert_eq!(started, vec![0, 3]);
     assert_eq!(status.underruns.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        EventCounts::of(&events),
+        EventCounts {
+            track_starts: 2,
+            skips: 2,
+            opened: 2,
+            feeder_skips: 2,
+            fed: 1,
+            ends: 1,
+            ..EventCounts::default()
+        },
+        "{events:?}"
+    );
 }
 
 /// Plays `file` at device rate `rate`, seeks to `seconds` after a few buffers, and returns
-/// the output.
+/// the output (having checked that the seek was reported as the track starting again).
 fn play_with_seek(file: &Path, rate: u32, seconds: f64) -> Vec<f32> {
     let (mut player, mut callback) = engine::start(exact(rate), vec![source(file)]);
     let mut events = Vec::new();
@@ -166,20 +176,36 @@ fn play_with_seek(file: &Path, rate: u32, seconds: f64) -> Vec<f32> {
         out.extend_from_slice(&buf);
     }
     player.goto(0, seconds);
-    // Let the feeder act on the seek before the callback runs on.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while status.epoch.load(Ordering::Relaxed) == 0 && Instant::now() < deadline {
+    // Let the feeder queue the rest of the track from there, then the callback act on the
+    // seek before it runs on (a callback running ahead of the feeder plays silence).
+    wait_fed(&mut player, &mut events);
+    let deadline = Deadline::new("the callback to play the seek", Duration::from_secs(10));
+    while status.epoch.load(Ordering::Relaxed) == 0 {
+        deadline.check(|| format!("epoch 0, events {events:?}"));
         callback.process(&mut buf);
         out.extend_from_slice(&buf);
+        events.extend(player.poll());
         std::thread::sleep(Duration::from_millis(1));
     }
     out.extend(run_out(&mut callback, &status, 256));
+    events.extend(player.poll());
+    assert_eq!(
+        EventCounts::of(&events),
+        EventCounts {
+            track_starts: 2,
+            opened: 2,
+            fed: 2,
+            ends: 1,
+            ..EventCounts::default()
+        },
+        "{events:?}"
+    );
     out
 }
 
 #[test]
 fn a_seek_lands_on_the_exact_frame_at_44k1_and_48k() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     for rate in [44_100u32, 48_000] {
         let path: PathBuf = dir.path().join(format!("s{rate}.wav"));
         let signal = write_signal(&path, rate, 3.0, rate);
@@ -205,7 +231,7 @@ fn a_seek_lands_on_the_exact_frame_at_44k1_and_48k() {
 
 #[test]
 fn a_seek_after_resampling_lands_within_one_frame() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("s.wav");
     write_signal(&path, 44_100, 3.0, 7);
     let (_, decoded) = decode_all(&path).unwrap();
@@ -248,7 +274,7 @@ fn a_seek_after_resampling_lands_within_one_frame() {
 
 #[test]
 fn pause_and_resume_lose_and_repeat_no_frames() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("p.wav");
     let signal = write_signal(&path, 48_000, 1.0, 3);
     let (mut player, mut callback) = engine::start(exact(48_000), vec![source(&path)]);
@@ -270,6 +296,20 @@ fn pause_and_resume_lose_and_repeat_no_frames() {
     }
     player.resume();
     out.extend(run_out(&mut callback, &status, 128));
+    events.extend(player.poll());
+    assert_eq!(
+        EventCounts::of(&events),
+        EventCounts {
+            track_starts: 1,
+            pauses: 2,
+            resumes: 2,
+            opened: 1,
+            fed: 1,
+            ends: 1,
+            ..EventCounts::default()
+        },
+        "{events:?}"
+    );
     let played = strip_silence(&out);
     assert_eq!(played.len(), signal.len());
     assert!(played == signal, "paused playback differs from the source");
@@ -337,30 +377,21 @@ fn power(samples: &[f32], from: usize, to: usize) -> f64 {
 
 /// White noise around zero (unlike `write_signal`, no offset): what a loop seam joins.
 fn write_noise(path: &Path, rate: u32, seconds: f64) -> Vec<f32> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: rate,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
     let mut state = 12345u32;
     let mut out = Vec::new();
     for _ in 0..(seconds * f64::from(rate)) as usize * 2 {
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
-        let v = 0.25 * (state as f32 / u32::MAX as f32 - 0.5);
-        w.write_sample(v).unwrap();
-        out.push(v);
+        out.push(0.25 * (state as f32 / u32::MAX as f32 - 0.5));
     }
-    w.finalize().unwrap();
+    write_wav_f32(path, rate, &out);
     out
 }
 
 #[test]
 fn a_loop_starts_at_its_region_and_its_seam_is_a_crossfade_without_a_dip() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("noise.wav");
     let rate = 48_000;
     let src = write_noise(&path, rate, 2.0);
@@ -372,10 +403,7 @@ fn a_loop_starts_at_its_region_and_its_seam_is_a_crossfade_without_a_dip() {
     track.loop_region = Some((0.5, 1.0));
     let (mut player, mut callback) = engine::start(config, vec![track]);
     let mut events = Vec::new();
-    assert!(
-        player.wait_ready(Duration::from_secs(10)),
-        "the feeder never got ahead"
-    );
+    wait_ready(&mut player, &mut events);
     let latency = callback.latency_frames();
     let mut out = Vec::new();
     let mut buf = vec![0.0f32; 256 * 2];
@@ -385,13 +413,21 @@ fn a_loop_starts_at_its_region_and_its_seam_is_a_crossfade_without_a_dip() {
         events.extend(player.poll());
         std::thread::sleep(Duration::from_micros(50));
     }
+    // Three seams in three passes, each back to 00:00.500.
     let seams = events
         .iter()
         .filter(|e| matches!(e, PlayerEvent::Audio(Event::LoopSeam { frame: 24_000 })))
         .count();
-    assert!(
-        seams >= 2,
-        "expected seams back to 00:00.500, saw {events:?}"
+    assert_eq!(seams, 3, "{events:?}");
+    assert_eq!(
+        EventCounts::of(&events),
+        EventCounts {
+            track_starts: 1,
+            loop_seams: 3,
+            opened: 1,
+            ..EventCounts::default()
+        },
+        "{events:?}"
     );
     let out = &out[latency * 2..];
     // The first pass is the region itself, from its first frame: nothing before it plays.
@@ -418,13 +454,14 @@ fn a_loop_starts_at_its_region_and_its_seam_is_a_crossfade_without_a_dip() {
 
 #[test]
 fn stopping_fades_out_in_a_few_milliseconds_and_marks_the_last_audible_frame() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("a.wav");
     write_signal(&path, 48_000, 2.0, 7);
     let mut config = exact(48_000);
     config.callback.stop_frames = 240;
     let (mut player, mut callback) = engine::start(config, vec![source(&path)]);
-    assert!(player.wait_ready(Duration::from_secs(10)));
+    let mut events = Vec::new();
+    wait_ready(&mut player, &mut events);
     let mut buf = vec![0.0f32; 512 * 2];
     for _ in 0..10 {
         callback.process(&mut buf);
@@ -454,17 +491,21 @@ fn stopping_fades_out_in_a_few_milliseconds_and_marks_the_last_audible_frame() {
         out[..100].iter().any(|s| s.abs() > 0.1),
         "nothing played before the stop"
     );
+    events.extend(player.poll());
+    let seen = EventCounts::of(&events);
+    assert_eq!((seen.track_starts, seen.underruns), (1, 0), "{events:?}");
 }
 
 #[test]
 fn a_held_start_plays_nothing_until_started_then_the_track_from_its_first_frame() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("a.wav");
     let src = write_signal(&path, 48_000, 1.0, 3);
     let mut config = exact(48_000);
     config.callback.start_held = true;
     let (mut player, mut callback) = engine::start(config, vec![source(&path)]);
-    assert!(player.wait_ready(Duration::from_secs(10)));
+    let mut events = Vec::new();
+    wait_ready(&mut player, &mut events);
     let mut buf = vec![0.0f32; 256 * 2];
     for _ in 0..8 {
         callback.process(&mut buf);
@@ -483,4 +524,7 @@ fn a_held_start_plays_nothing_until_started_then_the_track_from_its_first_frame(
         &out[start as usize * 2..(start as usize + 1000) * 2],
         &src[..2000]
     );
+    events.extend(player.poll());
+    let seen = EventCounts::of(&events);
+    assert_eq!((seen.track_starts, seen.underruns), (1, 0), "{events:?}");
 }

@@ -3,17 +3,18 @@
 //! limits, malformed imports and the command line.
 //!
 //! Regenerate the golden files after an intended change with
-//! `IEMLAB_BLESS=1 cargo test --release --test export`, then review the diff.
+//! `IEMLAB_BLESS=1 cargo test --release --test tests export::`, then review the diff.
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use iemlab::dsp::{BandSpec, FilterKind};
 use iemlab::preset::device::{self, Layout};
 use iemlab::preset::export::{self, DEFAULT_TOLERANCE_DB, EXPORT_RATE, FORMATS, Held};
 use iemlab::preset::import;
 use iemlab::preset::{EqProfile, EqShape};
 use predicates::prelude::*;
+
+use crate::harness::{data, iemlab, repo, temp_dir};
 
 const PROFILES: [&str; 5] = [
     "flat",
@@ -22,14 +23,6 @@ const PROFILES: [&str; 5] = [
     "v-shape-graphic",
     "bench-10-band",
 ];
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-fn iemlab() -> Command {
-    Command::cargo_bin("iemlab").unwrap()
-}
 
 fn shipped(name: &str) -> EqProfile {
     EqProfile::load(&repo(&format!("presets/eq/{name}.toml"))).unwrap()
@@ -324,8 +317,8 @@ fn a_profile_inside_a_devices_limits_exports_with_zero_deviation() {
 
 #[test]
 fn autoeq_and_camilladsp_files_import() {
-    let data = |f: &str| repo(&format!("tests/data/presets/{f}"));
-    let peq = import::import_file(&data("Example IEM ParametricEQ.txt")).unwrap();
+    let preset = |f: &str| data(&format!("presets/{f}"));
+    let peq = import::import_file(&preset("Example IEM ParametricEQ.txt")).unwrap();
     assert_eq!(peq.profile.name, "Example IEM ParametricEQ");
     assert_eq!(peq.profile.preamp_db, -4.1);
     let bands = peq.profile.bands();
@@ -333,18 +326,18 @@ fn autoeq_and_camilladsp_files_import() {
     assert_eq!(bands[3], BandSpec::peaking(5900.0, -3.9, 3.1));
     assert_eq!(bands[4].kind, FilterKind::HighShelf);
 
-    let fixed = import::import_file(&data("Example IEM FixedBandEQ.txt")).unwrap();
+    let fixed = import::import_file(&preset("Example IEM FixedBandEQ.txt")).unwrap();
     assert_eq!(fixed.profile.bands().len(), 10);
     assert_eq!(
         fixed.profile.bands()[9],
         BandSpec::peaking(16000.0, -1.0, 1.41)
     );
 
-    let curve = import::import_file(&data("Example IEM GraphicEQ.txt")).unwrap();
+    let curve = import::import_file(&preset("Example IEM GraphicEQ.txt")).unwrap();
     assert_eq!(curve.format, "Equalizer APO GraphicEQ");
     assert!(curve.notes[0].contains("within 0."), "{:?}", curve.notes);
 
-    let camilla = import::import_file(&data("camilla-example.yml")).unwrap();
+    let camilla = import::import_file(&preset("camilla-example.yml")).unwrap();
     assert_eq!(camilla.profile.preamp_db, -5.5);
     let b = camilla.profile.bands();
     assert_eq!(b.len(), 2);
@@ -363,7 +356,7 @@ fn autoeq_and_camilladsp_files_import() {
 
 #[test]
 fn malformed_imports_name_file_and_line_and_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let cases = [
         (
             "bad.txt",
@@ -410,7 +403,7 @@ fn malformed_imports_name_file_and_line_and_exit_2() {
 
 #[test]
 fn export_writes_files_safely_and_refuses_what_it_cannot_hold() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("tame.txt");
     let profile = repo("presets/eq/treble-tame.toml");
     let run = |extra: &[&str]| {
@@ -477,7 +470,7 @@ fn list_names_every_format_with_its_limits() {
 
 #[test]
 fn an_imported_profile_is_saved_and_loads() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let dest = dir.path().join("aria.toml");
     iemlab()
         .arg("import")

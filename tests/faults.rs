@@ -8,40 +8,21 @@ use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn iemlab() -> Command {
-    Command::cargo_bin("iemlab").unwrap()
-}
-
-fn bin() -> std::process::Command {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("iemlab"))
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+use crate::harness::{Deadline, iemlab, iemlab_process, repo, temp_dir, wait_until, wav_i16_bytes};
 
 /// A stereo 16-bit WAV of a tone, as bytes.
 fn wav_bytes(rate: u32, seconds: f64) -> Vec<u8> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut cursor = std::io::Cursor::new(Vec::new());
-    let mut w = hound::WavWriter::new(&mut cursor, spec).unwrap();
-    for i in 0..(seconds * f64::from(rate)) as usize {
-        let v = (0.3 * (i as f64 * 0.05).sin() * 32767.0) as i16;
-        w.write_sample(v).unwrap();
-        w.write_sample(v).unwrap();
-    }
-    w.finalize().unwrap();
-    cursor.into_inner()
+    let tone: Vec<i16> = (0..(seconds * f64::from(rate)) as usize)
+        .flat_map(|i| {
+            let v = (0.3 * (i as f64 * 0.05).sin() * 32767.0) as i16;
+            [v, v]
+        })
+        .collect();
+    wav_i16_bytes(rate, &tone)
 }
 
 /// Names in `dir` other than `keep`, to catch temp files left behind.
@@ -62,12 +43,28 @@ fn has_temp(dir: &Path) -> bool {
     })
 }
 
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
+/// What `dir` holds, for a failure message.
+fn listing(dir: &Path) -> String {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            let names: Vec<String> = entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            format!("{} holds {names:?}", dir.display())
+        }
+        Err(e) => format!("{}: {e}", dir.display()),
     }
+}
+
+/// Waits (at most 30 s) for `check` while `child` runs; fails with what `check` saw last,
+/// and the child's exit status if it had ended.
+fn wait_for(what: &str, child: &mut Child, mut check: impl FnMut() -> Result<(), String>) {
+    wait_until(what, Duration::from_secs(30), || {
+        check().map_err(|seen| match child.try_wait() {
+            Ok(Some(status)) => format!("{seen}; iemlab had already exited ({status})"),
+            _ => seen,
+        })
+    });
 }
 
 fn kill(child: &Child, signal: i32) {
@@ -77,19 +74,23 @@ fn kill(child: &Child, signal: i32) {
 
 /// Waits for `child` (at most 20 s) and returns its exit code and stderr.
 fn finish(mut child: Child) -> (i32, String) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let stderr = |child: &mut Child| {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            std::io::Read::read_to_string(&mut e, &mut err).unwrap();
+        }
+        err
+    };
+    let deadline = Deadline::new("iemlab to exit after the signal", Duration::from_secs(20));
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                std::io::Read::read_to_string(&mut e, &mut err).unwrap();
-            }
-            return (status.code().unwrap_or(-1), err);
+            return (status.code().unwrap_or(-1), stderr(&mut child));
         }
-        if Instant::now() > deadline {
+        deadline.check(|| {
             let _ = child.kill();
-            panic!("the process did not exit after the signal");
-        }
+            let _ = child.wait();
+            format!("still running; its stderr:\n{}", stderr(&mut child))
+        });
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -102,12 +103,12 @@ fn mkfifo(path: &Path) {
 
 #[test]
 fn sigterm_mid_render_stops_at_the_next_block_and_removes_the_temp_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("in.wav");
     std::fs::write(&input, wav_bytes(48_000, 60.0)).unwrap();
     let out = dir.path().join("out.wav");
     std::fs::write(&out, "old render").unwrap();
-    let child = bin()
+    let mut child = iemlab_process()
         .arg("render")
         .arg(&input)
         .arg("--eq")
@@ -118,7 +119,11 @@ fn sigterm_mid_render_stops_at_the_next_block_and_removes_the_temp_file() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for("the render's temp file", || has_temp(dir.path()));
+    wait_for("the render's temp file", &mut child, || {
+        has_temp(dir.path())
+            .then_some(())
+            .ok_or_else(|| listing(dir.path()))
+    });
     // Frozen mid-render with its temp file half written, then terminated.
     kill(&child, libc::SIGSTOP);
     assert!(
@@ -142,7 +147,7 @@ fn sigterm_mid_render_stops_at_the_next_block_and_removes_the_temp_file() {
 
 #[test]
 fn sigint_during_a_batch_fit_keeps_finished_profiles_and_removes_unfinished_ones() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let frs = dir.path().join("fr");
     std::fs::create_dir(&frs).unwrap();
     for i in 0..16 {
@@ -153,7 +158,7 @@ fn sigint_during_a_batch_fit_keeps_finished_profiles_and_removes_unfinished_ones
         .unwrap();
     }
     let out = dir.path().join("out");
-    let child = bin()
+    let mut child = iemlab_process()
         .args(["fit", "--fr"])
         .arg(&frs)
         .args(["--target", "Harman IE 2019 v2", "-o"])
@@ -172,7 +177,11 @@ fn sigint_during_a_batch_fit_keeps_finished_profiles_and_removes_unfinished_ones
             })
             .unwrap_or_default()
     };
-    wait_for("the first fitted profile", || !profiles().is_empty());
+    wait_for("the first fitted profile", &mut child, || {
+        (!profiles().is_empty())
+            .then_some(())
+            .ok_or_else(|| listing(&out))
+    });
     // Fitting does not stop by itself: the signal thread removes the temp files and ends it.
     kill(&child, libc::SIGINT);
     let (code, err) = finish(child);
@@ -192,10 +201,10 @@ fn sigint_during_a_batch_fit_keeps_finished_profiles_and_removes_unfinished_ones
 
 #[test]
 fn sigterm_while_a_render_waits_to_open_its_input_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let fifo = dir.path().join("in.wav");
     mkfifo(&fifo);
-    let child = bin()
+    let child = iemlab_process()
         .arg("render")
         .arg(&fifo)
         .args(["--eq", "flat", "--rate", "48000", "-o"])
@@ -216,12 +225,12 @@ fn sigterm_while_a_render_waits_to_open_its_input_writes_nothing() {
 
 #[test]
 fn sigterm_in_an_ab_session_keeps_the_notes_and_discards_the_recording() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("track.wav");
     std::fs::write(&input, wav_bytes(48_000, 20.0)).unwrap();
     let notes = dir.path().join("notes.jsonl");
     let rec = dir.path().join("rec.wav");
-    let mut child = bin()
+    let mut child = iemlab_process()
         .arg("ab")
         .arg(&input)
         .args(["--a", "flat", "--b", "flat", "--match", "off", "--notes"])
@@ -236,8 +245,12 @@ fn sigterm_in_an_ab_session_keeps_the_notes_and_discards_the_recording() {
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "note: first impression, warm").unwrap();
     stdin.flush().unwrap();
-    wait_for("the note", || {
-        std::fs::read_to_string(&notes).is_ok_and(|t| t.ends_with('\n'))
+    wait_for("the note", &mut child, || {
+        match std::fs::read_to_string(&notes) {
+            Ok(text) if text.ends_with('\n') => Ok(()),
+            Ok(text) => Err(format!("{}: {text:?}", notes.display())),
+            Err(e) => Err(format!("{}: {e}", notes.display())),
+        }
     });
     kill(&child, libc::SIGTERM);
     let mut out = child.stdout.take().unwrap();
@@ -262,12 +275,12 @@ fn sigterm_in_an_ab_session_keeps_the_notes_and_discards_the_recording() {
 
 #[test]
 fn a_full_file_system_mid_render_is_reported_and_leaves_the_old_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("in.wav");
     std::fs::write(&input, wav_bytes(48_000, 5.0)).unwrap();
     let out = dir.path().join("out.wav");
     std::fs::write(&out, "old render").unwrap();
-    let mut cmd = bin();
+    let mut cmd = iemlab_process();
     cmd.arg("render")
         .arg(&input)
         .args(["--eq", "flat", "--force", "-o"])
@@ -305,7 +318,7 @@ fn a_full_file_system_mid_render_is_reported_and_leaves_the_old_file() {
 #[cfg(target_os = "linux")]
 #[test]
 fn every_writing_command_reports_dev_full_and_dev_null_works() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("in.wav");
     std::fs::write(&input, wav_bytes(48_000, 1.0)).unwrap();
     let profile = repo("presets/eq/bass-boost.toml");
@@ -408,7 +421,7 @@ fn every_writing_command_reports_dev_full_and_dev_null_works() {
 
 #[test]
 fn missing_folders_and_symlinked_destinations_are_handled() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let profile = repo("presets/eq/bass-boost.toml");
     let export = |out: &Path, force: bool| {
         let mut c = iemlab();

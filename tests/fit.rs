@@ -2,20 +2,13 @@
 //! measurements (REW exports from the reviewer's database, an AutoEQ-layout CSV and a
 //! full-resolution REW excerpt).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use assert_cmd::Command;
 use iemlab::fr::FrCurve;
 use iemlab::preset::{EqProfile, EqShape, device};
 use predicates::prelude::*;
 
-fn iemlab() -> Command {
-    Command::cargo_bin("iemlab").unwrap()
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+use crate::harness::{iemlab, repo, temp_dir};
 
 fn fixture(name: &str) -> PathBuf {
     repo(&format!("tests/data/fr/{name}"))
@@ -63,7 +56,7 @@ fn check_validates_fr_files_and_names_the_bad_line() {
             predicate::str::contains("FR measurement 'Crimson L', 688 points")
                 .and(predicate::str::contains("EQ profile 'Bass boost")),
         );
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let good = std::fs::read_to_string(fixture("Crimson L.txt")).unwrap();
     let lines: Vec<&str> = good.lines().collect();
     // Line 20 of the file is a data row; break it in the ways real files break.
@@ -105,7 +98,7 @@ fn check_validates_fr_files_and_names_the_bad_line() {
 
 #[test]
 fn fit_writes_a_profile_that_check_and_render_accept() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("crimson.toml");
     iemlab()
         .args(["fit", "--fr"])
@@ -154,7 +147,7 @@ fn fit_writes_a_profile_that_check_and_render_accept() {
 
 #[test]
 fn graphic_and_device_fits_hold_what_they_promise() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let graphic = dir.path().join("g.toml");
     iemlab()
         .args(["fit", "--graphic", "--fr"])
@@ -196,7 +189,7 @@ fn graphic_and_device_fits_hold_what_they_promise() {
 
 #[test]
 fn simulation_and_left_right_average_fit() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("as-p8.toml");
     iemlab()
         .args(["fit", "--fr"])
@@ -217,7 +210,7 @@ fn simulation_and_left_right_average_fit() {
 
 #[test]
 fn bad_inputs_exit_2_with_file_and_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let bad = dir.path().join("bad.txt");
     std::fs::write(&bad, "20 70\n30 71\n25 72\n").unwrap();
     iemlab()
@@ -243,7 +236,7 @@ fn bad_inputs_exit_2_with_file_and_line() {
 
 #[test]
 fn batch_fits_a_folder_and_reports_the_bad_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let input = dir.path().join("in");
     std::fs::create_dir(&input).unwrap();
     for name in ["Crimson L.txt", "P8 L.txt"] {
@@ -269,7 +262,7 @@ fn batch_fits_a_folder_and_reports_the_bad_file() {
 
 #[test]
 fn plot_draws_measurement_target_and_eq() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let svg = dir.path().join("fit.svg");
     iemlab()
         .args(["plot", "--fr"])

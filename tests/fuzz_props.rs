@@ -7,11 +7,8 @@
 //! these same properties for as many minutes as it is given, each run with a new random
 //! seed; `PROPTEST_RNG_SEED=N` replays one).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::mutate::{self, ENCODINGS, Mutation, TOKENS};
 use iemlab::decode::{AudioFile, decode_all};
 use iemlab::fit::{CorrectionOptions, correction};
 use iemlab::fr::{FrCurve, LogGrid, Smoothing};
@@ -20,6 +17,9 @@ use iemlab::preset::EqProfile;
 use iemlab::preset::import::{import_file, profile_toml};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
+
+use crate::harness::mutate::{self, ENCODINGS, Mutation, TOKENS};
+use crate::harness::{temp_dir, write_wav_f32};
 
 /// Cases per property unless `PROPTEST_CASES` says otherwise.
 fn config(default_cases: u32) -> ProptestConfig {
@@ -73,7 +73,7 @@ fn mutant(seeds: Vec<PathBuf>) -> impl Strategy<Value = (PathBuf, Vec<Mutation>)
 /// its path (the folder lives as long as the guard).
 fn write_mutant(seed: &Path, mutations: &[Mutation]) -> (tempfile::TempDir, PathBuf) {
     let bytes = mutate::apply(&std::fs::read(seed).unwrap(), mutations);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let ext = seed
         .extension()
         .map(|e| e.to_string_lossy().into_owned())
@@ -204,7 +204,7 @@ proptest! {
         let real = std::fs::read(&seed).unwrap();
         let mut bytes = real[..keep.min(real.len())].to_vec();
         bytes.extend(body);
-        let dir = tempfile::tempdir().unwrap();
+        let dir = temp_dir();
         let ext = seed.extension().unwrap().to_string_lossy().into_owned();
         let path = dir.path().join(format!("mutant.{ext}"));
         std::fs::write(&path, bytes).unwrap();
@@ -229,7 +229,7 @@ fn check_decode(path: &Path) -> Result<(), TestCaseError> {
 /// file (the cases a partial download produces).
 #[test]
 fn audio_fixtures_cut_at_every_kilobyte() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let mut runs = 0;
     for seed in mutate::audio_files() {
         let bytes = std::fs::read(&seed).unwrap();
@@ -255,7 +255,7 @@ fn audio_fixtures_cut_at_every_kilobyte() {
 /// Bytes that are no audio format at all, under every audio extension.
 #[test]
 fn random_bytes_under_audio_names_are_refused_naming_the_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let mut rng = mutate::Rng(0x5eed);
     for ext in [
         "wav", "flac", "mp3", "m4a", "ogg", "opus", "webm", "mka", "aiff",
@@ -277,26 +277,20 @@ fn random_bytes_under_audio_names_are_refused_naming_the_file() {
 /// the output, where they stick in every filter's state. They decode as silence.
 #[test]
 fn nan_and_infinite_float_samples_decode_as_silence() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let path = dir.path().join("nan.wav");
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: 48_000,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(&path, spec).unwrap();
-    for v in [
-        0.5,
-        f32::NAN,
-        f32::INFINITY,
-        -0.25,
-        f32::NEG_INFINITY,
-        0.125,
-    ] {
-        w.write_sample(v).unwrap();
-    }
-    w.finalize().unwrap();
+    write_wav_f32(
+        &path,
+        48_000,
+        &[
+            0.5,
+            f32::NAN,
+            f32::INFINITY,
+            -0.25,
+            f32::NEG_INFINITY,
+            0.125,
+        ],
+    );
     let (_, samples) = decode_all(&path).unwrap();
     assert_eq!(samples, [0.5, 0.0, 0.0, -0.25, 0.0, 0.125]);
 }

@@ -2,18 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn iemlab() -> Command {
-    Command::cargo_bin("iemlab").unwrap()
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
+use crate::harness::{data, iemlab, temp_dir};
 
 /// A library folder laid out the way reviewers' downloads look, and a playlist over it.
 fn library_and_playlist(dir: &Path) -> (PathBuf, PathBuf) {
@@ -83,7 +74,7 @@ focus = "tone"
 
 #[test]
 fn list_shows_how_each_entry_resolved_and_the_closest_misses() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (lib, playlist) = library_and_playlist(dir.path());
     iemlab()
         .arg("play")
@@ -108,7 +99,7 @@ fn list_shows_how_each_entry_resolved_and_the_closest_misses() {
 
 #[test]
 fn a_playlist_plays_in_order_to_the_null_sink_skipping_missing_and_corrupt_tracks() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (lib, playlist) = library_and_playlist(dir.path());
     let out = iemlab()
         .arg("play")
@@ -145,7 +136,7 @@ fn a_playlist_plays_in_order_to_the_null_sink_skipping_missing_and_corrupt_track
 
 #[test]
 fn the_wav_sink_records_exactly_what_would_play() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let out = dir.path().join("played.wav");
     iemlab()
         .arg("play")
@@ -213,7 +204,7 @@ fn check_validates_playlists_including_cue_times_against_known_lengths() {
         .assert()
         .success()
         .stdout(predicate::str::contains("4 sections, 13 tracks, 6 cues"));
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let p = dir.path().join("p.toml");
     std::fs::write(
         &p,

