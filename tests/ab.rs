@@ -505,7 +505,10 @@ fn ab_rejects_bad_options_with_exit_code_2() {
         (vec!["--switch", "sometimes"], "--switch sometimes"),
         (vec!["--switch", "every", "0"], "every 0"),
         (vec!["--loop", "01:00-00:30"], "--loop 01:00-00:30"),
-        (vec!["--match", "maybe"], "invalid value 'maybe' for '--match"),
+        (
+            vec!["--match", "maybe"],
+            "invalid value 'maybe' for '--match",
+        ),
     ] {
         iemlab()
             .arg("ab")

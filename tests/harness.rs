@@ -15,13 +15,28 @@ const POLL: Duration = Duration::from_millis(2);
 
 /// The built binary, run to its end with its output captured (`assert_cmd`).
 pub fn iemlab() -> assert_cmd::Command {
-    assert_cmd::Command::new(env!("CARGO_BIN_EXE_iemlab"))
+    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_iemlab"));
+    command.envs(own_folders());
+    command
+}
+
+/// Config and data folders of the tests' own (under the target folder), so that no test
+/// reads the config of the user running them or writes notes into their data folder; a
+/// test that sets these variables itself overrides them.
+fn own_folders() -> [(&'static str, PathBuf); 2] {
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("home");
+    [
+        ("XDG_CONFIG_HOME", home.join("config")),
+        ("XDG_DATA_HOME", home.join("data")),
+    ]
 }
 
 /// The built binary as a plain process, for tests that talk to it while it runs (stdin,
 /// signals, stdout read as it comes).
 pub fn iemlab_process() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_iemlab"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_iemlab"));
+    command.envs(own_folders());
+    command
 }
 
 /// `path` in the repository (shipped profiles, playlists, measurements, fixtures).
