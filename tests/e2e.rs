@@ -100,14 +100,18 @@ fn play_and_record<S: Server>(dir: &Path, args: &Args, seconds: f64) -> (Finishe
     (run, recorder.finish())
 }
 
+/// Missed server cycles a 64-frame run may show (see `Expect::late_cycles`).
+const MISSED_CYCLES_ALLOWED: usize = 12;
+
 /// What `assert_played_exactly` expects of a run.
 struct Expect<'a> {
     host: &'a str,
     /// The device buffer the output line reports, if it is known.
     buffer: Option<u32>,
     tracks: usize,
-    /// Whether a missed server cycle may show (one cycle of silence in place of the audio
-    /// or inserted before it, everything else there in order): at 64-frame buffers (1.3 ms)
+    /// Whether a missed server cycle may show (one cycle of the audio replaced, one cycle of
+    /// silence inserted, or ALSA's plugin catching up with a jump of a cycle; everything
+    /// else there in order, at most `MISSED_CYCLES_ALLOWED` of them): at 64-frame buffers (1.3 ms)
     /// whether every cycle is met depends on how busy the machine is, which a test cannot
     /// hold fixed; `bench dac`'s soak counts them over minutes.
     late_cycles: bool,
@@ -140,8 +144,11 @@ fn assert_played_exactly(run: &Finished, expect: Expect, recording: &[Frame], so
         "expected `{done}`\n{run}"
     );
     let comparison = compare(recording, source, 0..1).unwrap_or_else(|e| panic!("{e}\n{run}"));
+    // A few of the 2 250 cycles in 3 s at most: a path that misses cycles all the time is
+    // broken, not unlucky.
     if let Some(cycle) = buffer.filter(|_| late_cycles)
         && comparison.only_missed_cycles(cycle as usize)
+        && comparison.missed_cycles() <= MISSED_CYCLES_ALLOWED
     {
         if !comparison.is_exact() {
             eprintln!(

@@ -81,18 +81,23 @@ impl Comparison {
     }
 
     /// Whether everything that differs from the source is what missed server cycles of
-    /// `cycle` frames leave: silence in place of one cycle's audio, or one cycle of silence
-    /// inserted, with every other frame there in order and nothing missing at the end.
+    /// `cycle` frames leave: one cycle's audio replaced (by silence or, through ALSA's
+    /// plugin, stale audio), one cycle of silence inserted, or (the plugin catching up after
+    /// one) at most a cycle of silence and a jump of at most a cycle; with every other frame
+    /// there in order and nothing missing at the end.
     pub fn only_missed_cycles(&self, cycle: usize) -> bool {
-        let cycle = cycle as i64;
-        self.lost_detail
-            .iter()
-            .all(|l| l.is_one_silent_cycle(cycle as usize))
-            && self
-                .discontinuities
-                .iter()
-                .all(|d| d.shift > 0 && d.shift <= cycle)
-            && self.insertions.iter().all(|i| i.frames as i64 <= cycle)
+        let within = |shift: i64| shift != 0 && shift.unsigned_abs() as usize <= cycle;
+        let lost_ok = self.lost.iter().zip(&self.lost_detail).all(|(&block, l)| {
+            l.is_one_cycle(cycle)
+                || (l.silent <= cycle
+                    && self
+                        .discontinuities
+                        .iter()
+                        .any(|d| d.block == block + 1 && within(d.shift)))
+        });
+        lost_ok
+            && self.discontinuities.iter().all(|d| within(d.shift))
+            && self.insertions.iter().all(|i| i.frames <= cycle)
             && self.missing_at_end == 0
     }
 
@@ -318,11 +323,11 @@ pub struct LostBlock {
 }
 
 impl LostBlock {
-    /// Whether the block is there but for one run of at most `frames` silent frames in
-    /// place of the source's: a cycle the server played as silence.
-    pub fn is_one_silent_cycle(&self, frames: usize) -> bool {
-        let run = self.span.1 + 1 - self.span.0;
-        run <= frames && self.differ == run && self.silent == run
+    /// Whether the block is there but for one run of at most `frames` frames in place of
+    /// the source's: a cycle the server played as silence (or, through ALSA's plugin, as
+    /// stale audio).
+    pub fn is_one_cycle(&self, frames: usize) -> bool {
+        self.differ > 0 && self.span.1 + 1 - self.span.0 <= frames
     }
 }
 
@@ -475,6 +480,23 @@ mod tests {
             "{c}"
         );
         assert!(!c.every_source_frame_in_order(), "{c}");
+        // A jump of one cycle is what ALSA's plugin does to catch up after a missed one.
+        assert!(c.only_missed_cycles(64) && !c.only_missed_cycles(32), "{c}");
+    }
+
+    #[test]
+    fn a_missed_cycle_then_a_jump_is_a_missed_cycle_and_a_long_gap_is_not() {
+        let src = source();
+        let cut = 24 * BLOCK + 56;
+        let mut audio = src[..cut].to_vec();
+        audio.extend(std::iter::repeat_n([0.0; 2], 64));
+        audio.extend_from_slice(&src[cut + 128..]);
+        let c = compare(&recorded(500, &audio, 2000), &src, 0..1).unwrap();
+        assert!(c.only_missed_cycles(64), "{c}");
+        let mut audio = src[..cut].to_vec();
+        audio.extend(std::iter::repeat_n([0.0; 2], 400));
+        audio.extend_from_slice(&src[cut + 400..]);
+        let c = compare(&recorded(500, &audio, 2000), &src, 0..1).unwrap();
         assert!(!c.only_missed_cycles(64), "{c}");
     }
 
