@@ -138,6 +138,18 @@ impl Lines<'_> {
             .count()
             + 1
     }
+
+    /// A problem with `field` of the file at `path`, on the line where `span` (byte offsets
+    /// into the text, as toml's `Spanned` gives them) starts.
+    pub fn problem(
+        &self,
+        path: &Path,
+        span: std::ops::Range<usize>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> FileProblem {
+        FileProblem::in_field(path, self.at(span.start), field, message)
+    }
 }
 
 /// Why a text file could not be read.

@@ -289,12 +289,7 @@ fn validate(
     problems: &mut Vec<FileProblem>,
 ) -> Playlist {
     let mut report = |span: std::ops::Range<usize>, field: String, message: String| {
-        problems.push(FileProblem::in_field(
-            path,
-            lines.at(span.start),
-            field,
-            message,
-        ))
+        problems.push(lines.problem(path, span, field, message))
     };
     if *raw.version.get_ref() != PLAYLIST_VERSION {
         report(

@@ -151,12 +151,7 @@ fn validate(
         ..Origin::default()
     };
     let mut report = |span: std::ops::Range<usize>, field: &str, message: String| {
-        problems.push(FileProblem::in_field(
-            path,
-            lines.at(span.start),
-            field,
-            message,
-        ))
+        problems.push(lines.problem(path, span, field, message))
     };
     if *raw.version.get_ref() != PROFILE_VERSION {
         report(
