@@ -63,8 +63,9 @@ pub(super) fn library_dirs(given: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 /// A profile before the session's rate is known: a profile file, `flat`, or none (flat).
 pub(super) fn read_profile(eq: Option<&str>) -> anyhow::Result<Option<EqProfile>> {
     match eq {
-        None | Some("flat") => Ok(None),
-        Some(path) => Ok(Some(EqProfile::load(Path::new(path))?)),
+        None => Ok(None),
+        Some(spec) if EqProfile::names_flat(spec) => Ok(None),
+        Some(spec) => Ok(Some(EqProfile::load_named(spec)?)),
     }
 }
 

@@ -67,10 +67,16 @@ impl EqProfile {
     /// current folder) for none, else a file or a shipped profile as [`EqProfile::load`]
     /// reads it.
     pub fn load_named(spec: &str) -> Result<Self, ProfileError> {
-        if spec == "flat" && !Path::new(spec).exists() {
+        if Self::names_flat(spec) {
             return Ok(EqProfile::flat());
         }
         Self::load(Path::new(spec))
+    }
+
+    /// Whether a command line's `spec` means no EQ: `flat`, unless a file of that name is in
+    /// the current folder.
+    pub fn names_flat(spec: &str) -> bool {
+        spec == "flat" && !Path::new(spec).exists()
     }
 
     /// Parses and validates profile text as [`EqProfile::load`] does; `path` names the file
