@@ -87,14 +87,21 @@ impl Comparison {
     /// there in order and nothing missing at the end.
     pub fn only_missed_cycles(&self, cycle: usize) -> bool {
         let within = |shift: i64| shift != 0 && shift.unsigned_abs() as usize <= cycle;
-        let lost_ok = self.lost.iter().zip(&self.lost_detail).all(|(&block, l)| {
-            l.is_one_cycle(cycle)
-                || (l.silent <= cycle
-                    && self
-                        .discontinuities
-                        .iter()
-                        .any(|d| d.block == block + 1 && within(d.shift)))
-        });
+        // A catch-up may cross a block boundary: the jump shows at the first block found
+        // after the run of lost blocks that holds it.
+        let jump_after = |block: usize| {
+            let mut next = block + 1;
+            while self.lost.contains(&next) {
+                next += 1;
+            }
+            self.discontinuities
+                .iter()
+                .any(|d| d.block == next && within(d.shift))
+        };
+        let lost_ok =
+            self.lost.iter().zip(&self.lost_detail).all(|(&block, l)| {
+                l.is_one_cycle(cycle) || (l.silent <= cycle && jump_after(block))
+            });
         lost_ok
             && self.discontinuities.iter().all(|d| within(d.shift))
             && self.insertions.iter().all(|i| i.frames <= cycle)
