@@ -218,7 +218,7 @@ fn pipewire_plays_exactly(host: Option<&str>, buffer: Option<u32>) {
 }
 
 #[test]
-fn pipewire_native_64_frames_plays_every_frame_in_order() {
+fn pipewire_native_64_frames_ends_cleanly_with_the_start_and_end_of_the_file() {
     pipewire_plays_exactly(Some("pipewire"), Some(64));
 }
 
@@ -233,7 +233,7 @@ fn pipewire_is_the_default_host_and_its_default_buffer_plays_every_block() {
 }
 
 #[test]
-fn pipewire_through_alsa_64_frames_plays_every_frame_in_order() {
+fn pipewire_through_alsa_64_frames_ends_cleanly_with_the_start_and_end_of_the_file() {
     pipewire_plays_exactly(Some("alsa"), Some(64));
 }
 
