@@ -29,7 +29,7 @@ fn worst_db_error(chain: &EqChain, rate: f64, n: usize) -> f64 {
         if !(20.0..=20_000.0).contains(&f) {
             continue;
         }
-        let want = chain.response(f).abs();
+        let want = chain.response(iemlab::dsp::Channel::Left, f).abs();
         let got = f64::from(bin.norm());
         // In a notch's null the dB scale explodes; compare linear magnitude there instead.
         let err = if want > 1e-3 {

@@ -287,6 +287,7 @@ fn inside(device: &device::DeviceSpec) -> EqProfile {
         name: format!("inside {}", device.id),
         preamp_db: device.preamp_db.snap(-3.0),
         shape: EqShape::Parametric(bands),
+        channels: Default::default(),
         origin: None,
     }
 }

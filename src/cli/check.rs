@@ -60,6 +60,15 @@ struct Checked {
     failure: Option<Failure>,
 }
 
+/// What one channel of a per-channel profile adds to the shared filters.
+#[derive(Serialize)]
+struct ChannelSummary {
+    /// Its own bands.
+    bands: usize,
+    /// Its trim (dB).
+    gain_db: f64,
+}
+
 /// What kind of file it was taken for.
 #[derive(Clone, Copy, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -82,8 +91,11 @@ enum Summary {
         preamp_db: f64,
         /// The rate it was checked at (`--rate`).
         rate_hz: u32,
-        /// Largest gain after the preamp at that rate (dB).
+        /// Largest gain after the preamp at that rate (dB), of the louder channel.
         max_gain_db: Option<f64>,
+        /// What each channel adds (a per-channel profile): left, right.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        channels: Option<[ChannelSummary; 2]>,
     },
     Playlist {
         name: String,
@@ -162,6 +174,7 @@ impl Checked {
                 bands,
                 preamp_db,
                 max_gain_db,
+                channels,
                 ..
             }) => {
                 let filters = if *shape == "graphic" {
@@ -170,6 +183,21 @@ impl Checked {
                     format!("{bands} parametric band{}", plural(*bands))
                 };
                 let mut line = format!("EQ profile '{name}', {filters}, preamp {preamp_db:+.1} dB");
+                if let Some([left, right]) = channels {
+                    let own = |c: &ChannelSummary| {
+                        format!(
+                            "+{} band{}, trim {:+.1} dB",
+                            c.bands,
+                            plural(c.bands),
+                            c.gain_db
+                        )
+                    };
+                    line.push_str(&format!(
+                        ", per channel (left {}; right {})",
+                        own(left),
+                        own(right)
+                    ));
+                }
                 if let Some(max) = max_gain_db
                     && *max <= 0.05
                 {
@@ -274,6 +302,12 @@ fn check_file(path: &Path, rate: u32) -> Checked {
         preamp_db: profile.preamp_db,
         rate_hz: rate,
         max_gain_db,
+        channels: profile.is_per_channel().then(|| {
+            profile.channels.clone().map(|c| ChannelSummary {
+                bands: c.bands.len(),
+                gain_db: c.gain_db,
+            })
+        }),
     };
     Checked::valid(path, Kind::Profile, summary, notes)
 }

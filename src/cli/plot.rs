@@ -147,7 +147,7 @@ pub(super) fn fit_plot(
                 .iter()
                 .map(|&f| {
                     if f < 0.5 * f64::from(rate) {
-                        chain.response_db(f) - p.preamp_db
+                        chain.response_db(crate::dsp::Channel::Left, f) - p.preamp_db
                     } else {
                         0.0
                     }

@@ -37,14 +37,48 @@ struct StageState {
     s2: f64x2,
 }
 
-/// A stereo EQ: preamp then up to [`MAX_STAGES`] biquads in series. Never allocates after
-/// construction, so it can run inside the audio callback.
+/// One of the two channels of a stereo chain: the lane of the SIMD register it runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// First channel (lane 0).
+    Left,
+    /// Second channel (lane 1).
+    Right,
+}
+
+impl Channel {
+    /// Both channels, left first.
+    pub const BOTH: [Channel; 2] = [Channel::Left, Channel::Right];
+
+    /// The lane (and interleaved sample offset) of the channel.
+    pub fn index(self) -> usize {
+        match self {
+            Channel::Left => 0,
+            Channel::Right => 1,
+        }
+    }
+
+    /// `left` or `right`, as profile files and messages name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Left => "left",
+            Channel::Right => "right",
+        }
+    }
+}
+
+/// A stereo EQ: preamp then up to [`MAX_STAGES`] biquads in series, each channel with its own
+/// coefficients and preamp in its own SIMD lane (so different filters for left and right cost
+/// what the same filters cost). Never allocates after construction, so it can run inside the
+/// audio callback.
 #[derive(Clone, Debug)]
 pub struct EqChain {
-    coeffs: [Coeffs; MAX_STAGES],
+    /// Per stage, the left and right coefficients.
+    coeffs: [[Coeffs; 2]; MAX_STAGES],
     state: [StageState; MAX_STAGES],
     len: usize,
-    preamp: f64,
+    /// Linear preamp gain of each channel.
+    preamp: [f64; 2],
     sample_rate: f64,
     /// Frames processed since the last reset, to align chunk boundaries absolutely.
     clock: u64,
@@ -63,10 +97,10 @@ impl EqChain {
     /// An empty chain (unity gain) at `sample_rate` Hz.
     pub fn new(sample_rate: f64) -> Self {
         EqChain {
-            coeffs: [Coeffs::IDENTITY; MAX_STAGES],
+            coeffs: [[Coeffs::IDENTITY; 2]; MAX_STAGES],
             state: [StageState::default(); MAX_STAGES],
             len: 0,
-            preamp: 1.0,
+            preamp: [1.0; 2],
             sample_rate,
             clock: 0,
             scratch: [f64x2::ZERO; CHUNK],
@@ -85,6 +119,19 @@ impl EqChain {
         Ok(chain)
     }
 
+    /// A chain with each channel's own `stages` and `preamp_db` (left, right) at
+    /// `sample_rate` Hz; the shorter channel is padded with pass-through stages.
+    pub fn with_channel_stages(
+        sample_rate: f64,
+        preamp_db: [f64; 2],
+        stages: [&[Coeffs]; 2],
+    ) -> Result<Self, TooManyStages> {
+        let mut chain = EqChain::new(sample_rate);
+        chain.set_channel_stages(stages)?;
+        chain.set_channel_preamp_db(preamp_db);
+        Ok(chain)
+    }
+
     /// Sample rate the coefficients were computed for.
     pub fn sample_rate(&self) -> f64 {
         self.sample_rate
@@ -100,43 +147,59 @@ impl EqChain {
         self.len == 0
     }
 
-    /// The active stages' coefficients.
-    pub fn stages(&self) -> &[Coeffs] {
-        &self.coeffs[..self.len]
+    /// The active stages' coefficients of one channel (pass-through stages pad the shorter
+    /// channel of a per-channel chain).
+    pub fn stages(&self, channel: Channel) -> impl Iterator<Item = &Coeffs> {
+        self.coeffs[..self.len]
+            .iter()
+            .map(move |c| &c[channel.index()])
     }
 
-    /// Linear preamp gain.
-    pub fn preamp(&self) -> f64 {
-        self.preamp
+    /// Whether both channels run the same preamp and stages.
+    pub fn channels_match(&self) -> bool {
+        self.preamp[0] == self.preamp[1] && self.coeffs[..self.len].iter().all(|[l, r]| l == r)
     }
 
-    /// Sets the preamp in dB; takes effect from the next sample (use a ramp for live changes).
+    /// Linear preamp gain of a channel.
+    pub fn preamp(&self, channel: Channel) -> f64 {
+        self.preamp[channel.index()]
+    }
+
+    /// Sets both channels' preamp in dB; takes effect from the next sample (use a ramp for
+    /// live changes).
     pub fn set_preamp_db(&mut self, db: f64) {
-        self.preamp = 10f64.powf(db / 20.0);
+        self.set_channel_preamp_db([db; 2]);
     }
 
-    /// Replaces the coefficients. State of stages that stay is kept, so a live change is
-    /// quiet; stages that go away are cleared so they start from rest if they come back.
+    /// Sets each channel's preamp in dB (left, right).
+    pub fn set_channel_preamp_db(&mut self, db: [f64; 2]) {
+        self.preamp = db.map(|d| 10f64.powf(d / 20.0));
+    }
+
+    /// Replaces the coefficients of both channels with the same stages. State of stages that
+    /// stay is kept, so a live change is quiet; stages that go away are cleared so they start
+    /// from rest if they come back.
     pub fn set_stages(&mut self, stages: &[Coeffs]) -> Result<(), TooManyStages> {
-        if stages.len() > MAX_STAGES {
-            return Err(TooManyStages {
-                requested: stages.len(),
-            });
-        }
-        self.coeffs[..stages.len()].copy_from_slice(stages);
-        for i in stages.len()..MAX_STAGES {
-            self.coeffs[i] = Coeffs::IDENTITY;
-            self.state[i] = StageState::default();
-        }
-        self.len = stages.len();
-        Ok(())
+        self.set_channel_stages([stages, stages])
     }
 
-    /// Changes one stage's coefficients without touching its state.
-    pub fn set_stage(&mut self, index: usize, coeffs: Coeffs) {
-        if index < self.len {
-            self.coeffs[index] = coeffs;
+    /// Replaces each channel's coefficients (left, right); the shorter channel is padded with
+    /// pass-through stages. State is kept as [`EqChain::set_stages`] keeps it.
+    pub fn set_channel_stages(&mut self, stages: [&[Coeffs]; 2]) -> Result<(), TooManyStages> {
+        let len = stages[0].len().max(stages[1].len());
+        if len > MAX_STAGES {
+            return Err(TooManyStages { requested: len });
         }
+        for (i, pair) in self.coeffs.iter_mut().enumerate() {
+            for (lane, channel) in pair.iter_mut().zip(stages) {
+                *lane = channel.get(i).copied().unwrap_or(Coeffs::IDENTITY);
+            }
+        }
+        for state in &mut self.state[len..] {
+            *state = StageState::default();
+        }
+        self.len = len;
+        Ok(())
     }
 
     /// Clears all filter memory (after a seek, so old audio does not ring into new).
@@ -145,18 +208,17 @@ impl EqChain {
         self.clock = 0;
     }
 
-    /// Complex response of preamp and all stages at `freq_hz`.
-    pub fn response(&self, freq_hz: f64) -> Complex {
-        self.stages()
-            .iter()
-            .fold(Complex::real(self.preamp), |acc, c| {
+    /// Complex response of one channel's preamp and stages at `freq_hz`.
+    pub fn response(&self, channel: Channel, freq_hz: f64) -> Complex {
+        self.stages(channel)
+            .fold(Complex::real(self.preamp(channel)), |acc, c| {
                 acc * c.response(freq_hz, self.sample_rate)
             })
     }
 
-    /// Magnitude response in dB at `freq_hz`.
-    pub fn response_db(&self, freq_hz: f64) -> f64 {
-        self.response(freq_hz).db()
+    /// Magnitude response of one channel in dB at `freq_hz`.
+    pub fn response_db(&self, channel: Channel, freq_hz: f64) -> f64 {
+        self.response(channel, freq_hz).db()
     }
 
     /// Filters interleaved stereo frames (L, R, L, R, …) in place. A trailing odd sample is
@@ -210,7 +272,7 @@ impl EqChain {
     /// Runs preamp and every stage over the first `n` frames of the scratch block.
     fn run_chunk(&mut self, n: usize) {
         let block = &mut self.scratch[..n];
-        let preamp = f64x2::splat(self.preamp);
+        let preamp = f64x2::new(self.preamp);
         for frame in block.iter_mut() {
             *frame *= preamp;
         }
@@ -249,7 +311,7 @@ impl EqChain {
     }
 }
 
-/// One stage's coefficients broadcast to both lanes.
+/// One stage's coefficients, the left channel's in lane 0 and the right's in lane 1.
 #[derive(Clone, Copy)]
 struct LaneCoeffs {
     b0: f64x2,
@@ -260,13 +322,13 @@ struct LaneCoeffs {
 }
 
 impl LaneCoeffs {
-    fn new(c: &Coeffs) -> Self {
+    fn new([l, r]: &[Coeffs; 2]) -> Self {
         LaneCoeffs {
-            b0: f64x2::splat(c.b0),
-            b1: f64x2::splat(c.b1),
-            b2: f64x2::splat(c.b2),
-            neg_a1: f64x2::splat(-c.a1),
-            neg_a2: f64x2::splat(-c.a2),
+            b0: f64x2::new([l.b0, r.b0]),
+            b1: f64x2::new([l.b1, r.b1]),
+            b2: f64x2::new([l.b2, r.b2]),
+            neg_a1: f64x2::new([-l.a1, -r.a1]),
+            neg_a2: f64x2::new([-l.a2, -r.a2]),
         }
     }
 }
@@ -275,7 +337,7 @@ impl LaneCoeffs {
 /// Returns `N`, the number of stages consumed.
 #[inline(always)]
 fn run_group<const N: usize>(
-    coeffs: &[Coeffs],
+    coeffs: &[[Coeffs; 2]],
     state: &mut [StageState],
     block: &mut [f64x2],
 ) -> usize {
@@ -386,12 +448,52 @@ mod tests {
         let mut buf = noise(500, 5);
         chain.process_interleaved(&mut buf);
         let before = chain.state;
-        let replacement: Vec<Coeffs> = chain.stages().to_vec();
+        let replacement: Vec<Coeffs> = chain.stages(Channel::Left).copied().collect();
         chain.set_stages(&replacement).unwrap();
         assert_eq!(chain.state, before);
         chain.set_stages(&replacement[..4]).unwrap();
         assert_eq!(chain.state[..4], before[..4]);
         assert!(chain.state[4..].iter().all(|s| *s == StageState::default()));
+    }
+
+    #[test]
+    fn each_channel_runs_its_own_stages_and_preamp() {
+        let rate = 48_000.0;
+        let left: Vec<Coeffs> = (0..7)
+            .map(|i| Coeffs::new(&BandSpec::peaking(50.0 * 2f64.powi(i), 5.0, 2.0), rate).unwrap())
+            .collect();
+        let right: Vec<Coeffs> = ten_band(rate).stages(Channel::Left).copied().collect();
+        let mut both = EqChain::with_channel_stages(rate, [-1.0, -4.0], [&left, &right]).unwrap();
+        assert_eq!(both.len(), 10);
+        assert!(!both.channels_match());
+        let input = noise(5000, 9);
+        let mut out = input.clone();
+        both.process_interleaved(&mut out);
+        let mut l = input.clone();
+        EqChain::with_stages(rate, -1.0, &left)
+            .unwrap()
+            .process_interleaved(&mut l);
+        let mut r = input.clone();
+        ten_band(rate).process_interleaved(&mut r);
+        for i in 0..5000 {
+            assert_eq!(out[2 * i], l[2 * i], "left, frame {i}");
+            assert_eq!(out[2 * i + 1], r[2 * i + 1], "right, frame {i}");
+        }
+        let f = 800.0;
+        assert!(
+            (both.response_db(Channel::Left, f)
+                - EqChain::with_stages(rate, -1.0, &left)
+                    .unwrap()
+                    .response_db(Channel::Left, f))
+            .abs()
+                < 1e-12
+        );
+        assert!(
+            (both.response_db(Channel::Right, f) - ten_band(rate).response_db(Channel::Right, f))
+                .abs()
+                < 1e-12
+        );
+        assert!(ten_band(rate).channels_match());
     }
 
     #[test]

@@ -101,7 +101,7 @@ mod tests {
         let chain = graphic_chain(&gains, -5.0, 44100.0).unwrap();
         for f in [40.0, 400.0, 4000.0, 15000.0] {
             let want = graphic_response(&gains, f, 44100.0).unwrap().db() - 5.0;
-            assert!((chain.response_db(f) - want).abs() < 1e-9);
+            assert!((chain.response_db(crate::dsp::Channel::Left, f) - want).abs() < 1e-9);
         }
     }
 

@@ -9,7 +9,7 @@ pub mod loudness;
 pub mod ramp;
 
 pub use biquad::{BandError, BandSpec, Coeffs, Complex, FilterKind};
-pub use chain::{EqChain, MAX_STAGES, TooManyStages};
+pub use chain::{Channel, EqChain, MAX_STAGES, TooManyStages};
 pub use graphic::{GRAPHIC_Q, ISO_BANDS_HZ, graphic_bands, graphic_chain, graphic_response};
 pub use limiter::Limiter;
 pub use loudness::integrated_lufs;

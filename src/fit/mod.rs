@@ -132,6 +132,7 @@ pub fn fit(goal: &Goal, layout: EqLayout<'_>, rate: u32, name: &str) -> Result<F
         name: name.to_string(),
         preamp_db: 0.0,
         shape: EqShape::from_bands(&bands, graphic),
+        channels: Default::default(),
         origin: None,
     };
     profile.preamp_db = profile.safe_preamp_db(rate, preamp_range);

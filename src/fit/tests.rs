@@ -183,6 +183,7 @@ fn refit_turns_any_profile_into_one_the_device_holds() {
         name: "ten".into(),
         preamp_db: -7.0,
         shape: EqShape::Parametric(random_bands(&mut rng, 10)),
+        channels: Default::default(),
         origin: None,
     };
     let freqs = LogGrid::STANDARD.freqs();
@@ -253,6 +254,7 @@ fn preamp_keeps_the_profile_from_boosting() {
         name: "b".into(),
         preamp_db: 0.0,
         shape: EqShape::Parametric(vec![BandSpec::peaking(1000.0, 4.04, 1.0)]),
+        channels: Default::default(),
         origin: None,
     };
     assert!((p.safe_preamp_db(48_000, None) + 4.1).abs() < 1e-9);

@@ -159,6 +159,7 @@ pub fn refit(
         name: profile.name.clone(),
         preamp_db: 0.0,
         shape: EqShape::from_bands(&fitted, graphic),
+        channels: Default::default(),
         origin: None,
     };
     let needed = out.safe_preamp_db(sample_rate, Some(device.preamp_db));

@@ -13,13 +13,23 @@
 //! ]
 //! # or, instead of bands, the ISO 10-band graphic EQ (31.25 Hz … 16 kHz):
 //! # graphic = { gains_db = [3, 2, 0, 0, 0, 0, -1, -2, 0, 1] }
+//!
+//! # optional: what one channel adds after the shared filters (a trim and its own bands)
+//! [left]
+//! gain_db = 0.0
+//! bands = [ { type = "peaking", freq_hz = 3000, gain_db = 1.5, q = 2.0 } ]
+//! [right]
+//! gain_db = -0.4
+//! bands = []
 //! ```
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::path::PathBuf;
 
-use crate::dsp::{BandError, BandSpec, Coeffs, EqChain, ISO_BANDS_HZ, graphic_bands};
+use crate::dsp::{
+    BandError, BandSpec, Channel, Coeffs, EqChain, ISO_BANDS_HZ, MAX_STAGES, graphic_bands,
+};
 use crate::eq::{Range, standard_freqs};
 use crate::exit_status::ExitStatus;
 use crate::problem::{FileProblem, Listed};
@@ -51,8 +61,11 @@ pub struct EqProfile {
     pub name: String,
     /// Gain applied before the filters (negative to make room for boosts).
     pub preamp_db: f64,
-    /// The filters.
+    /// The filters both channels run.
     pub shape: EqShape,
+    /// What each channel (left, right) adds after them: empty unless the profile is
+    /// per-channel.
+    pub channels: [ChannelEq; 2],
     /// The file it was read from, if any: problems found later, when its chain is built for a
     /// rate, name the file and line.
     pub origin: Option<Origin>,
@@ -61,7 +74,27 @@ pub struct EqProfile {
 /// Two profiles are equal when their filters are: where they were read from does not count.
 impl PartialEq for EqProfile {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.preamp_db == other.preamp_db && self.shape == other.shape
+        self.name == other.name
+            && self.preamp_db == other.preamp_db
+            && self.shape == other.shape
+            && self.channels == other.channels
+    }
+}
+
+/// What one channel of a per-channel profile adds to the shared filters: a trim and bands
+/// run after them (the `[left]` and `[right]` tables of a profile file).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChannelEq {
+    /// Gain (dB) on top of the profile's preamp.
+    pub gain_db: f64,
+    /// Bands after the shared ones, this channel only.
+    pub bands: Vec<BandSpec>,
+}
+
+impl ChannelEq {
+    /// Whether it adds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.gain_db == 0.0 && self.bands.is_empty()
     }
 }
 
@@ -74,6 +107,8 @@ pub struct Origin {
     pub band_lines: Vec<usize>,
     /// The line of `graphic` (graphic profiles).
     pub graphic_line: usize,
+    /// The line of each band's `freq_hz` in the `[left]` and `[right]` tables.
+    pub channel_band_lines: [Vec<usize>; 2],
 }
 
 /// What the filters of a profile are.
@@ -146,15 +181,111 @@ impl EqProfile {
             name: "flat".into(),
             preamp_db: 0.0,
             shape: EqShape::Parametric(Vec::new()),
+            channels: Default::default(),
             origin: None,
         }
     }
 
-    /// The profile's filters as parametric bands (a graphic EQ becomes its ten peaking bands).
+    /// A profile of `shape` under `preamp_db`, the same on both channels, made in memory.
+    pub fn shared(name: impl Into<String>, preamp_db: f64, shape: EqShape) -> Self {
+        EqProfile {
+            name: name.into(),
+            preamp_db,
+            shape,
+            channels: Default::default(),
+            origin: None,
+        }
+    }
+
+    /// One profile from a profile for each channel: their common preamp, and each channel's
+    /// filters and the rest of its preamp as its own (the shared profile itself when the two
+    /// are the same).
+    pub fn from_channels(name: impl Into<String>, left: &EqProfile, right: &EqProfile) -> Self {
+        let name = name.into();
+        let (l, r) = (
+            left.channel_eq(Channel::Left),
+            right.channel_eq(Channel::Right),
+        );
+        let (pl, pr) = (l.gain_db, r.gain_db);
+        if left.channel_bands(Channel::Left) == right.channel_bands(Channel::Right) && pl == pr {
+            return EqProfile {
+                name,
+                channels: Default::default(),
+                origin: None,
+                ..left.channel_profile(Channel::Left)
+            };
+        }
+        let preamp_db = pl.max(pr);
+        EqProfile {
+            name,
+            preamp_db,
+            shape: EqShape::Parametric(Vec::new()),
+            channels: [
+                ChannelEq {
+                    gain_db: pl - preamp_db,
+                    bands: l.bands,
+                },
+                ChannelEq {
+                    gain_db: pr - preamp_db,
+                    bands: r.bands,
+                },
+            ],
+            origin: None,
+        }
+    }
+
+    /// The profile's shared filters as parametric bands (a graphic EQ becomes its ten
+    /// peaking bands). For a per-channel profile these are not all it does: see
+    /// [`EqProfile::channel_bands`].
     pub fn bands(&self) -> Vec<BandSpec> {
         match &self.shape {
             EqShape::Parametric(bands) => bands.clone(),
             EqShape::Graphic(gains) => graphic_bands(gains).to_vec(),
+        }
+    }
+
+    /// Whether the two channels run different filters or gains.
+    pub fn is_per_channel(&self) -> bool {
+        self.channels[0] != self.channels[1]
+    }
+
+    /// What `channel` runs: the shared bands, then its own.
+    pub fn channel_bands(&self, channel: Channel) -> Vec<BandSpec> {
+        let mut bands = self.bands();
+        bands.extend_from_slice(&self.channels[channel.index()].bands);
+        bands
+    }
+
+    /// The gain (dB) before `channel`'s filters: the preamp and the channel's trim.
+    pub fn channel_preamp_db(&self, channel: Channel) -> f64 {
+        self.preamp_db + self.channels[channel.index()].gain_db
+    }
+
+    /// All that `channel` runs, as one channel's EQ: its whole preamp and its bands.
+    pub fn channel_eq(&self, channel: Channel) -> ChannelEq {
+        ChannelEq {
+            gain_db: self.channel_preamp_db(channel),
+            bands: self.channel_bands(channel),
+        }
+    }
+
+    /// The profile that runs on both channels what this one runs on `channel` (the profile
+    /// itself when it is not per-channel).
+    pub fn channel_profile(&self, channel: Channel) -> EqProfile {
+        if !self.is_per_channel() && self.channels[0].bands.is_empty() {
+            return EqProfile {
+                preamp_db: self.channel_preamp_db(channel),
+                channels: Default::default(),
+                ..self.clone()
+            };
+        }
+        let own = self.channel_eq(channel);
+        EqProfile {
+            name: self.name.clone(),
+            preamp_db: own.gain_db,
+            shape: EqShape::Parametric(own.bands),
+            channels: Default::default(),
+            origin: None,
         }
     }
 
@@ -170,6 +301,35 @@ impl EqProfile {
     /// made in memory, also a Q or gain no filter can have), with the line of the band in
     /// its file.
     pub fn rate_problems(&self, sample_rate: u32) -> Vec<FileProblem> {
+        let mut problems = self.shared_rate_problems(sample_rate);
+        let path = self.source();
+        let rate = f64::from(sample_rate);
+        let nyquist = rate / 2.0;
+        for channel in Channel::BOTH {
+            let own = &self.channels[channel.index()];
+            let lines = self
+                .origin
+                .as_ref()
+                .map(|o| &o.channel_band_lines[channel.index()]);
+            for (i, b) in own.bands.iter().enumerate() {
+                let Err(error) = Coeffs::new(b, rate) else {
+                    continue;
+                };
+                let line = lines.and_then(|l| l.get(i).copied()).unwrap_or(0);
+                let (field, message) = band_problem(error, nyquist, sample_rate);
+                problems.push(FileProblem::in_field(
+                    &path,
+                    line,
+                    format!("{}.bands[{i}].{field}", channel.name()),
+                    message,
+                ));
+            }
+        }
+        problems
+    }
+
+    /// [`EqProfile::rate_problems`] of the shared filters.
+    fn shared_rate_problems(&self, sample_rate: u32) -> Vec<FileProblem> {
         let path = self.source();
         let rate = f64::from(sample_rate);
         let nyquist = rate / 2.0;
@@ -179,9 +339,10 @@ impl EqProfile {
                 let line = origin.map_or(0, |o| o.graphic_line);
                 let bands = graphic_bands(gains);
                 // One problem for the sliders a rate cannot run: the highest names it.
-                let too_high = bands.iter().rev().find(|b| {
-                    matches!(Coeffs::new(b, rate), Err(BandError::Frequency { .. }))
-                });
+                let too_high = bands
+                    .iter()
+                    .rev()
+                    .find(|b| matches!(Coeffs::new(b, rate), Err(BandError::Frequency { .. })));
                 let mut problems: Vec<FileProblem> = too_high
                     .map(|b| {
                         FileProblem::in_field(
@@ -214,17 +375,10 @@ impl EqProfile {
                 .enumerate()
                 .filter_map(|(i, b)| {
                     let error = Coeffs::new(b, rate).err()?;
-                    let line = origin.and_then(|o| o.band_lines.get(i).copied()).unwrap_or(0);
-                    let (field, message) = match error {
-                        BandError::Frequency { freq_hz, .. } => (
-                            "freq_hz",
-                            format!(
-                                "{freq_hz} Hz is outside 0 < freq_hz < {nyquist} Hz (Nyquist at {sample_rate} Hz)"
-                            ),
-                        ),
-                        BandError::Q(q) => ("q", format!("{q} must be a finite number above 0")),
-                        BandError::Gain(g) => ("gain_db", format!("{g} is not a finite number of dB")),
-                    };
+                    let line = origin
+                        .and_then(|o| o.band_lines.get(i).copied())
+                        .unwrap_or(0);
+                    let (field, message) = band_problem(error, nyquist, sample_rate);
                     Some(FileProblem::in_field(
                         &path,
                         line,
@@ -255,19 +409,44 @@ impl EqProfile {
     pub fn chain(&self, sample_rate: u32) -> Result<EqChain, ProfileError> {
         self.check_rate(sample_rate)?;
         let rate = f64::from(sample_rate);
-        let coeffs: Vec<Coeffs> = self
-            .bands()
-            .iter()
-            .filter_map(|b| Coeffs::new(b, rate).ok())
-            .collect();
-        EqChain::with_stages(rate, self.preamp_db, &coeffs).map_err(|e| ProfileError::Invalid {
-            problems: vec![FileProblem::in_field(
-                &self.source(),
-                0,
-                "bands",
-                e.to_string(),
-            )],
+        let coeffs = Channel::BOTH.map(|channel| {
+            self.channel_bands(channel)
+                .iter()
+                .filter_map(|b| Coeffs::new(b, rate).ok())
+                .collect::<Vec<Coeffs>>()
+        });
+        let preamps = Channel::BOTH.map(|channel| self.channel_preamp_db(channel));
+        let [left, right] = &coeffs;
+        EqChain::with_channel_stages(rate, preamps, [left, right]).map_err(|e| {
+            ProfileError::Invalid {
+                problems: vec![FileProblem::in_field(
+                    &self.source(),
+                    0,
+                    "bands",
+                    format!("{e} (per channel)"),
+                )],
+            }
         })
+    }
+
+    /// Number of filter stages the busier channel runs (what [`MAX_STAGES`] limits).
+    pub fn stage_count(&self) -> usize {
+        let shared = match &self.shape {
+            EqShape::Parametric(bands) => bands.len(),
+            EqShape::Graphic(_) => ISO_BANDS_HZ.len(),
+        };
+        shared
+            + self
+                .channels
+                .iter()
+                .map(|c| c.bands.len())
+                .max()
+                .unwrap_or(0)
+    }
+
+    /// Whether each channel's chain fits in [`MAX_STAGES`].
+    pub fn fits_in_a_chain(&self) -> bool {
+        self.stage_count() <= MAX_STAGES
     }
 
     /// Gain (dB) that keeps the profile from boosting any frequency above 0 dB at `rate`: the
@@ -284,7 +463,7 @@ impl EqProfile {
         let chain = self.chain(sample_rate).ok()?;
         standard_freqs(f64::from(sample_rate))
             .into_iter()
-            .map(|f| chain.response_db(f))
+            .flat_map(|f| Channel::BOTH.map(|channel| chain.response_db(channel, f)))
             .reduce(f64::max)
     }
 
@@ -311,6 +490,20 @@ impl EqProfile {
             ..range
         }
         .floor(-(steps * step))
+    }
+}
+
+/// The field and message of a band that cannot run at `sample_rate`.
+fn band_problem(error: BandError, nyquist: f64, sample_rate: u32) -> (&'static str, String) {
+    match error {
+        BandError::Frequency { freq_hz, .. } => (
+            "freq_hz",
+            format!(
+                "{freq_hz} Hz is outside 0 < freq_hz < {nyquist} Hz (Nyquist at {sample_rate} Hz)"
+            ),
+        ),
+        BandError::Q(q) => ("q", format!("{q} must be a finite number above 0")),
+        BandError::Gain(g) => ("gain_db", format!("{g} is not a finite number of dB")),
     }
 }
 
@@ -368,6 +561,7 @@ mod tests {
                 BandSpec::peaking(1000.0, 1.0, 1.0),
                 BandSpec::peaking(30_000.0, 1.0, 1.0),
             ]),
+            channels: Default::default(),
             origin: None,
         };
         let err = p.chain(48_000).unwrap_err().to_string();
@@ -379,6 +573,7 @@ mod tests {
         assert_eq!(
             parse(AIR),
             EqProfile {
+                channels: Default::default(),
                 origin: None,
                 ..parse(AIR)
             }

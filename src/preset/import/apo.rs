@@ -96,6 +96,7 @@ pub(super) fn parse(
                 name: name.into(),
                 preamp_db: preamp,
                 shape: EqShape::Parametric(bands.into_iter().map(|(_, b)| b).collect()),
+                channels: Default::default(),
                 origin: None,
             },
             "Equalizer APO parametric",
@@ -273,6 +274,7 @@ fn curve_to_profile(name: &str, preamp: f64, nodes: &[(f64, f64)]) -> (EqProfile
         name: name.into(),
         preamp_db: preamp + level,
         shape: EqShape::Parametric(bands),
+        channels: Default::default(),
         origin: None,
     };
     let deviation = grid

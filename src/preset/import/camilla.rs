@@ -63,6 +63,7 @@ pub(super) fn parse(
             name: name.into(),
             preamp_db: preamp,
             shape: EqShape::Parametric(bands),
+            channels: Default::default(),
             origin: None,
         },
         notes,

@@ -9,11 +9,11 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::dsp::{BandSpec, FilterKind, MAX_STAGES};
+use crate::dsp::{BandSpec, Channel, FilterKind, MAX_STAGES};
 use crate::problem::{FileProblem, Lines, ReadError, read_text};
 
 use super::profile::{
-    EqProfile, EqShape, MAX_GAIN_DB, MAX_Q, MIN_FREQ_HZ, MIN_Q, Origin, PROFILE_VERSION,
+    ChannelEq, EqProfile, EqShape, MAX_GAIN_DB, MAX_Q, MIN_FREQ_HZ, MIN_Q, Origin, PROFILE_VERSION,
     ProfileError,
 };
 
@@ -37,6 +37,16 @@ struct RawProfile {
     preamp_db: Spanned<f64>,
     bands: Option<Spanned<Vec<Spanned<RawBand>>>>,
     graphic: Option<Spanned<RawGraphic>>,
+    left: Option<Spanned<RawChannel>>,
+    right: Option<Spanned<RawChannel>>,
+}
+
+/// A `[left]` or `[right]` table: what one channel adds after the shared filters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChannel {
+    gain_db: Option<Spanned<f64>>,
+    bands: Option<Spanned<Vec<Spanned<RawBand>>>>,
 }
 
 #[derive(Deserialize)]
@@ -207,99 +217,14 @@ fn validate(
                     ),
                 );
                 return EqProfile {
-                    name: raw.name.into_inner(),
-                    preamp_db: preamp,
-                    shape: EqShape::Parametric(Vec::new()),
+                    channels: Default::default(),
                     origin: Some(origin),
+                    ..EqProfile::shared(raw.name.into_inner(), preamp, EqShape::Parametric(vec![]))
                 };
             }
-            let specs = bands
-                .into_inner()
-                .into_iter()
-                .enumerate()
-                .map(|(i, band)| {
-                    let span = band.span();
-                    let b = band.into_inner();
-                    let kind = *b.kind.get_ref();
-                    let field = |name: &str| format!("bands[{i}].{name}");
-                    let freq = *b.freq_hz.get_ref();
-                    origin.band_lines.push(lines.at(b.freq_hz.span().start));
-                    // Whether it is below Nyquist depends on the rate: checked when the chain
-                    // is built (EqProfile::chain).
-                    if !(freq > 0.0 && freq.is_finite()) {
-                        report(
-                            b.freq_hz.span(),
-                            &field("freq_hz"),
-                            format!("{freq} Hz is not a frequency above 0 Hz"),
-                        );
-                    } else if freq < MIN_FREQ_HZ {
-                        report(
-                            b.freq_hz.span(),
-                            &field("freq_hz"),
-                            format!(
-                                "{freq} Hz is below the lowest band frequency, {MIN_FREQ_HZ} Hz"
-                            ),
-                        );
-                    }
-                    let gain = match (&b.gain_db, kind.has_gain()) {
-                        (Some(g), true) => {
-                            check_gain(*g.get_ref(), &field("gain_db"), g.span(), &mut report);
-                            *g.get_ref()
-                        }
-                        (None, true) => {
-                            report(
-                                span.clone(),
-                                &field("gain_db"),
-                                format!("a {} band needs gain_db", kind.name()),
-                            );
-                            0.0
-                        }
-                        (Some(g), false) if *g.get_ref() != 0.0 => {
-                            report(
-                                g.span(),
-                                &field("gain_db"),
-                                format!(
-                                    "{} dB has no effect on a {} band; remove it",
-                                    g.get_ref(),
-                                    kind.name()
-                                ),
-                            );
-                            0.0
-                        }
-                        _ => 0.0,
-                    };
-                    let q = match &b.q {
-                        Some(q) => {
-                            let v = *q.get_ref();
-                            if !(v.is_finite() && v > 0.0 && v <= MAX_Q) {
-                                report(
-                                    q.span(),
-                                    &field("q"),
-                                    format!("{v} is outside 0 < q <= {MAX_Q}"),
-                                );
-                            } else if v < MIN_Q {
-                                report(
-                                    q.span(),
-                                    &field("q"),
-                                    format!("{v} is below the smallest q, {MIN_Q}"),
-                                );
-                            }
-                            v
-                        }
-                        None if needs_explicit_q(kind) => {
-                            report(span, &field("q"), format!("a {} band needs q", kind.name()));
-                            1.0
-                        }
-                        None => DEFAULT_SHELF_Q,
-                    };
-                    BandSpec {
-                        kind,
-                        freq_hz: freq,
-                        gain_db: gain,
-                        q,
-                    }
-                })
-                .collect();
+            let (specs, band_lines) =
+                validate_bands(bands.into_inner(), "bands", lines, &mut report);
+            origin.band_lines = band_lines;
             EqShape::Parametric(specs)
         }
         (None, Some(graphic)) => {
@@ -330,12 +255,150 @@ fn validate(
             EqShape::Graphic(out)
         }
     };
+    let shared_stages = match &shape {
+        EqShape::Parametric(bands) => bands.len(),
+        EqShape::Graphic(gains) => gains.len(),
+    };
+    let mut channels: [ChannelEq; 2] = Default::default();
+    for (channel, raw_channel) in Channel::BOTH.into_iter().zip([raw.left, raw.right]) {
+        let Some(table) = raw_channel else { continue };
+        let name = channel.name();
+        let table = table.into_inner();
+        let own = &mut channels[channel.index()];
+        if let Some(gain) = table.gain_db {
+            check_gain(
+                *gain.get_ref(),
+                &format!("{name}.gain_db"),
+                gain.span(),
+                &mut report,
+            );
+            own.gain_db = *gain.get_ref();
+        }
+        let Some(bands) = table.bands else { continue };
+        let count = bands.get_ref().len();
+        if shared_stages + count > MAX_STAGES {
+            report(
+                bands.span(),
+                &format!("{name}.bands"),
+                format!(
+                    "{count} bands after {shared_stages} shared ones; a channel runs at most {MAX_STAGES}"
+                ),
+            );
+            continue;
+        }
+        let (specs, band_lines) = validate_bands(
+            bands.into_inner(),
+            &format!("{name}.bands"),
+            lines,
+            &mut report,
+        );
+        own.bands = specs;
+        origin.channel_band_lines[channel.index()] = band_lines;
+    }
     EqProfile {
         name: raw.name.into_inner(),
         preamp_db: preamp,
         shape,
+        channels,
         origin: Some(origin),
     }
+}
+
+/// The bands of a `bands` list (`prefix` names it in problems: `bands`, `left.bands`), and
+/// the line of each one's `freq_hz`; every problem that does not depend on the sample rate
+/// goes to `report`, and a wrong value becomes a stand-in.
+fn validate_bands(
+    bands: Vec<Spanned<RawBand>>,
+    prefix: &str,
+    lines: &Lines<'_>,
+    report: &mut impl FnMut(std::ops::Range<usize>, &str, String),
+) -> (Vec<BandSpec>, Vec<usize>) {
+    let mut band_lines = Vec::with_capacity(bands.len());
+    let specs = bands
+        .into_iter()
+        .enumerate()
+        .map(|(i, band)| {
+            let span = band.span();
+            let b = band.into_inner();
+            let kind = *b.kind.get_ref();
+            let field = |name: &str| format!("{prefix}[{i}].{name}");
+            let freq = *b.freq_hz.get_ref();
+            band_lines.push(lines.at(b.freq_hz.span().start));
+            // Whether it is below Nyquist depends on the rate: checked when the chain is
+            // built (EqProfile::chain).
+            if !(freq > 0.0 && freq.is_finite()) {
+                report(
+                    b.freq_hz.span(),
+                    &field("freq_hz"),
+                    format!("{freq} Hz is not a frequency above 0 Hz"),
+                );
+            } else if freq < MIN_FREQ_HZ {
+                report(
+                    b.freq_hz.span(),
+                    &field("freq_hz"),
+                    format!("{freq} Hz is below the lowest band frequency, {MIN_FREQ_HZ} Hz"),
+                );
+            }
+            let gain = match (&b.gain_db, kind.has_gain()) {
+                (Some(g), true) => {
+                    check_gain(*g.get_ref(), &field("gain_db"), g.span(), report);
+                    *g.get_ref()
+                }
+                (None, true) => {
+                    report(
+                        span.clone(),
+                        &field("gain_db"),
+                        format!("a {} band needs gain_db", kind.name()),
+                    );
+                    0.0
+                }
+                (Some(g), false) if *g.get_ref() != 0.0 => {
+                    report(
+                        g.span(),
+                        &field("gain_db"),
+                        format!(
+                            "{} dB has no effect on a {} band; remove it",
+                            g.get_ref(),
+                            kind.name()
+                        ),
+                    );
+                    0.0
+                }
+                _ => 0.0,
+            };
+            let q = match &b.q {
+                Some(q) => {
+                    let v = *q.get_ref();
+                    if !(v.is_finite() && v > 0.0 && v <= MAX_Q) {
+                        report(
+                            q.span(),
+                            &field("q"),
+                            format!("{v} is outside 0 < q <= {MAX_Q}"),
+                        );
+                    } else if v < MIN_Q {
+                        report(
+                            q.span(),
+                            &field("q"),
+                            format!("{v} is below the smallest q, {MIN_Q}"),
+                        );
+                    }
+                    v
+                }
+                None if needs_explicit_q(kind) => {
+                    report(span, &field("q"), format!("a {} band needs q", kind.name()));
+                    1.0
+                }
+                None => DEFAULT_SHELF_Q,
+            };
+            BandSpec {
+                kind,
+                freq_hz: freq,
+                gain_db: gain,
+                q,
+            }
+        })
+        .collect();
+    (specs, band_lines)
 }
 
 fn needs_explicit_q(kind: FilterKind) -> bool {

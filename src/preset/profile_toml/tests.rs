@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use super::*;
-use crate::dsp::BandSpec;
+use crate::dsp::{BandSpec, Channel};
 
 fn parse(text: &str) -> Result<EqProfile, ProfileError> {
     EqProfile::parse(text, Path::new("x.toml"))
@@ -46,7 +46,7 @@ fn reads_a_parametric_profile() {
     assert_eq!(bands[2].q, DEFAULT_SHELF_Q);
     let chain = p.chain(48_000).unwrap();
     assert_eq!(chain.len(), 3);
-    assert!((chain.response_db(6000.0) - (-3.5 - 3.0)).abs() < 0.2);
+    assert!((chain.response_db(crate::dsp::Channel::Right, 6000.0) - (-3.5 - 3.0)).abs() < 0.2);
 }
 
 #[test]
@@ -171,4 +171,107 @@ fn thousands_of_bands_are_one_problem() {
     let p = problems(&text);
     assert_eq!(p.len(), 1, "{:?}", &p[..3]);
     assert!(p[0].message.starts_with("10000 bands"), "{}", p[0].message);
+}
+
+const SPLIT: &str = r#"version = 1
+name = "split"
+preamp_db = -2
+bands = [ { type = "peaking", freq_hz = 1000, gain_db = 2, q = 1 } ]
+
+[left]
+gain_db = 0.0
+bands = [ { type = "peaking", freq_hz = 3000, gain_db = 1.5, q = 2 } ]
+
+[right]
+gain_db = -0.4
+bands = [
+  { type = "high_shelf", freq_hz = 8000, gain_db = -2, q = 0.7 },
+  { type = "peaking", freq_hz = 30000, gain_db = 1, q = 1 },
+]
+"#;
+
+#[test]
+fn reads_a_per_channel_profile() {
+    let p = EqProfile::parse(SPLIT, Path::new("x.toml")).unwrap();
+    assert!(p.is_per_channel());
+    assert_eq!(p.channel_bands(Channel::Left).len(), 2);
+    assert_eq!(p.channel_bands(Channel::Right).len(), 3);
+    assert_eq!(p.channel_preamp_db(Channel::Right), -2.4);
+    assert_eq!(p.stage_count(), 3);
+    // The right channel's 30 kHz band cannot run at 44.1 kHz: its table, band and line.
+    let listed = checked(SPLIT);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].line, Some(14));
+    assert_eq!(listed[0].field.as_deref(), Some("right.bands[1].freq_hz"));
+    let chain = p.chain(96_000).unwrap();
+    assert!(!chain.channels_match());
+    // Each channel runs the shared band, then its own, under its own preamp.
+    let expected = |preamp: f64, bands: &[BandSpec], f: f64| {
+        preamp
+            + bands
+                .iter()
+                .map(|b| {
+                    crate::dsp::Coeffs::new(b, 96_000.0)
+                        .unwrap()
+                        .response(f, 96_000.0)
+                        .db()
+                })
+                .sum::<f64>()
+    };
+    let shared = BandSpec::peaking(1000.0, 2.0, 1.0);
+    let left = [shared, BandSpec::peaking(3000.0, 1.5, 2.0)];
+    let shelf = BandSpec {
+        kind: FilterKind::HighShelf,
+        freq_hz: 8000.0,
+        gain_db: -2.0,
+        q: 0.7,
+    };
+    let right = [shared, shelf, BandSpec::peaking(30_000.0, 1.0, 1.0)];
+    for f in [100.0, 1000.0, 3000.0, 9000.0, 20_000.0] {
+        let l = chain.response_db(Channel::Left, f);
+        let r = chain.response_db(Channel::Right, f);
+        assert!(
+            (l - expected(-2.0, &left, f)).abs() < 1e-9,
+            "{f} Hz left {l}"
+        );
+        assert!(
+            (r - expected(-2.4, &right, f)).abs() < 1e-9,
+            "{f} Hz right {r}"
+        );
+    }
+}
+
+#[test]
+fn channel_tables_are_checked_like_the_shared_bands() {
+    let unknown = problems(&SPLIT.replace("gain_db = -0.4", "trim_db = -0.4"));
+    assert_eq!(unknown[0].line, Some(11), "{unknown:?}");
+    assert!(
+        unknown[0].message.contains("unknown field `trim_db`"),
+        "{unknown:?}"
+    );
+    let loud = problems(&SPLIT.replace("gain_db = -0.4", "gain_db = -40"));
+    assert_eq!(loud[0].field.as_deref(), Some("right.gain_db"), "{loud:?}");
+    assert_eq!(loud[0].line, Some(11));
+    let no_q = problems(&SPLIT.replace("gain_db = 1.5, q = 2", "gain_db = 1.5"));
+    assert_eq!(
+        no_q[0].field.as_deref(),
+        Some("left.bands[0].q"),
+        "{no_q:?}"
+    );
+    // 32 stages a channel: 1 shared + 31 of its own is the most.
+    let band = "{ type = \"peaking\", freq_hz = 500, gain_db = 1, q = 1 },";
+    let many = |n: usize| {
+        format!(
+            "version = 1\nname = \"m\"\npreamp_db = 0\nbands = [{band}]\n[left]\nbands = [{}]\n",
+            band.repeat(n)
+        )
+    };
+    assert!(parse(&many(31)).is_ok());
+    let too_many = problems(&many(32));
+    assert_eq!(
+        too_many[0].field.as_deref(),
+        Some("left.bands"),
+        "{too_many:?}"
+    );
+    assert!(too_many[0].message.contains("at most 32"), "{too_many:?}");
 }

@@ -1,6 +1,7 @@
 //! Profile files written out: what `iemlab fit` saves and what `iemlab import` converts
 //! presets to ([`crate::atomic_file`] writes the text).
 
+use crate::dsp::{BandSpec, Channel};
 use crate::preset::profile::{EqProfile, EqShape, PROFILE_VERSION};
 
 impl EqProfile {
@@ -29,27 +30,45 @@ impl EqProfile {
                     values.join(", ")
                 ));
             }
-            EqShape::Parametric(bands) if bands.is_empty() => out.push_str("bands = []\n"),
-            EqShape::Parametric(bands) => {
-                out.push_str("bands = [\n");
-                for b in bands {
-                    let gain = if b.kind.has_gain() {
-                        format!(", gain_db = {}", exact(b.gain_db))
-                    } else {
-                        String::new()
-                    };
-                    out.push_str(&format!(
-                        "  {{ type = \"{}\", freq_hz = {}{gain}, q = {} }},\n",
-                        b.kind.name(),
-                        exact(b.freq_hz),
-                        exact(b.q)
-                    ));
-                }
-                out.push_str("]\n");
+            EqShape::Parametric(bands) => out.push_str(&bands_line(bands)),
+        }
+        for channel in Channel::BOTH {
+            let own = &self.channels[channel.index()];
+            if !self.is_per_channel() && own.is_empty() {
+                continue;
             }
+            out.push_str(&format!(
+                "\n[{}]\ngain_db = {}\n{}",
+                channel.name(),
+                exact(own.gain_db),
+                bands_line(&own.bands)
+            ));
         }
         out
     }
+}
+
+/// `bands = [...]`, one band a line.
+fn bands_line(bands: &[BandSpec]) -> String {
+    if bands.is_empty() {
+        return "bands = []\n".into();
+    }
+    let mut out = String::from("bands = [\n");
+    for b in bands {
+        let gain = if b.kind.has_gain() {
+            format!(", gain_db = {}", exact(b.gain_db))
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "  {{ type = \"{}\", freq_hz = {}{gain}, q = {} }},\n",
+            b.kind.name(),
+            exact(b.freq_hz),
+            exact(b.q)
+        ));
+    }
+    out.push_str("]\n");
+    out
 }
 
 /// A TOML string literal.
@@ -91,7 +110,8 @@ pub(crate) fn number(value: f64, decimals: usize, min_decimals: usize) -> String
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::dsp::{BandSpec, FilterKind};
+    use crate::dsp::FilterKind;
+    use crate::preset::profile::ChannelEq;
     use std::path::Path;
 
     #[test]
@@ -114,6 +134,7 @@ mod tests {
                     q: 0.5,
                 },
             ]),
+            channels: Default::default(),
             origin: None,
         };
         let text = p.to_toml(Some("made by hand"), Some("fitted"));
@@ -129,6 +150,7 @@ mod tests {
             name: "g".into(),
             preamp_db: -0.0,
             shape: EqShape::Graphic([1.5, 0.0, -2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 12.0]),
+            channels: Default::default(),
             origin: None,
         };
         let text = g.to_toml(None, None);
@@ -137,5 +159,24 @@ mod tests {
         assert_eq!(back.unwrap(), g);
         let empty = EqProfile::flat().to_toml(None, None);
         assert!(empty.ends_with("bands = []\n"), "{empty}");
+        let split = EqProfile {
+            channels: [
+                ChannelEq {
+                    gain_db: 0.0,
+                    bands: vec![BandSpec::peaking(3000.0, 1.5, 2.0)],
+                },
+                ChannelEq {
+                    gain_db: -0.4,
+                    bands: vec![],
+                },
+            ],
+            ..g
+        };
+        let text = split.to_toml(None, None);
+        assert!(
+            text.ends_with("[left]\ngain_db = 0\nbands = [\n  { type = \"peaking\", freq_hz = 3000, gain_db = 1.5, q = 2 },\n]\n\n[right]\ngain_db = -0.4\nbands = []\n"),
+            "{text}"
+        );
+        assert_eq!(EqProfile::parse(&text, Path::new("s.toml")).unwrap(), split);
     }
 }

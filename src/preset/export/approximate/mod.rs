@@ -35,6 +35,7 @@ impl Held {
             name: self.name.clone(),
             preamp_db: self.preamp_db,
             shape: EqShape::Parametric(self.bands()),
+            channels: Default::default(),
             origin: None,
         }
     }

@@ -6,6 +6,7 @@ fn profile(bands: Vec<BandSpec>, preamp_db: f64) -> EqProfile {
         name: "t".into(),
         preamp_db,
         shape: EqShape::Parametric(bands),
+        channels: Default::default(),
         origin: None,
     }
 }
