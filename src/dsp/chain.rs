@@ -58,6 +58,24 @@ impl Channel {
         }
     }
 
+    /// This channel's item of a (left, right) pair.
+    pub fn pick<T>(self, pair: &[T; 2]) -> &T {
+        let [left, right] = pair;
+        match self {
+            Channel::Left => left,
+            Channel::Right => right,
+        }
+    }
+
+    /// This channel's item of a (left, right) pair, to change.
+    pub fn pick_mut<T>(self, pair: &mut [T; 2]) -> &mut T {
+        let [left, right] = pair;
+        match self {
+            Channel::Left => left,
+            Channel::Right => right,
+        }
+    }
+
     /// `left` or `right`, as profile files and messages name it.
     pub fn name(self) -> &'static str {
         match self {
@@ -150,9 +168,7 @@ impl EqChain {
     /// The active stages' coefficients of one channel (pass-through stages pad the shorter
     /// channel of a per-channel chain).
     pub fn stages(&self, channel: Channel) -> impl Iterator<Item = &Coeffs> {
-        self.coeffs[..self.len]
-            .iter()
-            .map(move |c| &c[channel.index()])
+        self.coeffs[..self.len].iter().map(move |c| channel.pick(c))
     }
 
     /// Whether both channels run the same preamp and stages.
@@ -162,7 +178,7 @@ impl EqChain {
 
     /// Linear preamp gain of a channel.
     pub fn preamp(&self, channel: Channel) -> f64 {
-        self.preamp[channel.index()]
+        *channel.pick(&self.preamp)
     }
 
     /// Sets both channels' preamp in dB; takes effect from the next sample (use a ramp for

@@ -252,13 +252,13 @@ impl EqProfile {
     /// What `channel` runs: the shared bands, then its own.
     pub fn channel_bands(&self, channel: Channel) -> Vec<BandSpec> {
         let mut bands = self.bands();
-        bands.extend_from_slice(&self.channels[channel.index()].bands);
+        bands.extend_from_slice(&channel.pick(&self.channels).bands);
         bands
     }
 
     /// The gain (dB) before `channel`'s filters: the preamp and the channel's trim.
     pub fn channel_preamp_db(&self, channel: Channel) -> f64 {
-        self.preamp_db + self.channels[channel.index()].gain_db
+        self.preamp_db + channel.pick(&self.channels).gain_db
     }
 
     /// All that `channel` runs, as one channel's EQ: its whole preamp and its bands.
@@ -306,11 +306,11 @@ impl EqProfile {
         let rate = f64::from(sample_rate);
         let nyquist = rate / 2.0;
         for channel in Channel::BOTH {
-            let own = &self.channels[channel.index()];
+            let own = channel.pick(&self.channels);
             let lines = self
                 .origin
                 .as_ref()
-                .map(|o| &o.channel_band_lines[channel.index()]);
+                .map(|o| channel.pick(&o.channel_band_lines));
             for (i, b) in own.bands.iter().enumerate() {
                 let Err(error) = Coeffs::new(b, rate) else {
                     continue;

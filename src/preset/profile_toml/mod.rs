@@ -264,7 +264,7 @@ fn validate(
         let Some(table) = raw_channel else { continue };
         let name = channel.name();
         let table = table.into_inner();
-        let own = &mut channels[channel.index()];
+        let own = channel.pick_mut(&mut channels);
         if let Some(gain) = table.gain_db {
             check_gain(
                 *gain.get_ref(),
@@ -293,7 +293,7 @@ fn validate(
             &mut report,
         );
         own.bands = specs;
-        origin.channel_band_lines[channel.index()] = band_lines;
+        *channel.pick_mut(&mut origin.channel_band_lines) = band_lines;
     }
     EqProfile {
         name: raw.name.into_inner(),

@@ -33,7 +33,7 @@ impl EqProfile {
             EqShape::Parametric(bands) => out.push_str(&bands_line(bands)),
         }
         for channel in Channel::BOTH {
-            let own = &self.channels[channel.index()];
+            let own = channel.pick(&self.channels);
             if !self.is_per_channel() && own.is_empty() {
                 continue;
             }
