@@ -220,8 +220,8 @@ fn parametric_formats_round_trip_exactly() {
             let imported = import::parse(&first.text, Path::new("x.txt"))
                 .unwrap()
                 .profile;
-            assert_eq!(imported.preamp_db, first.held.preamp_db, "{name} {id}");
-            assert_eq!(imported.bands(), first.held.bands(), "{name} {id}");
+            assert_eq!(imported.preamp_db, first.held[0].preamp_db, "{name} {id}");
+            assert_eq!(imported.bands(), first.held[0].bands(), "{name} {id}");
             assert_eq!(
                 imported.name, profile.name,
                 "{name} {id}: the name comes back"
@@ -310,8 +310,8 @@ fn a_profile_inside_a_devices_limits_exports_with_zero_deviation() {
             format.id,
             exported.notes
         );
-        if exported.held.curve.is_empty() {
-            assert_eq!(exported.held.bands(), profile.bands(), "{}", format.id);
+        if exported.held[0].curve.is_empty() {
+            assert_eq!(exported.held[0].bands(), profile.bands(), "{}", format.id);
         }
     }
 }

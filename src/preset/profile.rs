@@ -197,41 +197,64 @@ impl EqProfile {
         }
     }
 
-    /// One profile from a profile for each channel: their common preamp, and each channel's
-    /// filters and the rest of its preamp as its own (the shared profile itself when the two
-    /// are the same).
+    /// One profile from a profile for each channel: what each runs becomes that channel's
+    /// part ([`EqProfile::split`]).
     pub fn from_channels(name: impl Into<String>, left: &EqProfile, right: &EqProfile) -> Self {
-        let name = name.into();
-        let (l, r) = (
-            left.channel_eq(Channel::Left),
-            right.channel_eq(Channel::Right),
-        );
-        let (pl, pr) = (l.gain_db, r.gain_db);
-        if left.channel_bands(Channel::Left) == right.channel_bands(Channel::Right) && pl == pr {
+        if left == right && !left.is_per_channel() {
             return EqProfile {
-                name,
-                channels: Default::default(),
+                name: name.into(),
                 origin: None,
-                ..left.channel_profile(Channel::Left)
+                ..left.clone()
             };
         }
-        let preamp_db = pl.max(pr);
-        EqProfile {
+        Self::split(
             name,
-            preamp_db,
-            shape: EqShape::Parametric(Vec::new()),
-            channels: [
-                ChannelEq {
-                    gain_db: pl - preamp_db,
-                    bands: l.bands,
-                },
-                ChannelEq {
-                    gain_db: pr - preamp_db,
-                    bands: r.bands,
-                },
+            [
+                left.channel_eq(Channel::Left),
+                right.channel_eq(Channel::Right),
             ],
+        )
+    }
+
+    /// The profile that runs `channels` (each channel's whole preamp and bands, left and
+    /// right): the bands both begin with are shared, the louder channel's preamp is the
+    /// profile's and the other's difference its trim. Channels that run the same make a
+    /// profile that is not per-channel.
+    pub fn split(name: impl Into<String>, channels: [ChannelEq; 2]) -> Self {
+        let [left, right] = channels;
+        let common = left
+            .bands
+            .iter()
+            .zip(&right.bands)
+            .take_while(|(l, r)| l == r)
+            .count();
+        let preamp_db = left.gain_db.max(right.gain_db);
+        let own = |c: ChannelEq| ChannelEq {
+            gain_db: c.gain_db - preamp_db,
+            bands: c.bands.get(common..).unwrap_or_default().to_vec(),
+        };
+        let shared = left.bands.get(..common).unwrap_or_default().to_vec();
+        EqProfile {
+            name: name.into(),
+            preamp_db,
+            shape: EqShape::Parametric(shared),
+            channels: [own(left), own(right)],
             origin: None,
         }
+        .tidy()
+    }
+
+    /// The same profile with empty channel parts dropped when the channels match.
+    fn tidy(mut self) -> Self {
+        if self.is_per_channel() {
+            return self;
+        }
+        if let EqShape::Parametric(bands) = &mut self.shape {
+            let [left, _] = std::mem::take(&mut self.channels);
+            self.preamp_db += left.gain_db;
+            bands.extend(left.bands);
+        }
+        self
     }
 
     /// The profile's shared filters as parametric bands (a graphic EQ becomes its ten
@@ -578,6 +601,45 @@ mod tests {
                 ..parse(AIR)
             }
         );
+    }
+
+    #[test]
+    fn split_shares_what_both_channels_begin_with() {
+        let a = BandSpec::peaking(100.0, 3.0, 1.0);
+        let b = BandSpec::peaking(3000.0, -2.0, 2.0);
+        let c = BandSpec::peaking(5000.0, 1.0, 3.0);
+        let p = EqProfile::split(
+            "s",
+            [
+                ChannelEq {
+                    gain_db: -6.0,
+                    bands: vec![a, b],
+                },
+                ChannelEq {
+                    gain_db: -6.5,
+                    bands: vec![a, c],
+                },
+            ],
+        );
+        assert_eq!(p.preamp_db, -6.0);
+        assert_eq!(p.shape, EqShape::Parametric(vec![a]));
+        assert_eq!(p.channels[0].bands, vec![b]);
+        assert_eq!(p.channels[1].gain_db, -0.5);
+        assert_eq!(p.channel_bands(Channel::Right), vec![a, c]);
+        let same = ChannelEq {
+            gain_db: -1.0,
+            bands: vec![a, b],
+        };
+        let q = EqProfile::split("t", [same.clone(), same]);
+        assert!(!q.is_per_channel());
+        assert!(q.channels.iter().all(ChannelEq::is_empty));
+        assert_eq!((q.preamp_db, q.bands()), (-1.0, vec![a, b]));
+        let back = EqProfile::from_channels(
+            "s",
+            &p.channel_profile(Channel::Left),
+            &p.channel_profile(Channel::Right),
+        );
+        assert_eq!(back, p);
     }
 
     #[test]

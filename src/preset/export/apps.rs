@@ -1,33 +1,42 @@
 //! Preset files of players and EQ apps: Poweramp's preset JSON, EasyEffects' preset JSON
 //! and Rockbox's `.cfg` equalizer settings.
 
+use serde::Serialize;
+use serde_json::json;
+
 use crate::dsp::{BandSpec, FilterKind};
 use crate::preset::device::DeviceSpec;
-use crate::preset::export::{Held, exact, number};
+use crate::preset::export::Held;
 
-/// A JSON number that always has a decimal point (as Poweramp and EasyEffects write them).
-fn json_number(value: f64) -> String {
-    let text = exact(value);
-    if text.contains(['.', 'e']) {
-        text
-    } else {
-        format!("{text}.0")
-    }
+/// JSON as the apps write it: pretty, indented with `indent`, a newline at the end.
+fn pretty_json(value: &impl Serialize, indent: &[u8]) -> String {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(indent);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    // Serializing plain structs and maps of numbers and strings into memory cannot fail.
+    let _ = value.serialize(&mut serializer);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A JSON string literal.
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// One band of a Poweramp preset, fields in the order Poweramp writes them.
+#[derive(Serialize)]
+struct PowerampBand {
+    #[serde(rename = "type")]
+    kind: u8,
+    channels: u8,
+    frequency: i64,
+    q: f64,
+    gain: f64,
+    color: u8,
+}
+
+/// A Poweramp preset.
+#[derive(Serialize)]
+struct PowerampPreset<'a> {
+    name: &'a str,
+    preamp: f64,
+    parametric: bool,
+    bands: Vec<PowerampBand>,
 }
 
 /// Poweramp's equalizer preset: a one-element array of `{name, preamp, parametric, bands}`,
@@ -56,28 +65,28 @@ pub(crate) fn poweramp(held: &Held, _device: &DeviceSpec) -> String {
             (None, None) => {}
         }
     }
-    let items: Vec<String> = bands
-        .iter()
-        .map(|b| {
-            let code = match b.kind {
-                FilterKind::LowShelf => 0,
-                FilterKind::HighShelf => 1,
-                _ => 2,
-            };
-            format!(
-                "\t\t{{\n\t\t\t\"type\": {code},\n\t\t\t\"channels\": 0,\n\t\t\t\"frequency\": {},\n\t\t\t\"q\": {},\n\t\t\t\"gain\": {},\n\t\t\t\"color\": 0\n\t\t}}",
-                number(b.freq_hz, 0, 0),
-                json_number(b.q),
-                json_number(b.gain_db)
-            )
-        })
-        .collect();
-    format!(
-        "[{{\n\t\"name\": {},\n\t\"preamp\": {},\n\t\"parametric\": true,\n\t\"bands\": [\n{}\n\t]\n}}\n]\n",
-        json_string(&held.name),
-        json_number(held.preamp_db),
-        items.join(",\n")
-    )
+    let preset = PowerampPreset {
+        name: &held.name,
+        preamp: held.preamp_db,
+        parametric: true,
+        bands: bands
+            .iter()
+            .map(|b| PowerampBand {
+                kind: match b.kind {
+                    FilterKind::LowShelf => 0,
+                    FilterKind::HighShelf => 1,
+                    _ => 2,
+                },
+                channels: 0,
+                frequency: b.freq_hz.round() as i64,
+                q: b.q,
+                gain: b.gain_db,
+                color: 0,
+            })
+            .collect(),
+    };
+    // A one-element array, the object starting on the bracket's line, as Poweramp writes it.
+    format!("[{}\n]\n", pretty_json(&preset, b"\t"))
 }
 
 /// EasyEffects' band type names (the LSP equalizer's filter types as EasyEffects spells
@@ -102,52 +111,111 @@ fn easyeffects_type(kind: FilterKind) -> &'static str {
 /// equalizer band settings; community presets such as JackHack96/EasyEffects-Presets).
 /// An empty profile gets one flat bell, as the equalizer has at least one band.
 pub(crate) fn easyeffects(held: &Held, _device: &DeviceSpec) -> String {
-    let mut bands = held.bands();
-    if bands.is_empty() {
-        bands.push(BandSpec::peaking(1000.0, 0.0, 1.0));
-    }
-    let channel = |indent: &str| -> String {
-        let items: Vec<String> = bands
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let pad = format!("{indent}    ");
-                let fields = [
-                    ("frequency", json_number(b.freq_hz)),
-                    (
-                        "gain",
-                        json_number(if b.kind.has_gain() { b.gain_db } else { 0.0 }),
-                    ),
-                    ("mode", json_string("APO (DR)")),
-                    ("mute", "false".into()),
-                    ("q", json_number(b.q)),
-                    ("slope", json_string("x1")),
-                    ("solo", "false".into()),
-                    ("type", json_string(easyeffects_type(b.kind))),
-                    ("width", "4.0".into()),
-                ];
-                let body: Vec<String> = fields
-                    .iter()
-                    .map(|(k, v)| format!("{pad}    \"{k}\": {v}"))
-                    .collect();
-                format!("{pad}\"band{i}\": {{\n{}\n{pad}}}", body.join(",\n"))
+    let bands = held.bands();
+    easyeffects_preset(held.preamp_db, [&bands, &bands], false)
+}
+
+/// An EasyEffects preset with split-channels on: `left` and `right` each with their own
+/// bands (the shorter padded with flat bells, as both have `num-bands` bands) under the
+/// louder channel's preamp as `input-gain`. EasyEffects has no gain of one channel alone,
+/// so the quieter channel begins with [`trim_bands`] for the difference.
+pub(crate) fn easyeffects_channels(held: &[Held; 2], _device: &DeviceSpec) -> String {
+    let [left, right] = held;
+    let preamp = left.preamp_db.max(right.preamp_db);
+    let side = |h: &Held| {
+        let mut bands = h.bands();
+        if h.preamp_db != preamp {
+            bands.splice(0..0, trim_bands(h.preamp_db - preamp));
+        }
+        bands
+    };
+    easyeffects_preset(preamp, [&side(left), &side(right)], true)
+}
+
+/// Two bands whose product is a flat gain of `db` at every frequency: a low and a high shelf
+/// of `db` at the same corner and Q. An RBJ high shelf of gain G is G dB times the low shelf
+/// of −G, and the low shelves of G and −G are each other's inverse, so the pair is exactly
+/// G dB.
+pub(crate) fn trim_bands(db: f64) -> [BandSpec; 2] {
+    let shelf = |kind| BandSpec {
+        kind,
+        freq_hz: 1000.0,
+        gain_db: db,
+        q: std::f64::consts::FRAC_1_SQRT_2,
+    };
+    [shelf(FilterKind::LowShelf), shelf(FilterKind::HighShelf)]
+}
+
+/// The EasyEffects preset JSON for `bands` (left, right) under `preamp_db`.
+fn easyeffects_preset(preamp_db: f64, bands: [&[BandSpec]; 2], split: bool) -> String {
+    let count = bands.iter().map(|b| b.len()).max().unwrap_or(0).max(1);
+    let side = |own: &[BandSpec]| -> serde_json::Value {
+        let flat = BandSpec::peaking(1000.0, 0.0, 1.0);
+        let map: serde_json::Map<String, serde_json::Value> = (0..count)
+            .map(|i| {
+                let b = own.get(i).copied().unwrap_or(flat);
+                let band = json!({
+                    "frequency": b.freq_hz,
+                    "gain": if b.kind.has_gain() { b.gain_db } else { 0.0 },
+                    "mode": "APO (DR)",
+                    "mute": false,
+                    "q": b.q,
+                    "slope": "x1",
+                    "solo": false,
+                    "type": easyeffects_type(b.kind),
+                    "width": 4.0,
+                });
+                (format!("band{i}"), band)
             })
             .collect();
-        format!("{{\n{}\n{indent}}}", items.join(",\n"))
+        serde_json::Value::Object(map)
     };
-    let i3 = "            ";
-    format!(
-        "{{\n    \"output\": {{\n        \"blocklist\": [],\n        \"equalizer#0\": {{\n\
-{i3}\"balance\": 0.0,\n{i3}\"bypass\": false,\n{i3}\"input-gain\": {},\n{i3}\"left\": {},\n\
-{i3}\"mode\": \"IIR\",\n{i3}\"num-bands\": {},\n{i3}\"output-gain\": 0.0,\n\
-{i3}\"pitch-left\": 0.0,\n{i3}\"pitch-right\": 0.0,\n{i3}\"right\": {},\n\
-{i3}\"split-channels\": false\n        }},\n        \"plugins_order\": [\n\
-            \"equalizer#0\"\n        ]\n    }}\n}}\n",
-        json_number(held.preamp_db),
-        channel(i3),
-        bands.len(),
-        channel(i3),
-    )
+    let [left, right] = bands;
+    let preset = json!({
+        "output": {
+            "blocklist": [],
+            "equalizer#0": {
+                "balance": 0.0,
+                "bypass": false,
+                "input-gain": preamp_db,
+                "left": side(left),
+                "mode": "IIR",
+                "num-bands": count,
+                "output-gain": 0.0,
+                "pitch-left": 0.0,
+                "pitch-right": 0.0,
+                "right": side(right),
+                "split-channels": split,
+            },
+            "plugins_order": ["equalizer#0"],
+        }
+    });
+    let mut text = pretty_json(&preset, b"    ");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::dsp::Coeffs;
+
+    #[test]
+    fn the_trim_pair_is_a_flat_gain() {
+        for rate in [44_100.0, 48_000.0, 96_000.0] {
+            for db in [-0.4, -3.0, -12.5] {
+                let [low, high] = trim_bands(db).map(|b| Coeffs::new(&b, rate).unwrap());
+                for f in [10.0, 100.0, 1000.0, 5000.0, 20_000.0] {
+                    let got = low.response(f, rate).db() + high.response(f, rate).db();
+                    assert!(
+                        (got - db).abs() < 1e-9,
+                        "{db} dB at {f} Hz, {rate} Hz: {got}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Rockbox's own defaults for each band (apps/settings_list.c `eq_defaults`: cutoff Hz,

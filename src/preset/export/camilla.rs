@@ -1,7 +1,7 @@
 //! CamillaDSP YAML (filters and pipeline) and iemlab's generic CSV. Both carry every value
 //! exactly, so they hold any profile.
 
-use crate::dsp::FilterKind;
+use crate::dsp::{Channel, FilterKind};
 use crate::preset::device::DeviceSpec;
 use crate::preset::export::{Held, exact};
 
@@ -56,10 +56,24 @@ pub(crate) fn camilladsp(held: &Held, _device: &DeviceSpec) -> String {
 /// A header `type,freq_hz,gain_db,q`, a `preamp` row, then one row per band with the
 /// profile-file type names; values exact.
 pub(crate) fn csv(held: &Held, _device: &DeviceSpec) -> String {
-    let mut out = format!(
-        "type,freq_hz,gain_db,q\npreamp,,{},\n",
-        exact(held.preamp_db)
-    );
+    let mut out = String::from("type,freq_hz,gain_db,q\n");
+    csv_rows(held, "", &mut out);
+    out
+}
+
+/// A per-channel profile as CSV: the header `channel,type,freq_hz,gain_db,q`, then each
+/// channel's preamp row and band rows with `left` or `right` first.
+pub(crate) fn csv_channels(held: &[Held; 2], _device: &DeviceSpec) -> String {
+    let mut out = String::from("channel,type,freq_hz,gain_db,q\n");
+    for (channel, one) in Channel::BOTH.iter().zip(held) {
+        csv_rows(one, &format!("{},", channel.name()), &mut out);
+    }
+    out
+}
+
+/// The preamp row and one row per band of `held`, each after `prefix`.
+fn csv_rows(held: &Held, prefix: &str, out: &mut String) {
+    out.push_str(&format!("{prefix}preamp,,{},\n", exact(held.preamp_db)));
     for b in held.bands() {
         let gain = if b.kind.has_gain() {
             exact(b.gain_db)
@@ -67,11 +81,10 @@ pub(crate) fn csv(held: &Held, _device: &DeviceSpec) -> String {
             String::new()
         };
         out.push_str(&format!(
-            "{},{},{gain},{}\n",
+            "{prefix}{},{},{gain},{}\n",
             b.kind.name(),
             exact(b.freq_hz),
             exact(b.q)
         ));
     }
-    out
 }

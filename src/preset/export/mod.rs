@@ -14,6 +14,7 @@ pub(crate) use crate::preset::profile_toml::{exact, number};
 pub use approximate::deviation;
 pub use approximate::{Held, approximate};
 
+use crate::dsp::Channel;
 use crate::exit_status::ExitStatus;
 use crate::preset::device::{self, DeviceSpec};
 use crate::preset::{EqProfile, ProfileError};
@@ -34,9 +35,17 @@ pub struct Format {
     /// What the user does with the file.
     pub usage: &'static str,
     write: fn(&Held, &DeviceSpec) -> String,
+    /// The writer of a per-channel profile (each channel's settings, left and right), for a
+    /// format that holds one EQ per channel; None for one EQ on both channels.
+    write_channels: Option<fn(&[Held; 2], &DeviceSpec) -> String>,
 }
 
 impl Format {
+    /// Whether the format holds a different EQ for each channel.
+    pub fn per_channel(&self) -> bool {
+        self.write_channels.is_some()
+    }
+
     /// The format's limits.
     pub fn device(&self) -> &'static DeviceSpec {
         // Every FORMATS id has a DEVICES entry; a unit test checks it.
@@ -51,66 +60,77 @@ pub static FORMATS: &[Format] = &[
         extension: "txt",
         usage: "Equalizer APO config.txt or Peace import (Preamp + Filter lines)",
         write: apo::parametric,
+        write_channels: None,
     },
     Format {
         id: "graphiceq",
         extension: "txt",
         usage: "Equalizer APO GraphicEQ line (127 AutoEQ nodes, preamp folded in)",
         write: apo::graphic_eq_config,
+        write_channels: None,
     },
     Format {
         id: "wavelet",
         extension: "txt",
         usage: "Wavelet: AutoEQ → import this GraphicEQ file",
         write: apo::graphic_eq_line,
+        write_channels: None,
     },
     Format {
         id: "poweramp",
         extension: "json",
         usage: "Poweramp Equalizer: presets → import (parametric preset JSON)",
         write: apps::poweramp,
+        write_channels: None,
     },
     Format {
         id: "rockbox",
         extension: "cfg",
         usage: "Rockbox: copy to /.rockbox/eqs/, then Sound Settings → Equalizer → Browse EQ Presets",
         write: apps::rockbox,
+        write_channels: None,
     },
     Format {
         id: "qudelix",
         extension: "txt",
         usage: "Qudelix 5K app: enter the filters and pre-gain by hand (the app has no import)",
         write: apo::parametric,
+        write_channels: None,
     },
     Format {
         id: "fiio",
         extension: "txt",
         usage: "FiiO Control PEQ: enter the filters and global gain by hand",
         write: apo::parametric,
+        write_channels: None,
     },
     Format {
         id: "camilladsp",
         extension: "yml",
         usage: "CamillaDSP: merge `filters` and `pipeline` into your config",
         write: camilla::camilladsp,
+        write_channels: None,
     },
     Format {
         id: "easyeffects",
         extension: "json",
         usage: "EasyEffects: copy to ~/.config/easyeffects/output/ and load the preset",
         write: apps::easyeffects,
+        write_channels: Some(apps::easyeffects_channels),
     },
     Format {
         id: "jamesdsp",
         extension: "txt",
         usage: "JamesDSP: Arbitrary response equalizer → import this GraphicEQ string",
         write: apo::graphic_eq_line,
+        write_channels: None,
     },
     Format {
         id: "csv",
         extension: "csv",
         usage: "Spreadsheets and scripts: one row per band, plus the preamp",
         write: camilla::csv,
+        write_channels: Some(camilla::csv_channels),
     },
 ];
 
@@ -124,8 +144,9 @@ pub fn find(id: &str) -> Option<&'static Format> {
 pub struct Exported {
     /// The file's contents.
     pub text: String,
-    /// The settings written.
-    pub held: Held,
+    /// The settings written: one for both channels, or left then right for a per-channel
+    /// profile in a per-channel format.
+    pub held: Vec<Held>,
     /// Everything that had to change to fit the format.
     pub notes: Vec<String>,
     /// Largest |difference| (dB) between the profile's response and the exported one,
@@ -144,6 +165,19 @@ pub enum ExportError {
     /// The profile cannot run as given (a band beyond Nyquist at the export rate).
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    /// A per-channel profile and a format with one EQ for both channels.
+    #[error(
+        "{format} has one EQ for both channels and '{name}' is per-channel: export one channel \
+         with --channel left or --channel right, or --channel mean for one EQ fitted to the mean \
+         of the two; per-channel formats: {list}",
+        list = FORMATS.iter().filter(|f| f.per_channel()).map(|f| f.id).collect::<Vec<_>>().join(", ")
+    )]
+    OneEq {
+        /// Format id.
+        format: &'static str,
+        /// Profile name.
+        name: String,
+    },
     /// The closest the format can hold is further from the profile than allowed.
     #[error(
         "{format} cannot hold '{name}' within {tolerance_db} dB: the closest it holds is \
@@ -178,15 +212,45 @@ pub fn ids() -> Vec<&'static str> {
 }
 
 /// `profile` written as `format`, or an error when the format cannot hold it within
-/// `tolerance_db`.
+/// `tolerance_db` (in either channel), or holds one EQ and the profile is per-channel.
 pub fn export(
     profile: &EqProfile,
     format: &Format,
     tolerance_db: f64,
 ) -> Result<Exported, ExportError> {
     let device = format.device();
-    let (held, notes) = approximate(profile, device, EXPORT_RATE);
-    let (deviation_db, worst_hz) = deviation(profile, &held, EXPORT_RATE)?;
+    let channels: Vec<EqProfile> = match (profile.is_per_channel(), format.write_channels) {
+        (false, _) => vec![profile.clone()],
+        (true, Some(_)) => Channel::BOTH
+            .iter()
+            .map(|&c| profile.channel_profile(c))
+            .collect(),
+        (true, None) => {
+            return Err(ExportError::OneEq {
+                format: format.id,
+                name: profile.name.clone(),
+            });
+        }
+    };
+    let mut held = Vec::new();
+    let mut notes = Vec::new();
+    let (mut deviation_db, mut worst_hz) = (0.0, 0.0);
+    for (channel, one) in Channel::BOTH.iter().zip(&channels) {
+        let (h, n) = approximate(one, device, EXPORT_RATE);
+        let (d, at) = deviation(one, &h, EXPORT_RATE)?;
+        let label = |note: &String| {
+            if channels.len() > 1 {
+                format!("{}: {note}", channel.name())
+            } else {
+                note.clone()
+            }
+        };
+        notes.extend(n.iter().map(label));
+        if d > deviation_db || held.is_empty() {
+            (deviation_db, worst_hz) = (d, at);
+        }
+        held.push(h);
+    }
     if deviation_db > tolerance_db {
         return Err(ExportError::TooFar {
             format: format.id,
@@ -201,8 +265,15 @@ pub fn export(
             },
         });
     }
+    let text = match (held.as_slice(), format.write_channels) {
+        ([left, right], Some(write)) => write(&[left.clone(), right.clone()], device),
+        _ => held
+            .first()
+            .map(|one| (format.write)(one, device))
+            .unwrap_or_default(),
+    };
     Ok(Exported {
-        text: (format.write)(&held, device),
+        text,
         held,
         notes,
         deviation_db,
