@@ -195,29 +195,6 @@ fn easyeffects_preset(preamp_db: f64, bands: [&[BandSpec]; 2], split: bool) -> S
     text
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use crate::dsp::Coeffs;
-
-    #[test]
-    fn the_trim_pair_is_a_flat_gain() {
-        for rate in [44_100.0, 48_000.0, 96_000.0] {
-            for db in [-0.4, -3.0, -12.5] {
-                let [low, high] = trim_bands(db).map(|b| Coeffs::new(&b, rate).unwrap());
-                for f in [10.0, 100.0, 1000.0, 5000.0, 20_000.0] {
-                    let got = low.response(f, rate).db() + high.response(f, rate).db();
-                    assert!(
-                        (got - db).abs() < 1e-9,
-                        "{db} dB at {f} Hz, {rate} Hz: {got}"
-                    );
-                }
-            }
-        }
-    }
-}
-
 /// Rockbox's own defaults for each band (apps/settings_list.c `eq_defaults`: cutoff Hz,
 /// Q×10, gain×10), written for unused slots.
 const ROCKBOX_DEFAULTS: [(i64, i64); 10] = [
@@ -264,4 +241,27 @@ pub(crate) fn rockbox(held: &Held, _device: &DeviceSpec) -> String {
         out.push_str(&format!("{label}: {cutoff}, {q}, {gain}\n"));
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::dsp::Coeffs;
+
+    #[test]
+    fn the_trim_pair_is_a_flat_gain() {
+        for rate in [44_100.0, 48_000.0, 96_000.0] {
+            for db in [-0.4, -3.0, -12.5] {
+                let [low, high] = trim_bands(db).map(|b| Coeffs::new(&b, rate).unwrap());
+                for f in [10.0, 100.0, 1000.0, 5000.0, 20_000.0] {
+                    let got = low.response(f, rate).db() + high.response(f, rate).db();
+                    assert!(
+                        (got - db).abs() < 1e-9,
+                        "{db} dB at {f} Hz, {rate} Hz: {got}"
+                    );
+                }
+            }
+        }
+    }
 }
