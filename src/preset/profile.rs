@@ -109,6 +109,8 @@ pub struct Origin {
     pub graphic_line: usize,
     /// The line of each band's `freq_hz` in the `[left]` and `[right]` tables.
     pub channel_band_lines: [Vec<usize>; 2],
+    /// The line of the preamp (0: not known), for a profile imported from another format.
+    pub preamp_line: usize,
 }
 
 /// What the filters of a profile are.

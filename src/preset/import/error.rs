@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::exit_status::ExitStatus;
-use crate::problem::FileProblem;
+use crate::problem::{FileProblem, Listed};
 
 /// Why a file could not be imported.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +19,9 @@ pub enum ImportError {
     /// A line is malformed, or the file as a whole is not something iemlab can import.
     #[error(transparent)]
     Problem(#[from] FileProblem),
+    /// Several lines hold values a profile cannot have.
+    #[error("{}", Listed(.0))]
+    Problems(Vec<FileProblem>),
 }
 
 /// The file is the user's input, unreadable or not: exit code 2.

@@ -14,7 +14,9 @@ mod yaml;
 
 use std::path::Path;
 
-use crate::preset::EqProfile;
+use crate::dsp::Channel;
+use crate::preset::profile::Origin;
+use crate::preset::{EqProfile, ProfileError};
 use crate::problem::{FileProblem, ReadError, decode_lossy, read_bounded};
 pub use error::ImportError;
 
@@ -60,15 +62,64 @@ pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
         let (p, format, n) = apo::parse(text, path, &name)?;
         (p, format, n)
     };
-    // Read back through the profile parser: the same validation as any profile file.
+    // Read back through the profile parser: the same validation as any profile file, each
+    // problem then named at the line of the user's file the value came from.
     let toml = profile_toml(&profile, path, format);
-    let checked = EqProfile::parse(&toml, path)
-        .map_err(|e| FileProblem::file(path, format!("the imported profile is not valid: {e}")))?;
+    let checked = match EqProfile::parse(&toml, path) {
+        Ok(checked) => checked,
+        Err(ProfileError::Invalid { problems }) => {
+            let origin = profile.origin.unwrap_or_default();
+            let mut located: Vec<FileProblem> = problems
+                .into_iter()
+                .map(|p| in_user_file(p, &origin, path))
+                .collect();
+            return Err(match located.len() {
+                1 => located.remove(0).into(),
+                _ => ImportError::Problems(located),
+            });
+        }
+        Err(e) => return Err(FileProblem::file(path, e.to_string()).into()),
+    };
     Ok(Imported {
         profile: checked,
         format,
         notes,
     })
+}
+
+/// `problem`, found in the profile TOML an import made, moved to the line of the user's
+/// file `origin` gives for its band (or the preamp line), with the field kept.
+fn in_user_file(problem: FileProblem, origin: &Origin, path: &Path) -> FileProblem {
+    let field = problem.field.clone().unwrap_or_default();
+    let index_in = |prefix: &str| -> Option<usize> {
+        field.strip_prefix(prefix)?.split(']').next()?.parse().ok()
+    };
+    let line = if let Some(i) = index_in("bands[") {
+        origin.band_lines.get(i).copied()
+    } else if let Some(i) = index_in("left.bands[") {
+        Channel::Left
+            .pick(&origin.channel_band_lines)
+            .get(i)
+            .copied()
+    } else if let Some(i) = index_in("right.bands[") {
+        Channel::Right
+            .pick(&origin.channel_band_lines)
+            .get(i)
+            .copied()
+    } else if field == "preamp_db" || field.ends_with(".gain_db") {
+        Some(origin.preamp_line).filter(|&l| l > 0)
+    } else {
+        None
+    };
+    let message = format!("the imported value is not valid: {}", problem.message);
+    match (line, problem.field) {
+        (Some(line), Some(field)) if line > 0 => FileProblem::in_field(path, line, field, message),
+        (_, Some(field)) => FileProblem {
+            field: Some(field),
+            ..FileProblem::file(path, message)
+        },
+        _ => FileProblem::file(path, message),
+    }
 }
 
 /// The profile name in the first line iemlab writes into its exports
