@@ -27,4 +27,5 @@ mod fuzz_corpus;
 mod fuzz_props;
 mod play;
 mod playback_faults;
+mod presets;
 mod realtime;

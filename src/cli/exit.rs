@@ -15,6 +15,7 @@ use crate::fr::FrError;
 use crate::fr::plot::PlotError;
 use crate::playlist::{PlaylistError, StartError};
 use crate::preset::ProfileError;
+use crate::preset::device_fit::DeviceFitError;
 use crate::preset::export::ExportError;
 use crate::preset::import::ImportError;
 use crate::problem::FileProblem;
@@ -28,6 +29,7 @@ const ERRORS: &[Probe] = &[
     probe::<AbRenderError>,
     probe::<DecodeError>,
     probe::<DeviceError>,
+    probe::<DeviceFitError>,
     probe::<ExportError>,
     probe::<FileProblem>,
     probe::<FitError>,

@@ -10,6 +10,8 @@ use serde::Serialize;
 use super::exit::UsageError;
 use super::output::{is_stdout, write_stdout};
 use crate::atomic_file::save;
+use crate::dsp::Channel;
+use crate::preset::device_fit::fit_mean;
 use crate::preset::export::{self, DEFAULT_TOLERANCE_DB, EXPORT_RATE, FORMATS, Format};
 use crate::preset::{DeviceSpec, EqProfile, Layout, Range};
 
@@ -22,6 +24,17 @@ impl clap::ValueEnum for Format {
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.id).help(self.usage))
     }
+}
+
+/// Which EQ of a per-channel profile `--channel` exports.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum ChannelChoice {
+    /// The left channel's.
+    Left,
+    /// The right channel's.
+    Right,
+    /// One EQ fitted to the mean of the two channels' responses.
+    Mean,
 }
 
 /// Arguments of `iemlab export`.
@@ -49,6 +62,10 @@ pub(crate) struct ExportArgs {
     /// hold the profile exactly.
     #[arg(long, value_name = "DB", default_value_t = DEFAULT_TOLERANCE_DB)]
     tolerance: f64,
+    /// For a per-channel profile and a format with one EQ for both channels: export the
+    /// left or right channel's EQ, or one EQ fitted to the mean of the two.
+    #[arg(long, value_enum, value_name = "WHICH")]
+    channel: Option<ChannelChoice>,
     /// List the formats and their limits.
     #[arg(long)]
     list: bool,
@@ -78,6 +95,25 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     }
     let profile = EqProfile::load(path)?;
     profile.check_rate(EXPORT_RATE)?;
+    let profile = match (args.channel, profile.is_per_channel()) {
+        (None, _) => profile,
+        (Some(_), false) => {
+            log::info!(
+                "note: '{}' runs the same EQ on both channels; --channel changes nothing",
+                profile.name
+            );
+            profile
+        }
+        (Some(ChannelChoice::Left), true) => profile.channel_profile(Channel::Left),
+        (Some(ChannelChoice::Right), true) => profile.channel_profile(Channel::Right),
+        (Some(ChannelChoice::Mean), true) => {
+            let (mean, worst) = fit_mean(&profile, format.device(), EXPORT_RATE)?;
+            log::info!(
+                "note: one EQ for both channels, fitted to the mean of left and right within {worst:.2} dB"
+            );
+            mean
+        }
+    };
     let exported = export::export(&profile, format, args.tolerance)?;
     for note in &exported.notes {
         log::info!("note: {note}");

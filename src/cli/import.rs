@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use super::output::{is_stdout, write_stdout};
 use crate::atomic_file::save;
+use crate::dsp::Channel;
 use crate::preset::import::{import_file, profile_toml};
 
 /// Arguments of `iemlab import`.
@@ -38,13 +39,32 @@ pub(super) fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let profile = &imported.profile;
+    let count = |n: usize| format!("{n} band{}", if n == 1 { "" } else { "s" });
+    let what = if profile.is_per_channel() {
+        let own = |c: Channel| {
+            format!(
+                "{} {}, preamp {} dB",
+                c.name(),
+                count(profile.channel_bands(c).len()),
+                profile.channel_preamp_db(c)
+            )
+        };
+        format!(
+            "per channel: {}; {}",
+            own(Channel::Left),
+            own(Channel::Right)
+        )
+    } else {
+        format!(
+            "{}, preamp {} dB",
+            count(profile.bands().len()),
+            profile.preamp_db
+        )
+    };
     log::info!(
-        "{}: read as {}, {} band{}, preamp {} dB",
+        "{}: read as {}, {what}",
         args.file.display(),
         imported.format,
-        profile.bands().len(),
-        if profile.bands().len() == 1 { "" } else { "s" },
-        profile.preamp_db
     );
     let text = profile_toml(profile, &args.file, imported.format);
     match &args.output {

@@ -3,7 +3,7 @@
 //! takes, and frequency, gain and Q ranges with their steps), and a profile refitted into
 //! them when it cannot be held as it stands.
 
-use crate::dsp::{BandError, Coeffs, FilterKind};
+use crate::dsp::{BandError, Channel, Coeffs, FilterKind};
 use crate::eq::graphic::graphic_slots;
 use crate::eq::peq::{kind_freq_range, kind_q_range};
 use crate::eq::{Goal, Range, ResponseGrid, Slot, fit_bands};
@@ -30,6 +30,13 @@ pub enum DeviceFitError {
         /// Why.
         message: String,
     },
+}
+
+/// A profile or device the user chose that cannot be fitted: exit code 2.
+impl crate::exit_status::ExitStatus for DeviceFitError {
+    fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 /// How a device's bands are fitted.
@@ -165,6 +172,62 @@ pub fn refit(
     let needed = out.safe_preamp_db(sample_rate, Some(device.preamp_db));
     out.preamp_db = device.preamp_db.floor(profile.preamp_db.min(needed));
     Ok(out)
+}
+
+/// One EQ for both channels of a per-channel `profile`, for a device with one EQ: fitted
+/// as [`refit`] fits, to the mean of the two channels' responses (bands in dB, and the mean
+/// of their preamps), with as many bands as the busier channel runs (within the device's).
+/// Returns the profile and its largest deviation (dB) from that mean, 20 Hz–20 kHz.
+pub fn fit_mean(
+    profile: &EqProfile,
+    device: &DeviceSpec,
+    sample_rate: u32,
+) -> Result<(EqProfile, f64), DeviceFitError> {
+    let rate = f64::from(sample_rate);
+    let grid = ResponseGrid::standard(rate);
+    let mut wanted = vec![0.0; grid.len()];
+    let mut preamp = 0.0;
+    for channel in Channel::BOTH {
+        let bands = profile.channel_bands(channel);
+        let db = grid
+            .bands_db(&bands)
+            .map_err(|source| DeviceFitError::Band { index: 0, source })?;
+        for (w, d) in wanted.iter_mut().zip(db) {
+            *w += d / 2.0;
+        }
+        preamp += profile.channel_preamp_db(channel) / 2.0;
+    }
+    let count = Some(profile.stage_count().max(1));
+    let slots = match device_slots(device, count, rate)? {
+        DeviceSlots::Parametric(slots) => (slots, false),
+        DeviceSlots::Graphic(slots) => (slots, true),
+        // A curve takes any response: fit parametric bands it converts exactly.
+        DeviceSlots::Curve => match device_slots(curve_fit_device(), count, rate)? {
+            DeviceSlots::Parametric(slots) => (slots, false),
+            _ => (Vec::new(), false),
+        },
+    };
+    let goal = Goal::even(grid.freqs_hz.clone(), wanted.clone());
+    let fitted = fit_bands(&goal, &grid, &slots.0, slots.1);
+    let mut out = EqProfile::shared(
+        format!("{} (mean of left and right)", profile.name),
+        0.0,
+        EqShape::from_bands(&fitted, slots.1),
+    );
+    let needed = out.safe_preamp_db(sample_rate, Some(device.preamp_db));
+    out.preamp_db = device.preamp_db.floor(preamp.min(needed));
+    let got = grid.bands_db_or_flat(&out.bands());
+    let worst = got
+        .iter()
+        .zip(&wanted)
+        .map(|(g, w)| (g + out.preamp_db - (w + preamp)).abs())
+        .fold(0.0, f64::max);
+    Ok((out, worst))
+}
+
+/// Whose slots a curve device's mean fit uses: Equalizer APO's (any kind, any value).
+fn curve_fit_device() -> &'static DeviceSpec {
+    super::device::find("apo").unwrap_or(&super::device::DEVICES[0])
 }
 
 #[cfg(test)]

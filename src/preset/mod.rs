@@ -7,7 +7,7 @@ mod profile_toml;
 
 pub use device::{DeviceSpec, Layout, Range};
 pub use profile::{
-    DEFAULT_CHECK_RATE, EqProfile, EqShape, MAX_GAIN_DB, PROFILE_VERSION, ProfileError,
+    ChannelEq, DEFAULT_CHECK_RATE, EqProfile, EqShape, MAX_GAIN_DB, PROFILE_VERSION, ProfileError,
 };
 pub mod export;
 pub mod import;

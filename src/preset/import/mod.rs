@@ -7,6 +7,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod apo;
+mod apps;
 mod camilla;
 mod error;
 mod q;
@@ -55,7 +56,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
     let name = name
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "imported".into());
-    let (profile, format, notes) = if camilla::looks_like(text) {
+    let (profile, format, notes) = if apps::looks_like_json(text) {
+        apps::parse_json(text, path, &name)?
+    } else if apps::looks_like_csv(text) {
+        apps::parse_csv(text, path, &name)?
+    } else if apps::looks_like_rockbox(text) {
+        apps::parse_rockbox(text, path, &name)?
+    } else if camilla::looks_like(text) {
         let (p, n) = camilla::parse(text, path, &name)?;
         (p, "CamillaDSP filters", n)
     } else {
