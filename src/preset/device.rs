@@ -48,6 +48,10 @@ pub struct DeviceSpec {
     pub q: Range,
     /// Preamp range (dB).
     pub preamp_db: Range,
+    /// Whether it holds a different EQ for each channel (Equalizer APO's `Channel:`
+    /// sections, CamillaDSP's per-channel pipeline steps, EasyEffects' split channels, a CSV
+    /// channel column); `fit --per-channel --device` needs it.
+    pub per_channel: bool,
     /// Where these limits come from.
     pub source: &'static str,
 }
@@ -165,6 +169,7 @@ const fn autoeq_curve(id: &'static str, name: &'static str, source: &'static str
         gain_db: Range::stepped(-30.0, 30.0, 0.1),
         q: Range::new(0.01, 100.0),
         preamp_db: Range::stepped(-30.0, 30.0, 0.1),
+        per_channel: false,
         source,
     }
 }
@@ -185,6 +190,7 @@ const fn exact_32(
         gain_db: Range::new(-30.0, 30.0),
         q: Range::new(0.01, 100.0),
         preamp_db: Range::new(-30.0, 30.0),
+        per_channel: true,
         source,
     }
 }
@@ -203,6 +209,7 @@ pub static DEVICES: &[DeviceSpec] = &[
         gain_db: Range::stepped(-30.0, 30.0, 0.01),
         q: Range::stepped(0.01, 100.0, 0.01),
         preamp_db: Range::stepped(-30.0, 30.0, 0.01),
+        per_channel: true,
         source: "Equalizer APO Configuration reference (Preamp, Filter: PK/LSC/HSC/LPQ/HPQ/BP/NO/AP); AutoEq ParametricEQ.txt",
     },
     autoeq_curve(
@@ -230,6 +237,7 @@ pub static DEVICES: &[DeviceSpec] = &[
         gain_db: Range::new(-15.0, 15.0),
         q: Range::new(0.1, 12.0),
         preamp_db: Range::new(-15.0, 15.0),
+        per_channel: false,
         source: "AutoEq constants.py POWERAMP_EQUALIZER (LS+HS+8 PK, ±15 dB, Q 0.1–12); preset JSON as in Bronya-Rand/PA-CEQ; preamp range not published",
     },
     DeviceSpec {
@@ -242,6 +250,7 @@ pub static DEVICES: &[DeviceSpec] = &[
         gain_db: Range::stepped(-24.0, 24.0, 0.1),
         q: Range::stepped(0.5, 6.4, 0.1),
         preamp_db: Range::stepped(-24.0, 0.0, 0.1),
+        per_channel: false,
         source: "Rockbox apps/settings_list.c (eq precut 0–240, eq low shelf/peak 1–8/high shelf filter: Hz, Q×10, gain×10) and apps/menus/eq_menu.h (EQ_CUTOFF 20–22040, EQ_GAIN ±240, EQ_Q 5–64)",
     },
     DeviceSpec {
@@ -254,6 +263,7 @@ pub static DEVICES: &[DeviceSpec] = &[
         gain_db: Range::stepped(-12.0, 12.0, 0.1),
         q: Range::stepped(0.1, 7.0, 0.01),
         preamp_db: Range::stepped(-12.0, 0.0, 0.1),
+        per_channel: false,
         source: "AutoEq constants.py QUDELIX_5K (LS+HS+8 PK, ±12 dB, Q 0.1–7); the app has no preset import, so values are typed in",
     },
     DeviceSpec {
@@ -266,6 +276,7 @@ pub static DEVICES: &[DeviceSpec] = &[
         gain_db: Range::stepped(-12.0, 12.0, 0.1),
         q: Range::stepped(0.1, 10.0, 0.01),
         preamp_db: Range::stepped(-12.0, 0.0, 0.1),
+        per_channel: false,
         source: "project format notes (10 filters, ±12 dB); Q range and file schema of FiiO Control not published: unverified",
     },
     exact_32(
@@ -297,6 +308,7 @@ pub static DEVICES: &[DeviceSpec] = &[
         gain_db: Range::new(-12.0, 12.0),
         q: Range::new(std::f64::consts::SQRT_2, std::f64::consts::SQRT_2),
         preamp_db: Range::new(-30.0, 0.0),
+        per_channel: false,
         source: "AutoEq constants.py 10_BAND_GRAPHIC_EQ (31.25·2^i Hz, Q √2, ±12 dB)",
     },
 ];

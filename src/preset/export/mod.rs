@@ -342,6 +342,8 @@ mod tests {
     fn every_format_has_a_device_with_its_id() {
         for f in FORMATS {
             assert_eq!(device::find(f.id).map(|d| d.id), Some(f.id));
+            // The table says which formats hold one EQ per channel; their writers agree.
+            assert_eq!(f.device().per_channel, f.per_channel(), "{}", f.id);
         }
         assert_eq!(FORMATS.len(), 11);
     }
