@@ -291,3 +291,143 @@ fn plot_draws_measurement_target_and_eq() {
         .code(2)
         .stderr(predicate::str::contains("plot files end in .svg or .png"));
 }
+
+/// The left and right measurements of every IEM in tests/data/fr/pairs (the reviewer's
+/// database files).
+fn pairs() -> Vec<(String, FrCurve, FrCurve)> {
+    let dir = repo("tests/data/fr/pairs");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.strip_suffix(" L.txt").map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| {
+            let load = |side: &str| FrCurve::load(&dir.join(format!("{n} {side}.txt"))).unwrap();
+            (n.clone(), load("L"), load("R"))
+        })
+        .collect()
+}
+
+#[test]
+fn per_channel_fits_match_the_channels_and_fit_each_as_well_as_a_shared_fit() {
+    use iemlab::dsp::Channel;
+    use iemlab::eq::ResponseGrid;
+    use iemlab::fit::{CorrectionOptions, EqLayout, fit, fit_channels};
+    use iemlab::fr::{LogGrid, target};
+
+    let reference = target::resolve("harman-ie-2019").unwrap();
+    let opts = CorrectionOptions::default();
+    let pairs = pairs();
+    assert_eq!(pairs.len(), 10);
+    let mut after = Vec::new();
+    for (name, left, right) in &pairs {
+        let per = fit_channels(
+            left,
+            right,
+            &reference,
+            &opts,
+            EqLayout::Parametric(10),
+            48_000,
+            name,
+        )
+        .unwrap();
+        assert!(per.profile.is_per_channel(), "{name}");
+        assert!(
+            per.after.rms_db < per.before.rms_db,
+            "{name}: {:?} → {:?}",
+            per.before,
+            per.after
+        );
+        after.push(per.after.rms_db);
+        // A shared fit to the L/R average, played on each channel, against that channel's
+        // own goal: the per-channel fit is no worse on either side (level left free in both,
+        // RMS 20 Hz–10 kHz, where the fit report measures it).
+        let average =
+            iemlab::fr::average(&[left.clone(), right.clone()], &LogGrid::STANDARD, name).unwrap();
+        let shared_c = iemlab::fit::correction(&average, &reference, &opts);
+        let shared = fit(&shared_c.goal, EqLayout::Parametric(10), 48_000, name).unwrap();
+        for (channel, c) in Channel::BOTH.into_iter().zip(&per.corrections) {
+            let grid = ResponseGrid::new(&c.goal.freqs_hz, 48_000.0);
+            let error = |eq: Vec<f64>| {
+                let e: Vec<f64> = c
+                    .goal
+                    .freqs_hz
+                    .iter()
+                    .zip(eq.iter().zip(&c.goal.target_db))
+                    .filter(|(f, _)| **f < 10_000.0)
+                    .map(|(_, (a, t))| a - t)
+                    .collect();
+                let mean = e.iter().sum::<f64>() / e.len() as f64;
+                (e.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / e.len() as f64).sqrt()
+            };
+            let own = error(grid.bands_db(&per.profile.channel_bands(channel)).unwrap());
+            let common = error(grid.bands_db(&shared.profile.bands()).unwrap());
+            assert!(
+                own <= common + 0.02,
+                "{name} {}: per-channel {own:.3} dB, shared {common:.3} dB",
+                channel.name()
+            );
+        }
+    }
+    after.sort_by(f64::total_cmp);
+    let median = (after[4] + after[5]) / 2.0;
+    assert!(
+        median <= 0.3,
+        "median L−R after per-channel fits: {median:.3} dB ({after:?})"
+    );
+}
+
+#[test]
+fn fit_per_channel_on_the_command_line() {
+    let dir = temp_dir();
+    let pairs = repo("tests/data/fr/pairs");
+    let out = dir.path().join("crimson.toml");
+    // Right first: the sides are taken from the names.
+    let run = iemlab()
+        .args(["fit", "--per-channel", "--fr"])
+        .arg(pairs.join("Crimson R.txt"))
+        .arg("--fr")
+        .arg(pairs.join("Crimson L.txt"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
+    assert!(
+        text.contains("per channel: 10 and 10 parametric bands"),
+        "{text}"
+    );
+    assert!(text.contains("L−R imbalance (100 Hz–10 kHz):"), "{text}");
+    let profile = EqProfile::load(&out).unwrap();
+    assert!(profile.is_per_channel());
+    iemlab()
+        .arg("check")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("per channel (left +10 bands"));
+    // A device with one EQ for both channels cannot take it.
+    iemlab()
+        .args(["fit", "--per-channel", "--device", "qudelix", "--fr"])
+        .arg(pairs.join("Crimson L.txt"))
+        .arg("--fr")
+        .arg(pairs.join("Crimson R.txt"))
+        .arg("-o")
+        .arg(dir.path().join("q.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("has one EQ for both channels"));
+    iemlab()
+        .args(["fit", "--per-channel", "--fr"])
+        .arg(pairs.join("Crimson L.txt"))
+        .arg("-o")
+        .arg(dir.path().join("one.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--fr LEFT --fr RIGHT"));
+}

@@ -19,6 +19,19 @@ pub const GAIN_PENALTY: f64 = 0.01;
 /// dB², against an error summed over ~480 points). Values without a step in their slot are
 /// rounded to what a profile file shows.
 pub fn fit_bands(goal: &Goal, grid: &ResponseGrid, slots: &[Slot], graphic: bool) -> Vec<BandSpec> {
+    fit_bands_from(goal, grid, slots, graphic, None)
+}
+
+/// [`fit_bands`], also trying `start` (bands for the same slots, e.g. a fit to a similar
+/// goal) as the parametric fit's starting point; whichever ends with the lower cost wins, so
+/// the result is never worse than refining `start`.
+pub fn fit_bands_from(
+    goal: &Goal,
+    grid: &ResponseGrid,
+    slots: &[Slot],
+    graphic: bool,
+    start: Option<&[BandSpec]>,
+) -> Vec<BandSpec> {
     let slots = if graphic {
         slots.to_vec()
     } else {
@@ -31,6 +44,18 @@ pub fn fit_bands(goal: &Goal, grid: &ResponseGrid, slots: &[Slot], graphic: bool
     } else {
         fit_parametric(&problem, goal, &slots)
     };
+    if let Some(start) = start.filter(|s| !graphic && s.len() == slots.len()) {
+        let mut warm: Vec<BandSpec> = start
+            .iter()
+            .zip(&slots)
+            .map(|(b, slot)| slot.clamp(b))
+            .collect();
+        problem.optimise(&mut warm, 200);
+        problem.quantise(&mut warm);
+        if problem.cost(&warm) < problem.cost(&bands) {
+            bands = warm;
+        }
+    }
     tidy(&mut bands, &slots);
     bands
 }

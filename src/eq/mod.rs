@@ -12,7 +12,7 @@ pub mod range;
 pub mod response;
 pub mod solver;
 
-pub use bands::{GAIN_PENALTY, fit_bands};
+pub use bands::{GAIN_PENALTY, fit_bands, fit_bands_from};
 pub use goal::Goal;
 pub use range::Range;
 pub use response::{ResponseGrid, standard_freqs};

@@ -6,19 +6,21 @@
 //! analog curve); graphic fits solve all slider gains jointly; device fits respect the
 //! device's band count, filter kinds, value ranges and steps exactly.
 
+pub mod channels;
 pub mod correction;
 
 use std::f64::consts::SQRT_2;
 use std::time::{Duration, Instant};
 
-use crate::dsp::ISO_BANDS_HZ;
+use crate::dsp::{BandSpec, ISO_BANDS_HZ};
 use crate::eq::graphic::{GRAPHIC_GAIN, graphic_slots};
 use crate::eq::peq::default_slots;
-use crate::eq::{Goal, ResponseGrid, fit_bands};
+use crate::eq::{Goal, ResponseGrid, fit_bands_from};
 use crate::preset::device_fit::{DeviceFitError, DeviceSlots, device_slots};
 use crate::preset::{DeviceSpec, EqProfile, EqShape};
 
 use crate::exit_status::ExitStatus;
+pub use channels::{ChannelFit, Imbalance, fit_channels};
 pub use correction::{Correction, CorrectionOptions, correction};
 
 /// The shape of EQ to fit.
@@ -91,6 +93,18 @@ pub struct Fitted {
 
 /// Fits `layout` to `goal` for playback at `rate` Hz; the profile is called `name`.
 pub fn fit(goal: &Goal, layout: EqLayout<'_>, rate: u32, name: &str) -> Result<Fitted, FitError> {
+    fit_from(goal, layout, rate, name, None)
+}
+
+/// [`fit`], also refining `warm_start` (bands of an earlier fit in the same layout) and keeping
+/// whichever fits better.
+pub fn fit_from(
+    goal: &Goal,
+    layout: EqLayout<'_>,
+    rate: u32,
+    name: &str,
+    warm_start: Option<&[BandSpec]>,
+) -> Result<Fitted, FitError> {
     let start = Instant::now();
     let rate_hz = f64::from(rate);
     let goal = goal.reachable(rate_hz);
@@ -127,7 +141,7 @@ pub fn fit(goal: &Goal, layout: EqLayout<'_>, rate: u32, name: &str) -> Result<F
             ),
         },
     };
-    let bands = fit_bands(&goal, &grid, &slots, graphic);
+    let bands = fit_bands_from(&goal, &grid, &slots, graphic, warm_start);
     let mut profile = EqProfile {
         name: name.to_string(),
         preamp_db: 0.0,
@@ -144,7 +158,7 @@ pub fn fit(goal: &Goal, layout: EqLayout<'_>, rate: u32, name: &str) -> Result<F
 }
 
 /// RMS and largest error of `achieved` against the goal, below and above 10 kHz.
-fn report(goal: &Goal, achieved: &[f64], elapsed: Duration) -> FitReport {
+pub(crate) fn report(goal: &Goal, achieved: &[f64], elapsed: Duration) -> FitReport {
     let (mut lo, mut hi) = (Vec::new(), Vec::new());
     for ((f, t), a) in goal.freqs_hz.iter().zip(&goal.target_db).zip(achieved) {
         if *f < 10_000.0 {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::plan::{Plan, describe};
 use crate::cli::output::is_stdout;
-use crate::fit::{Correction, Fitted};
+use crate::fit::{ChannelFit, Correction, FitReport, Fitted, Imbalance};
 use crate::preset::EqShape;
 
 /// What one fit made: the summary line, or with `--json` one object.
@@ -38,9 +38,22 @@ pub(super) struct Done {
     time_ms: f64,
     /// The plot written beside the profile (`--plot`).
     plot: Option<PathBuf>,
+    /// A per-channel fit (`--per-channel`): each channel's error and the L−R imbalance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channels: Option<ChannelsJson>,
     /// The text line, as printed without `--json`.
     #[serde(skip)]
     line: String,
+}
+
+/// What a per-channel fit did to each channel.
+#[derive(Serialize)]
+struct ChannelsJson {
+    left_error_db: ErrorJson,
+    right_error_db: ErrorJson,
+    /// L − R over 100 Hz–10 kHz, before and after the EQ.
+    imbalance_before_db: Imbalance,
+    imbalance_after_db: Imbalance,
 }
 
 /// A fit's error figures (dB).
@@ -50,6 +63,17 @@ struct ErrorJson {
     max_20_10k: f64,
     rms_10k_20k: f64,
     max_10k_20k: f64,
+}
+
+impl From<&FitReport> for ErrorJson {
+    fn from(r: &FitReport) -> Self {
+        ErrorJson {
+            rms_20_10k: r.rms_low_db,
+            max_20_10k: r.max_low_db,
+            rms_10k_20k: r.rms_high_db,
+            max_10k_20k: r.max_high_db,
+        }
+    }
 }
 
 impl Done {
@@ -94,15 +118,25 @@ impl Done {
             smoothing: plan.opts.smoothing.to_string(),
             max_gain_db: plan.opts.max_gain_db,
             preamp_db: fitted.profile.preamp_db,
-            error_db: ErrorJson {
-                rms_20_10k: r.rms_low_db,
-                max_20_10k: r.max_low_db,
-                rms_10k_20k: r.rms_high_db,
-                max_10k_20k: r.max_high_db,
-            },
+            error_db: ErrorJson::from(r),
             time_ms: r.elapsed.as_secs_f64() * 1000.0,
             plot,
+            channels: None,
             line,
+        }
+    }
+
+    /// The same, for a per-channel fit: each channel's error and the imbalance.
+    pub(super) fn with_channels(self, fit: &ChannelFit) -> Self {
+        let [left, right] = &fit.reports;
+        Done {
+            channels: Some(ChannelsJson {
+                left_error_db: ErrorJson::from(left),
+                right_error_db: ErrorJson::from(right),
+                imbalance_before_db: fit.before,
+                imbalance_after_db: fit.after,
+            }),
+            ..self
         }
     }
 

@@ -12,7 +12,7 @@ use super::exit::UsageError;
 use super::output::{is_stdout, write_stdout};
 use super::plot::{FrPrep, fit_plot};
 use crate::atomic_file::{self, SaveError};
-use crate::fit::{Correction, CorrectionOptions, EqLayout, Fitted, correction, fit};
+use crate::fit::{Correction, CorrectionOptions, EqLayout, Fitted, correction, fit, fit_channels};
 use crate::fr::{FrCurve, LogGrid, TargetAdjust, target};
 use crate::preset::device;
 
@@ -72,7 +72,16 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         simulate,
     };
     if args.fr.len() == 1 && args.fr[0].is_dir() {
+        if args.per_channel {
+            return Err(UsageError(
+                "--per-channel fits one IEM's two measurements: give --fr LEFT --fr RIGHT".into(),
+            )
+            .into());
+        }
         return run_batch(&plan, &args.fr[0]);
+    }
+    if args.per_channel {
+        return run_per_channel(&plan);
     }
     let to_stdout = is_stdout(&args.output);
     if to_stdout && (args.plot || args.json) {
@@ -108,6 +117,99 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!("{}", done.line());
         println!("{}", fitted.report.line());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `fit --per-channel`: one profile with each channel fitted to the reference.
+fn run_per_channel(plan: &Plan<'_>) -> anyhow::Result<ExitCode> {
+    let args = plan.args;
+    if args.fr.len() != 2 {
+        return Err(UsageError(format!(
+            "--per-channel needs the two measurements of one IEM: --fr LEFT --fr RIGHT ({} given)",
+            args.fr.len()
+        ))
+        .into());
+    }
+    if let Some(d) = plan.device
+        && !d.per_channel
+    {
+        return Err(UsageError(format!(
+            "--per-channel and --device {}: {} has one EQ for both channels (fit without --per-channel for one EQ from the L/R average)",
+            d.id, d.name
+        ))
+        .into());
+    }
+    if args.graphic {
+        return Err(UsageError(
+            "--per-channel fits parametric bands; --graphic has one EQ for both channels".into(),
+        )
+        .into());
+    }
+    let mut curves = args
+        .fr
+        .iter()
+        .map(|p| FrCurve::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Left first: a pair named "X R", "X L" is taken in its sides' order.
+    let side = |c: &FrCurve| c.name.ends_with(" R") || c.name.ends_with("_R");
+    if curves.first().is_some_and(side) && !curves.get(1).is_some_and(side) {
+        curves.swap(0, 1);
+    }
+    let [left, right] = [&curves[0], &curves[1]];
+    let measurement = side_less(&left.name);
+    let name = args.name.clone().unwrap_or_else(|| {
+        let what = if plan.simulate { "as" } else { "to" };
+        format!("{measurement} {what} {} (per channel)", plan.reference.name)
+    });
+    let fit = fit_channels(
+        left,
+        right,
+        &plan.reference,
+        &plan.opts,
+        layout(plan),
+        args.fs,
+        &name,
+    )
+    .with_context(|| format!("fitting {measurement}"))?;
+    let [left_report, right_report] = &fit.reports;
+    let worst = if left_report.rms_low_db >= right_report.rms_low_db {
+        left_report
+    } else {
+        right_report
+    };
+    let fitted = Fitted {
+        profile: fit.profile.clone(),
+        report: *worst,
+    };
+    let [c, _] = &fit.corrections;
+    let to_stdout = is_stdout(&args.output);
+    if to_stdout {
+        write_stdout(profile_text(plan, &fitted).as_bytes())?;
+    } else {
+        save(plan, c, &fitted, &args.output)?;
+    }
+    let done = Done::new(plan, &args.fr, c, &fitted, &args.output).with_channels(&fit);
+    if args.json {
+        super::output::print_json(&done)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let lines = [
+        done.line().to_string(),
+        format!("left:  {}", left_report.line()),
+        format!("right: {}", right_report.line()),
+        format!(
+            "L−R imbalance (100 Hz–10 kHz): {} before, {} after",
+            fit.before.line(),
+            fit.after.line()
+        ),
+    ];
+    for line in lines {
+        if to_stdout {
+            log::info!("{line}");
+        } else {
+            println!("{line}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::cli::plot::CurveArgs;
+use crate::dsp::Channel;
 use crate::fit::{CorrectionOptions, Fitted};
 use crate::fr::FrCurve;
 use crate::preset::{DeviceSpec, EqShape, device};
@@ -31,6 +32,10 @@ pub(crate) struct FitArgs {
     #[arg(long, value_name = "N", conflicts_with = "graphic",
           value_parser = clap::value_parser!(u16).range(1..=32))]
     pub(super) peq: Option<u16>,
+    /// With --fr LEFT --fr RIGHT: fit each channel to the target (so they also match each
+    /// other), a per-channel profile; prints the L−R imbalance before and after.
+    #[arg(long)]
+    pub(super) per_channel: bool,
     /// Fit the ISO 10-band graphic EQ instead (gains solved jointly).
     #[arg(long)]
     pub(super) graphic: bool,
@@ -85,7 +90,13 @@ pub(super) struct Plan<'a> {
 
 /// How a fit was made, for the profile's description and the summary line.
 pub(super) fn describe(plan: &Plan<'_>, fitted: &Fitted) -> String {
-    let shape = match &fitted.profile.shape {
+    let profile = &fitted.profile;
+    let shape = match &profile.shape {
+        _ if profile.is_per_channel() => format!(
+            "per channel: {} and {} parametric bands (left, right)",
+            profile.channel_bands(Channel::Left).len(),
+            profile.channel_bands(Channel::Right).len()
+        ),
         EqShape::Graphic(_) => "10-band graphic EQ".to_string(),
         EqShape::Parametric(b) => format!("{} parametric bands", b.len()),
     };
