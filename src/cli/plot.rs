@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::output::{is_stdout, via_temp_file};
+use crate::dsp::Channel;
+use crate::fit::channels::prepare_pair;
 use crate::fit::correction::{CorrectionOptions, prepare};
 use crate::fr::plot::{FitPlot, draw};
 use crate::fr::{FrCurve, LogGrid, TargetAdjust, target};
@@ -126,63 +128,107 @@ impl clap::builder::TypedValueParser for SmoothingParser {
 
 /// Prepared curves to draw.
 pub(super) struct FrPrep {
-    /// The measurement, levelled and smoothed.
-    pub measured: FrCurve,
+    /// The measurement, levelled and smoothed: one curve, or left and right (levelled
+    /// together, so their difference shows).
+    pub measured: Vec<FrCurve>,
     /// The target or simulated IEM, levelled and smoothed.
     pub reference: Option<FrCurve>,
 }
 
-/// The picture of a measurement, its reference and (optionally) an EQ at `rate`.
+/// The picture of a measurement, its reference and (optionally) an EQ at `rate`. A
+/// per-channel profile draws each channel's EQ, and its result on that channel's
+/// measurement (or on the one measurement given).
 pub(super) fn fit_plot(
     prep: &FrPrep,
     profile: Option<&EqProfile>,
     rate: u32,
     subtitle: String,
 ) -> FitPlot {
-    let freqs = &prep.measured.freqs_hz;
-    let eq_db: Option<Vec<f64>> = profile.and_then(|p| {
-        let chain = p.chain(rate).ok()?;
-        Some(
-            freqs
+    let Some(first) = prep.measured.first() else {
+        return FitPlot {
+            title: String::new(),
+            subtitle,
+            target: prep.reference.clone(),
+            measured: Vec::new(),
+            eq: Vec::new(),
+            result: Vec::new(),
+        };
+    };
+    let freqs = &first.freqs_hz;
+    let channels: &[Channel] = match profile {
+        Some(p) if p.is_per_channel() => &Channel::BOTH,
+        Some(_) => &[Channel::Left],
+        None => &[],
+    };
+    let chain = profile.and_then(|p| Some((p, p.chain(rate).ok()?)));
+    let mut eq = Vec::new();
+    let mut result = Vec::new();
+    if let Some((p, chain)) = &chain {
+        for (i, &channel) in channels.iter().enumerate() {
+            let db: Vec<f64> = freqs
                 .iter()
                 .map(|&f| {
                     if f < 0.5 * f64::from(rate) {
-                        chain.response_db(crate::dsp::Channel::Left, f) - p.preamp_db
+                        chain.response_db(channel, f) - p.preamp_db
                     } else {
                         0.0
                     }
                 })
-                .collect(),
-        )
-    });
-    let eq = eq_db.as_ref().zip(profile).map(|(db, p)| FrCurve {
-        name: format!("{} (preamp {:+.1} dB not shown)", p.name, p.preamp_db),
-        freqs_hz: freqs.clone(),
-        db: db.clone(),
-    });
-    let result = eq_db.as_ref().map(|db| FrCurve {
-        name: String::new(),
-        freqs_hz: freqs.clone(),
-        db: prep
-            .measured
-            .db
-            .iter()
-            .zip(db)
-            .map(|(m, e)| m + e)
-            .collect(),
-    });
+                .collect();
+            let side = if channels.len() > 1 {
+                format!(" ({})", channel.name())
+            } else {
+                String::new()
+            };
+            let measured = prep.measured.get(i).unwrap_or(first);
+            result.push(FrCurve {
+                name: side.trim().trim_matches(['(', ')']).to_string(),
+                freqs_hz: freqs.clone(),
+                db: measured.db.iter().zip(&db).map(|(m, e)| m + e).collect(),
+            });
+            eq.push(FrCurve {
+                name: format!("{}{side} (preamp {:+.1} dB not shown)", p.name, p.preamp_db),
+                freqs_hz: freqs.clone(),
+                db,
+            });
+        }
+    }
     let title = match &prep.reference {
-        Some(r) => format!("{} vs {}", prep.measured.name, r.name),
-        None => prep.measured.name.clone(),
+        Some(r) => format!("{} vs {}", side_less(&first.name), r.name),
+        None => side_less(&first.name),
     };
+    let measured = prep
+        .measured
+        .iter()
+        .map(|c| FrCurve {
+            name: if prep.measured.len() > 1 {
+                c.name.clone()
+            } else {
+                String::new()
+            },
+            ..c.clone()
+        })
+        .collect();
     FitPlot {
         title,
         subtitle,
-        measured: Some(prep.measured.clone()),
+        measured,
         target: prep.reference.clone(),
         eq,
         result,
     }
+}
+
+/// "Crimson L" → "Crimson".
+fn side_less(name: &str) -> String {
+    ["L", "R"]
+        .iter()
+        .find_map(|s| {
+            name.strip_suffix(&format!(" {s}"))
+                .or_else(|| name.strip_suffix(&format!("_{s}")))
+        })
+        .unwrap_or(name)
+        .to_string()
 }
 
 pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
@@ -202,8 +248,6 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|p| FrCurve::load(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let name = curves[0].name.clone();
-    let measured = crate::fr::average(&curves, &LogGrid::STANDARD, &name)?;
     let opts = CorrectionOptions {
         smoothing: args.curves.smooth,
         normalise: args.curves.normalize,
@@ -227,8 +271,23 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    // Two measurements with a per-channel profile: each channel on its own measurement;
+    // else their average.
+    let measured = match (curves.as_slice(), &profile) {
+        ([left, right], Some(p)) if p.is_per_channel() => {
+            let [l, r] = prepare_pair(left, right, &opts);
+            vec![l, r]
+        }
+        _ => {
+            let name = curves.first().map(|c| c.name.clone()).unwrap_or_default();
+            vec![prepare(
+                &crate::fr::average(&curves, &LogGrid::STANDARD, &name)?,
+                &opts,
+            )]
+        }
+    };
     let prep = FrPrep {
-        measured: prepare(&measured, &opts),
+        measured,
         reference,
     };
     let subtitle = format!(

@@ -66,6 +66,24 @@ pub struct ChannelFit {
     pub after: Imbalance,
 }
 
+/// Both measurements on the grid, smoothed, and levelled by one offset (that of the two
+/// together), so the level difference between them stays.
+pub fn prepare_pair(left: &FrCurve, right: &FrCurve, opts: &CorrectionOptions) -> [FrCurve; 2] {
+    let (smoothed, offset) = smoothed_pair(left, right, opts);
+    smoothed.map(|c| c.shifted(-offset))
+}
+
+/// Both measurements on the grid and smoothed, and the level of the two together.
+fn smoothed_pair(left: &FrCurve, right: &FrCurve, opts: &CorrectionOptions) -> ([FrCurve; 2], f64) {
+    let smoothed = [left, right].map(|c| opts.smoothing.apply(&c.on_grid(&opts.grid)));
+    let offset = smoothed
+        .iter()
+        .map(|c| opts.normalise.reference_db(c))
+        .sum::<f64>()
+        / 2.0;
+    (smoothed, offset)
+}
+
 /// Each channel's correction to `reference`, both measurements levelled by the same offset.
 pub fn channel_corrections(
     left: &FrCurve,
@@ -73,17 +91,11 @@ pub fn channel_corrections(
     reference: &FrCurve,
     opts: &CorrectionOptions,
 ) -> [Correction; 2] {
-    let smoothed = [left, right].map(|c| opts.smoothing.apply(&c.on_grid(&opts.grid)));
-    let offset = smoothed
-        .iter()
-        .map(|c| opts.normalise.reference_db(c))
-        .sum::<f64>()
-        / 2.0;
-    [left, right].map(|side| {
+    let (smoothed, offset) = smoothed_pair(left, right, opts);
+    let [sl, sr] = &smoothed;
+    [(left, sl), (right, sr)].map(|(side, smoothed)| {
         let mut c = correction(side, reference, opts);
-        let own = opts
-            .normalise
-            .reference_db(&opts.smoothing.apply(&side.on_grid(&opts.grid)));
+        let own = opts.normalise.reference_db(smoothed);
         // correction() levelled this side by its own offset: level it by the common one
         // instead, so the channels keep their level relative to each other.
         let shift = own - offset;

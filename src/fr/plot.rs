@@ -52,14 +52,14 @@ pub struct FitPlot {
     pub title: String,
     /// Second line under the title (fit settings, errors).
     pub subtitle: String,
-    /// The measurement (levelled).
-    pub measured: Option<FrCurve>,
     /// The target or the simulated IEM (levelled).
     pub target: Option<FrCurve>,
-    /// The EQ's response, preamp included.
-    pub eq: Option<FrCurve>,
-    /// Measurement plus EQ.
-    pub result: Option<FrCurve>,
+    /// The measurement (levelled): one curve, or left and right.
+    pub measured: Vec<FrCurve>,
+    /// The EQ's response, preamp included: one curve, or left and right.
+    pub eq: Vec<FrCurve>,
+    /// Measurement plus EQ: one curve, or left and right.
+    pub result: Vec<FrCurve>,
 }
 
 static FONT: Once = Once::new();
@@ -174,9 +174,12 @@ where
             (70, 56),
         )
         .map_err(e)?;
-    let curves: Vec<&FrCurve> = [&plot.measured, &plot.target, &plot.eq, &plot.result]
-        .into_iter()
-        .flatten()
+    let curves: Vec<&FrCurve> = plot
+        .target
+        .iter()
+        .chain(&plot.measured)
+        .chain(&plot.eq)
+        .chain(&plot.result)
         .collect();
     let (ylo, yhi) = y_range(&curves);
     let mut chart = ChartBuilder::on(&chart_area)
@@ -215,13 +218,34 @@ where
         ))
         .map_err(e)?;
     let series = [
-        (&plot.target, "Target", RGBColor(150, 150, 150), 4),
-        (&plot.measured, "Measured", RGBColor(31, 119, 180), 2),
-        (&plot.eq, "EQ", RGBColor(44, 160, 44), 2),
-        (&plot.result, "Equalised", RGBColor(214, 39, 40), 3),
+        (plot.target.as_slice(), "Target", RGBColor(150, 150, 150), 4),
+        (
+            plot.measured.as_slice(),
+            "Measured",
+            RGBColor(31, 119, 180),
+            2,
+        ),
+        (plot.eq.as_slice(), "EQ", RGBColor(44, 160, 44), 2),
+        (
+            plot.result.as_slice(),
+            "Equalised",
+            RGBColor(214, 39, 40),
+            3,
+        ),
     ];
-    for (curve, default_label, color, width) in series {
-        let Some(curve) = curve else { continue };
+    // A second curve of a kind (the right channel) is a lighter shade of the first's colour.
+    let curves = series.iter().flat_map(|(curves, label, color, width)| {
+        curves.iter().enumerate().map(move |(i, c)| {
+            let shade = if i == 0 {
+                *color
+            } else {
+                let lighter = |v: u8| v + (255 - v) / 2;
+                RGBColor(lighter(color.0), lighter(color.1), lighter(color.2))
+            };
+            (c, *label, shade, *width)
+        })
+    });
+    for (curve, default_label, color, width) in curves {
         let label = if curve.name.is_empty() {
             default_label.to_string()
         } else {
@@ -275,10 +299,10 @@ mod tests {
         let plot = FitPlot {
             title: "Test".into(),
             subtitle: "sub".into(),
-            measured: Some(curve("m", |f| (f / 1000.0).log2())),
+            measured: vec![curve("m", |f| (f / 1000.0).log2())],
             target: Some(curve("t", |_| 0.0)),
-            eq: None,
-            result: None,
+            eq: vec![],
+            result: vec![],
         };
         let svg = dir.path().join("a.svg");
         draw(&plot, &svg, false).unwrap();

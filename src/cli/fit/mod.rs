@@ -106,7 +106,13 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     if to_stdout {
         write_stdout(profile_text(&plan, &fitted).as_bytes())?;
     } else {
-        save(&plan, &c, &fitted, &args.output)?;
+        save(
+            &plan,
+            &c,
+            std::slice::from_ref(&c.measured),
+            &fitted,
+            &args.output,
+        )?;
     }
     let done = Done::new(&plan, &args.fr, &c, &fitted, &args.output);
     if args.json {
@@ -182,12 +188,18 @@ fn run_per_channel(plan: &Plan<'_>) -> anyhow::Result<ExitCode> {
         profile: fit.profile.clone(),
         report: *worst,
     };
-    let [c, _] = &fit.corrections;
+    let [c, c_right] = &fit.corrections;
     let to_stdout = is_stdout(&args.output);
     if to_stdout {
         write_stdout(profile_text(plan, &fitted).as_bytes())?;
     } else {
-        save(plan, c, &fitted, &args.output)?;
+        save(
+            plan,
+            c,
+            &[c.measured.clone(), c_right.measured.clone()],
+            &fitted,
+            &args.output,
+        )?;
     }
     let done = Done::new(plan, &args.fr, c, &fitted, &args.output).with_channels(&fit);
     if args.json {
@@ -250,7 +262,15 @@ fn profile_text(plan: &Plan<'_>, fitted: &Fitted) -> String {
     fitted.profile.to_toml(None, Some(&describe(plan, fitted)))
 }
 
-fn save(plan: &Plan<'_>, c: &Correction, fitted: &Fitted, out: &Path) -> anyhow::Result<()> {
+/// Writes the profile (and with --plot its picture, drawn over `measured`: one curve, or the
+/// left and right of a per-channel fit).
+fn save(
+    plan: &Plan<'_>,
+    c: &Correction,
+    measured: &[FrCurve],
+    fitted: &Fitted,
+    out: &Path,
+) -> anyhow::Result<()> {
     let text = profile_text(plan, fitted);
     // Both files are written beside their destinations first and put in place together,
     // so a failure (an existing plot, a full disk) leaves neither.
@@ -268,7 +288,7 @@ fn save(plan: &Plan<'_>, c: &Correction, fitted: &Fitted, out: &Path) -> anyhow:
     if plan.args.plot {
         let png = out.with_extension("png");
         let prep = FrPrep {
-            measured: c.measured.clone(),
+            measured: measured.to_vec(),
             reference: Some(c.reference.clone()),
         };
         let subtitle = format!(
@@ -339,7 +359,7 @@ fn run_batch(plan: &Plan<'_>, dir: &Path) -> anyhow::Result<ExitCode> {
                 let measured = FrCurve::load(file)?;
                 let (c, fitted) = fit_one(plan, &measured)?;
                 let out = out_dir.join(format!("{}.toml", measured.name));
-                save(plan, &c, &fitted, &out)?;
+                save(plan, &c, std::slice::from_ref(&c.measured), &fitted, &out)?;
                 let line = format!("{}: {}", out.display(), fitted.report.line());
                 Ok((
                     Done::new(plan, std::slice::from_ref(file), &c, &fitted, &out),
