@@ -23,6 +23,9 @@ fn stages(count: usize, detune: f64) -> Vec<Coeffs> {
         .collect()
 }
 
+/// How a benchmark builds its chain of `count` stages.
+type MakeChain = fn(usize) -> EqChain;
+
 fn chain(count: usize) -> EqChain {
     EqChain::with_stages(48_000.0, -3.0, &stages(count, 1.0)).unwrap()
 }
@@ -47,7 +50,7 @@ fn bench_chain(c: &mut Criterion) {
     let mut group = c.benchmark_group("eq_chain");
     for count in [1usize, 4, 10, 20] {
         group.throughput(Throughput::Elements((FRAMES * count) as u64));
-        let kinds: [(&str, fn(usize) -> EqChain); 2] = [
+        let kinds: [(&str, MakeChain); 2] = [
             ("stereo_4096_frames", chain),
             ("per_channel_4096_frames", per_channel_chain),
         ];
