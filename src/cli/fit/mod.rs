@@ -201,7 +201,10 @@ fn run_per_channel(plan: &Plan<'_>) -> anyhow::Result<ExitCode> {
             &args.output,
         )?;
     }
-    let done = Done::new(plan, &args.fr, c, &fitted, &args.output).with_channels(&fit);
+    // The summary names the IEM, not its left side.
+    let mut named = c.clone();
+    named.measured.name = measurement;
+    let done = Done::new(plan, &args.fr, &named, &fitted, &args.output).with_channels(&fit);
     if args.json {
         super::output::print_json(&done)?;
         return Ok(ExitCode::SUCCESS);
