@@ -24,7 +24,7 @@ const LAYERS: &[(u8, &[&str])] = &[
     (1, &["dsp"]),
     (
         2,
-        &["decode", "encode", "resample", "fr", "eq", "fit", "playlist", "preset", "material"],
+        &["decode", "encode", "resample", "fr", "db", "eq", "fit", "playlist", "preset", "material"],
     ),
     (3, &["engine", "session", "render", "ab"]),
     (4, &["cli", "main"]),

@@ -22,6 +22,7 @@ pub mod ab;
 pub mod atomic_file;
 pub mod cli;
 pub mod contain;
+pub mod db;
 pub mod decode;
 pub mod dsp;
 pub mod encode;

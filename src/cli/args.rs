@@ -43,6 +43,8 @@ pub(super) enum Command {
     Fit(super::fit::FitArgs),
     /// Draw measured FR, target, EQ response and equalised result as SVG or PNG.
     Plot(super::plot::PlotArgs),
+    /// The reviewer's measurement databases (graph-tool folders): `db list`.
+    Db(super::db::DbCommandArgs),
     /// List the playlists, EQ profiles, measurements and targets built into iemlab (usable by
     /// name from any folder), or print one.
     Shipped(super::shipped::ShippedArgs),

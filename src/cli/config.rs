@@ -6,6 +6,7 @@
 //!
 //! ```toml
 //! library = ["/home/me/Music/iem-test-tracks"]
+//! db = ["~/graphtool/data_iegems"]
 //! ```
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -26,6 +27,9 @@ pub(super) struct Config {
     /// Library folders scanned when `--library` is not given.
     #[serde(default)]
     pub library: Vec<PathBuf>,
+    /// Measurement databases (graph-tool folders) used when `--db` is not given.
+    #[serde(default)]
+    pub db: Vec<PathBuf>,
 }
 
 impl Config {
@@ -56,7 +60,7 @@ impl Config {
         // Relative folders are relative to the config file; "~/" is the home folder.
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let home = crate::paths::home_dir();
-        for dir in &mut config.library {
+        for dir in config.library.iter_mut().chain(config.db.iter_mut()) {
             if let (Ok(rest), Some(home)) = (dir.strip_prefix("~"), home.as_ref()) {
                 *dir = home.join(rest);
             } else if dir.is_relative() {

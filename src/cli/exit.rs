@@ -6,6 +6,7 @@
 use crate::ab::matching::LevelMatchError;
 use crate::ab::notes::NotesError;
 use crate::atomic_file::SaveError;
+use crate::db::DbError;
 use crate::decode::DecodeError;
 use crate::engine::OutputError;
 use crate::engine::device::DeviceError;
@@ -29,6 +30,7 @@ const ERRORS: &[Probe] = &[
     probe::<AbRenderError>,
     probe::<DecodeError>,
     probe::<DeviceError>,
+    probe::<DbError>,
     probe::<DeviceFitError>,
     probe::<ExportError>,
     probe::<FileProblem>,

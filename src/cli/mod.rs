@@ -5,6 +5,7 @@ mod ab;
 mod args;
 mod check;
 mod config;
+mod db;
 mod demo;
 mod devices;
 mod docs;
@@ -132,6 +133,7 @@ fn run_cli() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Fit(args) => fit::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Db(args) => db::run(args),
         Command::Shipped(args) => shipped::run(args),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
