@@ -52,6 +52,40 @@ impl DbArgs {
     }
 }
 
+/// The measurement files of the IEM called `name` (left then right, those that exist).
+pub(crate) fn iem_files(dbs: &[Database], name: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let found = db::find(dbs, name)?;
+    let files: Vec<PathBuf> = found.files().into_iter().flatten().collect();
+    if files.is_empty() {
+        // Names the files that are missing.
+        found.load()?;
+    }
+    Ok(files)
+}
+
+/// What a measurement argument (`--fr`, `--simulate`) means: a file, or with databases open
+/// and no such file, the measurements of the IEM of that name.
+pub(crate) fn measurement_files(
+    dbs: &[Database],
+    spec: &std::path::Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    if dbs.is_empty() || spec.exists() {
+        return Ok(vec![spec.to_path_buf()]);
+    }
+    iem_files(dbs, &spec.to_string_lossy())
+}
+
+/// What a `--target` means: a file or a built-in target as it stands, else a database
+/// target of that name (`IEGems` for `IEGems Target.txt`), else as given (and refused with
+/// the built-in names later).
+pub(crate) fn target_spec(dbs: &[Database], spec: &str) -> String {
+    let path = std::path::Path::new(spec);
+    if path.is_file() || crate::fr::target::Target::find(spec).is_some() {
+        return spec.to_string();
+    }
+    db::find_target(dbs, spec).map_or_else(|| spec.to_string(), |p| p.display().to_string())
+}
+
 /// Arguments of `iemlab db`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct DbCommandArgs {

@@ -61,7 +61,7 @@ impl PictureFormat {
 
 /// How measurement and target are prepared: shared by `fit` and `plot`, so a plot shows the
 /// curves exactly as the fit saw them.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub(super) struct CurveArgs {
     /// Tilt added to the target (dB per octave around 1 kHz; negative is darker).
     #[arg(

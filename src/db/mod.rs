@@ -489,7 +489,17 @@ pub fn find<'a>(dbs: &'a [Database], name: &str) -> Result<Found<'a>, DbError> {
                     .map(|d| d.dir.display().to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-                closest: scored.into_iter().take(3).map(|(_, n)| n).collect(),
+                // The best, and any others nearly as close.
+                closest: scored
+                    .iter()
+                    .take(3)
+                    .filter(|(score, _)| {
+                        scored
+                            .first()
+                            .is_some_and(|(best, _)| *score >= best - 0.15)
+                    })
+                    .map(|(_, n)| n.clone())
+                    .collect(),
             })
         }
         several => Err(DbError::Ambiguous {

@@ -8,6 +8,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+use super::db::{iem_files, measurement_files, target_spec};
 use super::exit::UsageError;
 use super::output::{is_stdout, write_stdout};
 use super::plot::{FrPrep, fit_plot};
@@ -23,7 +24,28 @@ use done::Done;
 pub(super) use plan::FitArgs;
 use plan::{Plan, describe};
 
+/// `args` with every name turned into the files it stands for: `--iem` into `--fr` files,
+/// a `--simulate` that is not a file into that IEM's files, a database target by name into
+/// its file.
+fn with_files(mut args: FitArgs) -> anyhow::Result<FitArgs> {
+    let dbs = match &args.iem {
+        Some(name) => args.db.open_for(&format!("--iem {name}"))?,
+        None => args.db.open()?,
+    };
+    if let Some(name) = &args.iem {
+        args.fr = iem_files(&dbs, name)?;
+    }
+    let mut simulate = Vec::new();
+    for spec in &args.simulate {
+        simulate.extend(measurement_files(&dbs, spec)?);
+    }
+    args.simulate = simulate;
+    args.target = target_spec(&dbs, &args.target);
+    Ok(args)
+}
+
 pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
+    let args = with_files(args)?;
     if !(args.max_gain.is_finite() && (0.0..=crate::preset::MAX_GAIN_DB).contains(&args.max_gain)) {
         return Err(UsageError(format!(
             "--max-gain {} must be between 0 and {} dB",

@@ -10,14 +10,21 @@ use crate::fr::FrCurve;
 use crate::preset::{DeviceSpec, EqShape, device};
 
 /// Arguments of `iemlab fit`.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub(crate) struct FitArgs {
     /// Measured FR of your IEM (AutoEQ CSV, squig.link .txt or REW export). Give it twice
     /// (left and right) to fit their average; give a folder to fit every file in it.
-    #[arg(long, required = true, value_name = "FILE|DIR")]
+    #[arg(long, value_name = "FILE|DIR", required_unless_present = "iem")]
     pub(super) fr: Vec<PathBuf>,
+    /// Your IEM by name in the --db database ("Crimson", "Symphonium Crimson"): both
+    /// channels' measurements, averaged (or each fitted with --per-channel).
+    #[arg(long, value_name = "NAME", conflicts_with = "fr")]
+    pub(super) iem: Option<String>,
+    #[command(flatten)]
+    pub(super) db: crate::cli::db::DbArgs,
     /// Target: a built-in id (harman-ie-2019, harman-ie-2019-no-bass, harman-ie-2016,
-    /// diffuse-field, free-field, ief-iem, iegems) or any FR file.
+    /// diffuse-field, free-field, ief-iem, iegems), any FR file, or a target of the --db
+    /// database by name.
     #[arg(
         long,
         value_name = "ID|FILE",
@@ -25,7 +32,8 @@ pub(crate) struct FitArgs {
         conflicts_with = "simulate"
     )]
     pub(super) target: String,
-    /// Sound like another IEM: fit its FR minus yours instead of a target (repeat for L/R).
+    /// Sound like another IEM: fit its FR minus yours instead of a target (repeat for L/R),
+    /// or its name in the --db database (both channels).
     #[arg(long, value_name = "OTHER_FR")]
     pub(super) simulate: Vec<PathBuf>,
     /// Number of parametric bands (a low shelf, peaking bands and a high shelf).
