@@ -17,9 +17,17 @@ fn fixture(name: &str) -> PathBuf {
 #[test]
 fn every_fr_fixture_and_shipped_curve_parses() {
     let mut files: Vec<PathBuf> = Vec::new();
-    for dir in ["tests/data/fr", "presets/fr", "presets/targets"] {
+    for dir in [
+        "tests/data/fr",
+        "tests/data/fr/pairs",
+        "presets/fr",
+        "presets/targets",
+    ] {
         for entry in std::fs::read_dir(repo(dir)).unwrap() {
-            files.push(entry.unwrap().path());
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                files.push(path);
+            }
         }
     }
     assert!(files.len() >= 15);

@@ -71,7 +71,7 @@ pub(super) struct CurveArgs {
         allow_negative_numbers = true
     )]
     pub tilt: f64,
-    /// Bass shelf added to the target (dB at 105 Hz, Q 0.7; negative removes bass).
+    /// Bass shelf added to the target (dB at --bass-shelf-hz; negative removes bass).
     #[arg(
         long,
         value_name = "DB",
@@ -79,12 +79,74 @@ pub(super) struct CurveArgs {
         allow_negative_numbers = true
     )]
     pub bass_shelf: f64,
+    /// Frequency of the bass shelf (Hz).
+    #[arg(long, value_name = "HZ", default_value_t = crate::fr::target::BASS_SHELF_HZ)]
+    pub bass_shelf_hz: f64,
+    /// Q of the bass shelf.
+    #[arg(long, value_name = "Q", default_value_t = crate::fr::target::BASS_SHELF_Q)]
+    pub bass_shelf_q: f64,
+    /// Treble shelf added to the target (dB; a high shelf at 2.5 kHz, Q 0.42, as graph
+    /// tools apply it).
+    #[arg(
+        long,
+        value_name = "DB",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub treble_shelf: f64,
+    /// Ear gain added to the target (dB; a peak at 2.75 kHz, Q 1).
+    #[arg(
+        long,
+        value_name = "DB",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub ear_gain: f64,
     /// Smoothing of measurement and target (any 1/N from 1/1 to 1/96 works too).
     #[arg(long, value_name = "1/N", default_value = "1/12", value_parser = SmoothingParser)]
     pub smooth: crate::fr::Smoothing,
     /// Level curves at this frequency (e.g. 1000) or by their mean over a band (e.g. 300-3000).
     #[arg(long, value_name = "HZ|LO-HI", default_value = "1000")]
     pub normalize: crate::fr::Normalise,
+}
+
+impl CurveArgs {
+    /// The target adjustments asked for, or a usage error naming a value out of range.
+    pub(super) fn adjust(&self) -> Result<TargetAdjust, super::exit::UsageError> {
+        let gains = [
+            ("--tilt", self.tilt, 6.0),
+            ("--bass-shelf", self.bass_shelf, 30.0),
+            ("--treble-shelf", self.treble_shelf, 30.0),
+            ("--ear-gain", self.ear_gain, 30.0),
+        ];
+        for (flag, value, limit) in gains {
+            if !(value.is_finite() && value.abs() <= limit) {
+                return Err(super::exit::UsageError(format!(
+                    "{flag} {value} is outside ±{limit}"
+                )));
+            }
+        }
+        if !(20.0..=2000.0).contains(&self.bass_shelf_hz) {
+            return Err(super::exit::UsageError(format!(
+                "--bass-shelf-hz {} is outside 20–2000 Hz",
+                self.bass_shelf_hz
+            )));
+        }
+        if !(0.1..=10.0).contains(&self.bass_shelf_q) {
+            return Err(super::exit::UsageError(format!(
+                "--bass-shelf-q {} is outside 0.1–10",
+                self.bass_shelf_q
+            )));
+        }
+        Ok(TargetAdjust {
+            tilt_db_per_octave: self.tilt,
+            bass_shelf_db: self.bass_shelf,
+            bass_shelf_hz: self.bass_shelf_hz,
+            bass_shelf_q: self.bass_shelf_q,
+            treble_shelf_db: self.treble_shelf,
+            ear_gain_db: self.ear_gain,
+        })
+    }
 }
 
 /// Reads `--smooth` as [`crate::fr::Smoothing`] does, and lists the usual values for
@@ -197,22 +259,10 @@ pub(super) fn fit_plot(
         Some(r) => format!("{} vs {}", side_less(&first.name), r.name),
         None => side_less(&first.name),
     };
-    let measured = prep
-        .measured
-        .iter()
-        .map(|c| FrCurve {
-            name: if prep.measured.len() > 1 {
-                c.name.clone()
-            } else {
-                String::new()
-            },
-            ..c.clone()
-        })
-        .collect();
     FitPlot {
         title,
         subtitle,
-        measured,
+        measured: prep.measured.clone(),
         target: prep.reference.clone(),
         eq,
         result,
@@ -255,10 +305,7 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
     };
     let reference = match &args.target {
         Some(t) => {
-            let adjust = TargetAdjust {
-                tilt_db_per_octave: args.curves.tilt,
-                bass_shelf_db: args.curves.bass_shelf,
-            };
+            let adjust = args.curves.adjust()?;
             Some(prepare(&adjust.apply(target::resolve(t)?), &opts))
         }
         None => None,

@@ -122,11 +122,13 @@ impl Target {
         let mut curve = parse::parse(self.text, Path::new(self.id))?;
         curve.name = self.name.to_string();
         if self.id == "harman-ie-2019-no-bass" {
+            let name = curve.name.clone();
             curve = TargetAdjust {
-                tilt_db_per_octave: 0.0,
                 bass_shelf_db: -HARMAN_IE_2019_BASS_DB,
+                ..TargetAdjust::default()
             }
             .apply(curve);
+            curve.name = name;
         }
         Ok(curve)
     }
@@ -147,43 +149,138 @@ pub fn resolve(spec: &str) -> Result<FrCurve, FrError> {
     }
 }
 
-/// Adjustments on top of a target, as graph tools offer them.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// Treble shelf of the graph tools' target adjustments (squig.link / modernGraphTool: a high
+/// shelf at 2.5 kHz, Q 0.42).
+pub const TREBLE_SHELF_HZ: f64 = 2500.0;
+/// Q of the treble shelf.
+pub const TREBLE_SHELF_Q: f64 = 0.42;
+/// Ear gain of the graph tools' target adjustments: a peak at 2.75 kHz, Q 1.
+pub const EAR_GAIN_HZ: f64 = 2750.0;
+/// Q of the ear gain peak.
+pub const EAR_GAIN_Q: f64 = 1.0;
+
+/// Adjustments on top of a target, as graph tools offer them (modernGraphTool's
+/// target-adjustment-store and squig.link's graphtool.js: a tilt, a bass shelf, a treble
+/// shelf and an ear-gain peak, RBJ biquads).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TargetAdjust {
     /// Tilt in dB per octave, pivoting at 1 kHz (positive: brighter).
     pub tilt_db_per_octave: f64,
-    /// Extra bass: gain of a low shelf at 105 Hz, Q 0.7 (negative removes bass).
+    /// Extra bass: gain of a low shelf (negative removes bass).
     pub bass_shelf_db: f64,
+    /// The bass shelf's frequency (Hz; 105 by default).
+    pub bass_shelf_hz: f64,
+    /// The bass shelf's Q (0.7 by default).
+    pub bass_shelf_q: f64,
+    /// Gain of a high shelf at 2.5 kHz, Q 0.42.
+    pub treble_shelf_db: f64,
+    /// Gain of a peak at 2.75 kHz, Q 1 (the ear canal's gain around 3 kHz).
+    pub ear_gain_db: f64,
+}
+
+impl Default for TargetAdjust {
+    fn default() -> Self {
+        TargetAdjust {
+            tilt_db_per_octave: 0.0,
+            bass_shelf_db: 0.0,
+            bass_shelf_hz: BASS_SHELF_HZ,
+            bass_shelf_q: BASS_SHELF_Q,
+            treble_shelf_db: 0.0,
+            ear_gain_db: 0.0,
+        }
+    }
 }
 
 impl TargetAdjust {
     /// Whether the adjustment changes nothing.
     pub fn is_none(&self) -> bool {
-        self.tilt_db_per_octave == 0.0 && self.bass_shelf_db == 0.0
+        self.tilt_db_per_octave == 0.0
+            && self.bass_shelf_db == 0.0
+            && self.treble_shelf_db == 0.0
+            && self.ear_gain_db == 0.0
     }
 
-    /// `curve` with the tilt and shelf added.
+    /// The adjustments as legends and profile descriptions name them, e.g. "tilt -0.8
+    /// dB/oct, bass +6 dB at 105 Hz"; empty when there are none.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.tilt_db_per_octave != 0.0 {
+            parts.push(format!("tilt {:+} dB/oct", self.tilt_db_per_octave));
+        }
+        if self.bass_shelf_db != 0.0 {
+            let q = if self.bass_shelf_q == BASS_SHELF_Q {
+                String::new()
+            } else {
+                format!(" Q {}", self.bass_shelf_q)
+            };
+            parts.push(format!(
+                "bass {:+} dB at {} Hz{q}",
+                self.bass_shelf_db, self.bass_shelf_hz
+            ));
+        }
+        if self.treble_shelf_db != 0.0 {
+            parts.push(format!("treble {:+} dB", self.treble_shelf_db));
+        }
+        if self.ear_gain_db != 0.0 {
+            parts.push(format!("ear gain {:+} dB", self.ear_gain_db));
+        }
+        parts.join(", ")
+    }
+
+    /// The shelves and peak as bands (those with a gain).
+    fn bands(&self) -> Vec<BandSpec> {
+        [
+            (
+                FilterKind::LowShelf,
+                self.bass_shelf_hz,
+                self.bass_shelf_db,
+                self.bass_shelf_q,
+            ),
+            (
+                FilterKind::HighShelf,
+                TREBLE_SHELF_HZ,
+                self.treble_shelf_db,
+                TREBLE_SHELF_Q,
+            ),
+            (
+                FilterKind::Peaking,
+                EAR_GAIN_HZ,
+                self.ear_gain_db,
+                EAR_GAIN_Q,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, _, gain, _)| *gain != 0.0)
+        .map(|(kind, freq_hz, gain_db, q)| BandSpec {
+            kind,
+            freq_hz,
+            gain_db,
+            q,
+        })
+        .collect()
+    }
+
+    /// `curve` with the tilt, shelves and peak added.
     pub fn apply(&self, mut curve: FrCurve) -> FrCurve {
         if self.is_none() {
             return curve;
         }
-        // The shelf is evaluated as a biquad at 192 kHz, where it matches the analog shelf
-        // to well under 0.01 dB across the audio band. Fixed, valid values: cannot fail.
-        let shelf = Coeffs::new(
-            &BandSpec {
-                kind: FilterKind::LowShelf,
-                freq_hz: BASS_SHELF_HZ,
-                gain_db: self.bass_shelf_db,
-                q: BASS_SHELF_Q,
-            },
-            192_000.0,
-        )
-        .unwrap_or(Coeffs::IDENTITY);
+        // The filters are evaluated as biquads at 192 kHz, where they match the analog
+        // shelves and peak to well under 0.01 dB across the audio band. A value no filter
+        // can have (checked by the command line) leaves that filter out.
+        let filters: Vec<Coeffs> = self
+            .bands()
+            .iter()
+            .filter_map(|b| Coeffs::new(b, 192_000.0).ok())
+            .collect();
         for (f, db) in curve.freqs_hz.iter().zip(curve.db.iter_mut()) {
             *db += self.tilt_db_per_octave * (f / 1000.0).log2();
-            if self.bass_shelf_db != 0.0 {
-                *db += shelf.response(*f, 192_000.0).db();
+            for c in &filters {
+                *db += c.response(*f, 192_000.0).db();
             }
+        }
+        if !self.describe().is_empty() {
+            curve.name = format!("{} ({})", curve.name, self.describe());
         }
         curve
     }
@@ -248,9 +345,40 @@ mod tests {
         };
         let t = TargetAdjust {
             tilt_db_per_octave: -1.0,
-            bass_shelf_db: 0.0,
+            ..TargetAdjust::default()
         }
         .apply(c);
         assert_eq!(t.db, [2.0, 0.0, -2.0]);
+        assert_eq!(t.name, "flat (tilt -1 dB/oct)");
+    }
+
+    #[test]
+    fn treble_shelf_and_ear_gain_are_the_graph_tools_filters() {
+        let c = FrCurve {
+            name: "flat".into(),
+            freqs_hz: vec![20.0, 2750.0, 20_000.0],
+            db: vec![0.0; 3],
+        };
+        let treble = TargetAdjust {
+            treble_shelf_db: -3.0,
+            ..TargetAdjust::default()
+        }
+        .apply(c.clone());
+        assert!(
+            treble.db[0].abs() < 0.05 && (treble.db[2] + 3.0).abs() < 0.1,
+            "{:?}",
+            treble.db
+        );
+        let ear = TargetAdjust {
+            ear_gain_db: 2.0,
+            ..TargetAdjust::default()
+        }
+        .apply(c);
+        assert!(
+            (ear.db[1] - 2.0).abs() < 1e-6 && ear.db[0].abs() < 0.01,
+            "{:?}",
+            ear.db
+        );
+        assert_eq!(ear.name, "flat (ear gain +2 dB)");
     }
 }

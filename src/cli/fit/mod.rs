@@ -14,7 +14,7 @@ use super::output::{is_stdout, write_stdout};
 use super::plot::{FrPrep, fit_plot};
 use crate::atomic_file::{self, SaveError};
 use crate::fit::{Correction, CorrectionOptions, EqLayout, Fitted, correction, fit, fit_channels};
-use crate::fr::{FrCurve, LogGrid, TargetAdjust, target};
+use crate::fr::{FrCurve, LogGrid, target};
 use crate::preset::device;
 
 mod done;
@@ -75,11 +75,7 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         let name = curves[0].name.clone();
         crate::fr::average(&curves, &LogGrid::STANDARD, &side_less(&name))?
     } else {
-        let adjust = TargetAdjust {
-            tilt_db_per_octave: args.curves.tilt,
-            bass_shelf_db: args.curves.bass_shelf,
-        };
-        adjust.apply(target::resolve(&args.target)?)
+        args.curves.adjust()?.apply(target::resolve(&args.target)?)
     };
     let plan = Plan {
         args: &args,

@@ -112,8 +112,9 @@ pub(super) fn describe(plan: &Plan<'_>, fitted: &Fitted) -> String {
         .device
         .map(|d| format!(" for {}", d.name))
         .unwrap_or_default();
+    let aim = if plan.simulate { "as" } else { "to" };
     format!(
-        "{shape}{device}, fitted by iemlab at {} Hz, {}, max boost {} dB",
-        plan.args.fs, plan.opts.smoothing, plan.opts.max_gain_db
+        "{shape}{device}, fitted {aim} {} by iemlab at {} Hz, {}, max boost {} dB",
+        plan.reference.name, plan.args.fs, plan.opts.smoothing, plan.opts.max_gain_db
     )
 }
