@@ -38,12 +38,24 @@ pub(super) fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let profile = &imported.profile;
+    let bands = |n: usize| format!("{n} band{}", if n == 1 { "" } else { "s" });
+    let per_channel = if profile.is_per_channel() {
+        let [left, right] = &profile.channels;
+        format!(
+            " on both channels, then left {} (trim {} dB), right {} (trim {} dB)",
+            bands(left.bands.len()),
+            left.gain_db,
+            bands(right.bands.len()),
+            right.gain_db
+        )
+    } else {
+        String::new()
+    };
     log::info!(
-        "{}: read as {}, {} band{}, preamp {} dB",
+        "{}: read as {}, {}{per_channel}, preamp {} dB",
         args.file.display(),
         imported.format,
-        profile.bands().len(),
-        if profile.bands().len() == 1 { "" } else { "s" },
+        bands(profile.bands().len()),
         profile.preamp_db
     );
     let text = profile_toml(profile, &args.file, imported.format);

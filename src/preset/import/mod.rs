@@ -1,6 +1,7 @@
 //! `iemlab import`: community presets as iemlab profiles. Reads Equalizer APO / Peace text
 //! (`Preamp:`, `Filter N:`, `GraphicEQ:`, which is also AutoEQ's ParametricEQ.txt,
-//! FixedBandEQ.txt and the Wavelet/AutoEQ GraphicEQ.txt) and CamillaDSP YAML filters.
+//! FixedBandEQ.txt and the Wavelet/AutoEQ GraphicEQ.txt) and CamillaDSP configs (what the
+//! pipeline does to the left and right channels, a per-channel profile when they differ).
 //! Every imported profile is written as profile TOML and read back through the profile
 //! parser, so what `import` prints is exactly what `iemlab` later loads.
 
@@ -10,7 +11,6 @@ mod apo;
 mod camilla;
 mod error;
 mod q;
-mod yaml;
 
 use std::path::Path;
 

@@ -1,0 +1,521 @@
+//! What one filter of a config's `filters:` does to a channel it runs on (HEnquist/camilladsp
+//! README.md, "Filters", and src/config/mod.rs for the exact parameter names):
+//!
+//! - `Biquad` Peaking, Lowshelf, Highshelf (`q`, `bandwidth` in octaves, or `slope` in
+//!   dB/octave for shelves), Lowpass, Highpass (`q`), Notch, Bandpass, Allpass (`q` or
+//!   `bandwidth`): one band each.
+//! - `BiquadCombo` FivePointPeq (`fls`/`gls`/`qls` low shelf, `fp1`…`fp3` peaks, `fhs`
+//!   high shelf; a band with Q 0 is off, as in CamillaDSP), GraphicEqualizer, Tilt, and
+//!   Butterworth or Linkwitz-Riley high and low passes of even order: the biquads CamillaDSP
+//!   builds for them (src/filters/biquadcombo.rs).
+//! - `Gain` (`gain` in dB or `scale: linear`, `inverted`, `mute`): the channel's gain.
+//! - `Delay`: a delay, which both channels may share (latency only).
+//! - `Volume`, `Loudness`, `Dither`, `Limiter`: skipped with a note. A Volume filter follows a
+//!   fader set while CamillaDSP runs (0 dB unless moved), Loudness boosts bass and treble
+//!   only below its reference volume, Dither adds noise at the output's last bits, a Limiter
+//!   acts only above its clip level: none of them is the EQ, and iemlab has its own volume
+//!   and limiter.
+//! - First-order and free biquads, GeneralNotch, LinkwitzTransform, odd-order Butterworth,
+//!   `Conv` (FIR) and `DiffEq`: a response a profile's bands cannot hold.
+
+use super::document::{Located, Node};
+use crate::dsp::{BandSpec, FilterKind};
+use crate::preset::import::q::{q_from_bandwidth, q_from_shelf_slope};
+
+/// What a filter does to one channel.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Effect {
+    /// A gain (dB), with the line of its value, and whether it inverts the polarity.
+    Gain {
+        /// Gain in dB.
+        db: f64,
+        /// Whether the polarity is inverted.
+        inverted: bool,
+        /// Line of the gain's value.
+        line: usize,
+    },
+    /// EQ bands in order, each with the line of its frequency.
+    Bands(Vec<(BandSpec, usize)>),
+    /// A delay: seconds, or samples when given in samples.
+    Delay {
+        /// Delay in seconds (`ms`, `us`, `mm` at 343 m/s).
+        seconds: f64,
+        /// Delay in samples.
+        samples: f64,
+    },
+    /// Nothing a profile holds or needs; why.
+    Skip(String),
+}
+
+/// Why a filter gives no effect.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Refusal {
+    /// A value is missing or not what CamillaDSP reads: at its line.
+    Invalid(Located),
+    /// The filter does what a profile cannot hold (said as "a FIR convolution (Conv)").
+    Unholdable(String),
+}
+
+impl From<Located> for Refusal {
+    fn from(located: Located) -> Self {
+        Refusal::Invalid(located)
+    }
+}
+
+/// The speed of sound CamillaDSP turns millimetres of delay into time with (m/s).
+const SPEED_OF_SOUND: f64 = 343.0;
+
+/// What the filter `name`, defined by `filter`, does to a channel.
+pub(super) fn effect(name: &str, filter: Node<'_>) -> Result<Effect, Refusal> {
+    let ty = text(name, filter, "type")?;
+    let params = filter
+        .get("parameters")
+        .ok_or_else(|| (filter.line, format!("filters.{name}: no parameters")))?;
+    let p = Params { name, node: params };
+    match ty.as_str() {
+        "Gain" => gain(&p),
+        "Biquad" => biquad(&p).map(Effect::Bands),
+        "BiquadCombo" => combo(&p).map(Effect::Bands),
+        "Delay" => delay(&p),
+        "Volume" => Ok(Effect::Skip(
+            "a volume control on a fader set while CamillaDSP runs".into(),
+        )),
+        "Loudness" => Ok(Effect::Skip(
+            "loudness compensation, which follows the volume control".into(),
+        )),
+        "Dither" => Ok(Effect::Skip("dither at the output's bit depth".into())),
+        "Limiter" => Ok(Effect::Skip(
+            "a limiter, which acts only above its clip level".into(),
+        )),
+        "Conv" => Err(Refusal::Unholdable("a FIR convolution (Conv)".into())),
+        "DiffEq" => Err(Refusal::Unholdable(
+            "a difference equation (DiffEq) of its own coefficients".into(),
+        )),
+        other => Err(Refusal::Invalid((
+            filter.get("type").map_or(filter.line, |t| t.line),
+            format!("filters.{name}.type: '{other}' is not a CamillaDSP filter type"),
+        ))),
+    }
+}
+
+/// The text of `key` in `node` (a filter or its parameters), required.
+fn text(name: &str, node: Node<'_>, key: &str) -> Result<String, Located> {
+    let value = node
+        .get(key)
+        .ok_or_else(|| (node.line, format!("filters.{name}: no {key}")))?;
+    value.text().map(|t| t.trim().to_string()).ok_or_else(|| {
+        (
+            value.line,
+            format!("filters.{name}.{key}: {} is not a name", value.shown()),
+        )
+    })
+}
+
+/// A filter's `parameters`, read with messages that name them.
+struct Params<'a> {
+    name: &'a str,
+    node: Node<'a>,
+}
+
+impl Params<'_> {
+    /// `key` as a finite number, with its line; None when left out or `null`.
+    fn number(&self, key: &str) -> Result<Option<(f64, usize)>, Located> {
+        let Some(value) = self.node.get(key) else {
+            return Ok(None);
+        };
+        match value.number() {
+            Some(v) if v.is_finite() => Ok(Some((v, value.line))),
+            _ => Err((
+                value.line,
+                format!(
+                    "filters.{}.parameters.{key}: {} is not a number",
+                    self.name,
+                    value.shown()
+                ),
+            )),
+        }
+    }
+
+    /// `key` as a number, required.
+    fn need(&self, key: &str) -> Result<(f64, usize), Located> {
+        self.number(key)?.ok_or_else(|| {
+            (
+                self.node.line,
+                format!("filters.{}.parameters: no {key}", self.name),
+            )
+        })
+    }
+
+    /// `key` as true or false (false when left out).
+    fn flag(&self, key: &str) -> Result<bool, Located> {
+        let Some(value) = self.node.get(key) else {
+            return Ok(false);
+        };
+        value.boolean().ok_or_else(|| {
+            (
+                value.line,
+                format!(
+                    "filters.{}.parameters.{key}: {} is not true or false",
+                    self.name,
+                    value.shown()
+                ),
+            )
+        })
+    }
+
+    /// The `type` inside the parameters (Biquad and BiquadCombo kinds).
+    fn kind(&self) -> Result<String, Located> {
+        text(self.name, self.node, "type")
+            .map_err(|(line, _)| (line, format!("filters.{}.parameters: no type", self.name)))
+    }
+}
+
+fn gain(p: &Params<'_>) -> Result<Effect, Refusal> {
+    let (value, line) = p.need("gain")?;
+    if p.flag("mute")? {
+        return Err(Refusal::Unholdable("a muted Gain".into()));
+    }
+    let linear = match p.node.get("scale") {
+        None => false,
+        Some(scale) => match scale.text().as_deref() {
+            Some("dB") => false,
+            Some("linear") => true,
+            _ => {
+                return Err(Refusal::Invalid((
+                    scale.line,
+                    format!(
+                        "filters.{}.parameters.scale: {} is not dB or linear",
+                        p.name,
+                        scale.shown()
+                    ),
+                )));
+            }
+        },
+    };
+    let mut inverted = p.flag("inverted")?;
+    let db = if linear {
+        if value == 0.0 {
+            return Err(Refusal::Unholdable("a Gain of 0 (silence)".into()));
+        }
+        // A negative factor inverts (CamillaDSP README.md, "Gain").
+        inverted ^= value < 0.0;
+        20.0 * value.abs().log10()
+    } else {
+        value
+    };
+    Ok(Effect::Gain { db, inverted, line })
+}
+
+fn delay(p: &Params<'_>) -> Result<Effect, Refusal> {
+    let (value, _) = p.need("delay")?;
+    let unit = p.node.get("unit");
+    let scale = match unit.as_ref().and_then(Node::text).as_deref() {
+        None | Some("ms") => 1e-3,
+        Some("us") => 1e-6,
+        Some("mm") => 1e-3 / SPEED_OF_SOUND,
+        Some("samples") => {
+            return Ok(Effect::Delay {
+                seconds: 0.0,
+                samples: value,
+            });
+        }
+        Some(other) => {
+            return Err(Refusal::Invalid((
+                unit.map_or(p.node.line, |u| u.line),
+                format!(
+                    "filters.{}.parameters.unit: '{other}' is not ms, us, mm or samples",
+                    p.name
+                ),
+            )));
+        }
+    };
+    Ok(Effect::Delay {
+        seconds: value * scale,
+        samples: 0.0,
+    })
+}
+
+/// The band of a `Biquad` filter.
+fn biquad(p: &Params<'_>) -> Result<Vec<(BandSpec, usize)>, Refusal> {
+    let ty = p.kind()?;
+    let kind = match ty.as_str() {
+        "Peaking" => FilterKind::Peaking,
+        "Lowshelf" => FilterKind::LowShelf,
+        "Highshelf" => FilterKind::HighShelf,
+        "Lowpass" => FilterKind::LowPass,
+        "Highpass" => FilterKind::HighPass,
+        "Bandpass" => FilterKind::BandPass,
+        "Notch" => FilterKind::Notch,
+        "Allpass" => FilterKind::AllPass,
+        "LowpassFO" | "HighpassFO" | "LowshelfFO" | "HighshelfFO" | "AllpassFO" => {
+            return Err(Refusal::Unholdable(format!(
+                "a first-order {ty} biquad (iemlab's bands are second-order)"
+            )));
+        }
+        "Free" | "GeneralNotch" | "LinkwitzTransform" => {
+            return Err(Refusal::Unholdable(format!(
+                "a {ty} biquad, which no band type of a profile matches"
+            )));
+        }
+        other => {
+            return Err(Refusal::Invalid((
+                p.node.get("type").map_or(p.node.line, |t| t.line),
+                format!(
+                    "filters.{}.parameters.type: '{other}' is not a CamillaDSP Biquad type",
+                    p.name
+                ),
+            )));
+        }
+    };
+    let (freq_hz, line) = p.need("freq")?;
+    let gain_db = if kind.has_gain() {
+        p.need("gain")?.0
+    } else {
+        0.0
+    };
+    let shelf = matches!(kind, FilterKind::LowShelf | FilterKind::HighShelf);
+    let width = |key: &str| -> Result<Option<f64>, Located> { Ok(p.number(key)?.map(|v| v.0)) };
+    let q = match (width("q")?, width("bandwidth")?, width("slope")?) {
+        (Some(q), _, _) => q,
+        (None, Some(octaves), _)
+            if !shelf && !matches!(kind, FilterKind::LowPass | FilterKind::HighPass) =>
+        {
+            q_from_bandwidth(octaves)
+        }
+        (None, None, Some(slope)) if shelf => {
+            // CamillaDSP's slope is in dB/octave, 0 < slope ≤ 12; 12 is the cookbook's S = 1.
+            if !(slope > 0.0 && slope <= 12.0) {
+                let line = p.number("slope")?.map_or(p.node.line, |v| v.1);
+                return Err(Refusal::Invalid((
+                    line,
+                    format!(
+                        "filters.{}.parameters.slope: {slope} dB/octave is outside 0 < slope ≤ 12",
+                        p.name
+                    ),
+                )));
+            }
+            q_from_shelf_slope(gain_db, slope / 12.0)
+        }
+        _ => {
+            let width = match kind {
+                FilterKind::LowShelf | FilterKind::HighShelf => "q or slope",
+                FilterKind::LowPass | FilterKind::HighPass => "q",
+                _ => "q or bandwidth",
+            };
+            return Err(Refusal::Invalid((
+                p.node.line,
+                format!("filters.{}.parameters: no {width}", p.name),
+            )));
+        }
+    };
+    Ok(vec![(
+        BandSpec {
+            kind,
+            freq_hz,
+            gain_db,
+            q,
+        },
+        line,
+    )])
+}
+
+/// The bands of a `BiquadCombo` filter, as CamillaDSP builds them (src/filters/biquadcombo.rs).
+fn combo(p: &Params<'_>) -> Result<Vec<(BandSpec, usize)>, Refusal> {
+    let ty = p.kind()?;
+    match ty.as_str() {
+        "FivePointPeq" => {
+            let mut bands = Vec::new();
+            for (kind, f, g, q) in [
+                (FilterKind::LowShelf, "fls", "gls", "qls"),
+                (FilterKind::Peaking, "fp1", "gp1", "qp1"),
+                (FilterKind::Peaking, "fp2", "gp2", "qp2"),
+                (FilterKind::Peaking, "fp3", "gp3", "qp3"),
+                (FilterKind::HighShelf, "fhs", "ghs", "qhs"),
+            ] {
+                let (freq_hz, line) = p.need(f)?;
+                let (gain_db, _) = p.need(g)?;
+                let (q, _) = p.need(q)?;
+                // CamillaDSP leaves out a band whose Q is 0.
+                if q.abs() > 0.001 {
+                    let band = BandSpec {
+                        kind,
+                        freq_hz,
+                        gain_db,
+                        q,
+                    };
+                    bands.push((band, line));
+                }
+            }
+            Ok(bands)
+        }
+        "GraphicEqualizer" => graphic(p),
+        "Tilt" => {
+            // A low shelf at 110 Hz and a high shelf at 3.5 kHz, Q 0.35, ∓gain/2.
+            let (gain, line) = p.need("gain")?;
+            Ok(vec![
+                (
+                    BandSpec {
+                        kind: FilterKind::LowShelf,
+                        freq_hz: 110.0,
+                        gain_db: -gain / 2.0,
+                        q: 0.35,
+                    },
+                    line,
+                ),
+                (
+                    BandSpec {
+                        kind: FilterKind::HighShelf,
+                        freq_hz: 3500.0,
+                        gain_db: gain / 2.0,
+                        q: 0.35,
+                    },
+                    line,
+                ),
+            ])
+        }
+        "ButterworthHighpass"
+        | "ButterworthLowpass"
+        | "LinkwitzRileyHighpass"
+        | "LinkwitzRileyLowpass" => {
+            let (freq_hz, line) = p.need("freq")?;
+            let (order, order_line) = p.need("order")?;
+            if order < 1.0 || order.fract() != 0.0 || order > 64.0 {
+                return Err(Refusal::Invalid((
+                    order_line,
+                    format!(
+                        "filters.{}.parameters.order: {order} is not a filter order",
+                        p.name
+                    ),
+                )));
+            }
+            let order = order as usize;
+            let kind = if ty.ends_with("Highpass") {
+                FilterKind::HighPass
+            } else {
+                FilterKind::LowPass
+            };
+            let qs = if ty.starts_with("Butterworth") {
+                if order % 2 == 1 {
+                    return Err(Refusal::Unholdable(format!(
+                        "an odd-order {ty} (its first-order section is not a band a profile has)"
+                    )));
+                }
+                butterworth_qs(order)
+            } else {
+                if order % 2 == 1 {
+                    return Err(Refusal::Invalid((
+                        order_line,
+                        format!(
+                            "filters.{}.parameters.order: a Linkwitz-Riley order is even, not {order}",
+                            p.name
+                        ),
+                    )));
+                }
+                linkwitz_riley_qs(order)
+            };
+            Ok(qs
+                .into_iter()
+                .map(|q| {
+                    let band = BandSpec {
+                        kind,
+                        freq_hz,
+                        gain_db: 0.0,
+                        q,
+                    };
+                    (band, line)
+                })
+                .collect())
+        }
+        other => Err(Refusal::Invalid((
+            p.node.get("type").map_or(p.node.line, |t| t.line),
+            format!(
+                "filters.{}.parameters.type: '{other}' is not a CamillaDSP BiquadCombo type",
+                p.name
+            ),
+        ))),
+    }
+}
+
+/// A GraphicEqualizer's peaks: the bands share the log range `freq_min`…`freq_max`
+/// (20 Hz…20 kHz) equally, each as wide as its share; bands at 0 dB are left out. Computed
+/// in f32, as CamillaDSP does.
+fn graphic(p: &Params<'_>) -> Result<Vec<(BandSpec, usize)>, Refusal> {
+    let gains = p.node.get("gains").ok_or_else(|| {
+        (
+            p.node.line,
+            format!("filters.{}.parameters: no gains", p.name),
+        )
+    })?;
+    let items = gains.items().ok_or_else(|| {
+        (
+            gains.line,
+            format!("filters.{}.parameters.gains: not a list of dB", p.name),
+        )
+    })?;
+    let min = p.number("freq_min")?.map_or(20.0, |v| v.0) as f32;
+    let max = p.number("freq_max")?.map_or(20_000.0, |v| v.0) as f32;
+    let (min_log, max_log) = (min.log2(), max.log2());
+    let octaves = (max_log - min_log) / items.len().max(1) as f32;
+    let mut bands = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let gain = item.number().filter(|g| g.is_finite()).ok_or_else(|| {
+            (
+                item.line,
+                format!(
+                    "filters.{}.parameters.gains[{i}]: {} is not a number",
+                    p.name,
+                    item.shown()
+                ),
+            )
+        })?;
+        if gain.abs() > 0.001 {
+            let freq = 2f32.powf(min_log + (i as f32 + 0.5) * octaves);
+            let band =
+                BandSpec::peaking(f64::from(freq), gain, q_from_bandwidth(f64::from(octaves)));
+            bands.push((band, item.line));
+        }
+    }
+    Ok(bands)
+}
+
+/// The Q of each second-order section of a Butterworth filter of `order` (an odd order also
+/// has a first-order section, not listed).
+fn butterworth_qs(order: usize) -> Vec<f64> {
+    (0..order / 2)
+        .map(|n| 1.0 / (2.0 * (std::f64::consts::PI / order as f64 * (n as f64 + 0.5)).sin()))
+        .collect()
+}
+
+/// The sections of a Linkwitz-Riley filter (even `order`): two Butterworth filters of half
+/// the order, whose two first-order sections (order 2, 6, 10, …) make one of Q 0.5.
+fn linkwitz_riley_qs(order: usize) -> Vec<f64> {
+    let half = order / 2;
+    let mut qs = butterworth_qs(half);
+    qs.extend_from_within(..);
+    if half % 2 == 1 {
+        qs.push(0.5);
+    }
+    qs
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn butterworth_and_linkwitz_riley_sections_match_camilladsp() {
+        let close = |a: &[f64], b: &[f64]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-3)
+        };
+        assert!(close(&butterworth_qs(2), &[0.7071]));
+        assert!(close(&butterworth_qs(4), &[1.3066, 0.5412]));
+        assert!(close(&linkwitz_riley_qs(2), &[0.5]));
+        assert!(close(&linkwitz_riley_qs(4), &[0.7071, 0.7071]));
+        assert!(close(&linkwitz_riley_qs(6), &[1.0, 1.0, 0.5]));
+        assert!(close(
+            &linkwitz_riley_qs(8),
+            &[1.3066, 0.5412, 1.3066, 0.5412]
+        ));
+    }
+}
