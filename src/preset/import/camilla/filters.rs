@@ -508,10 +508,11 @@ mod tests {
         let close = |a: &[f64], b: &[f64]| {
             a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-3)
         };
-        assert!(close(&butterworth_qs(2), &[0.7071]));
+        let half_power = std::f64::consts::FRAC_1_SQRT_2;
+        assert!(close(&butterworth_qs(2), &[half_power]));
         assert!(close(&butterworth_qs(4), &[1.3066, 0.5412]));
         assert!(close(&linkwitz_riley_qs(2), &[0.5]));
-        assert!(close(&linkwitz_riley_qs(4), &[0.7071, 0.7071]));
+        assert!(close(&linkwitz_riley_qs(4), &[half_power, half_power]));
         assert!(close(&linkwitz_riley_qs(6), &[1.0, 1.0, 0.5]));
         assert!(close(
             &linkwitz_riley_qs(8),
