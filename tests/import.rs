@@ -183,6 +183,45 @@ fn malformed_yaml_names_file_and_line_and_exits_2() {
             .stderr(predicate::str::contains(want))
             .stderr(predicate::str::contains("panicked").not());
     }
+    // More bands than a chain holds: the line of the first with no room (filter N is
+    // defined on lines 3N+2 to 3N+4, its frequency on the last).
+    let many = |shared: usize, right: usize| {
+        let mut text = String::from("filters:\n");
+        for i in 0..shared + right {
+            text.push_str(&format!(
+                "  p{i}:\n    type: Biquad\n    parameters: {{ type: Peaking, freq: {}, gain: 1, q: 1 }}\n",
+                100 + i
+            ));
+        }
+        let names =
+            |r: std::ops::Range<usize>| r.map(|i| format!("p{i}")).collect::<Vec<_>>().join(", ");
+        text + &format!(
+            "pipeline:\n  - {{ type: Filter, names: [{}] }}\n  - {{ type: Filter, channels: [1], names: [{}] }}\n",
+            names(0..shared),
+            names(shared..shared + right)
+        )
+    };
+    for (name, text, want) in [
+        (
+            "33.yml",
+            many(33, 0),
+            "33.yml:100: bands: the imported value is not valid: 33 bands",
+        ),
+        (
+            "20-13.yml",
+            many(20, 13),
+            "20-13.yml:100: right.bands: the imported value is not valid",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        iemlab()
+            .arg("import")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(want));
+    }
     // Bytes that are not text at all are refused, not read.
     let path = dir.path().join("noise.yml");
     let mut noise = b"filters:\n  a: ".to_vec();

@@ -14,7 +14,7 @@ mod q;
 
 use std::path::Path;
 
-use crate::dsp::Channel;
+use crate::dsp::{Channel, MAX_STAGES};
 use crate::preset::profile::Origin;
 use crate::preset::{EqProfile, ProfileError};
 use crate::problem::{FileProblem, ReadError, decode_lossy, read_bounded};
@@ -106,6 +106,17 @@ fn in_user_file(problem: FileProblem, origin: &Origin, path: &Path) -> FileProbl
             .pick(&origin.channel_band_lines)
             .get(i)
             .copied()
+    } else if field == "bands" {
+        // Too many bands: the first one past the limit.
+        first_past_limit(&origin.band_lines, 0)
+    } else if let Some(channel) = Channel::BOTH
+        .into_iter()
+        .find(|c| field == format!("{}.bands", c.name()))
+    {
+        first_past_limit(
+            channel.pick(&origin.channel_band_lines).as_slice(),
+            origin.band_lines.len(),
+        )
     } else if field == "preamp_db" || field.ends_with(".gain_db") {
         Some(origin.preamp_line).filter(|&l| l > 0)
     } else {
@@ -120,6 +131,15 @@ fn in_user_file(problem: FileProblem, origin: &Origin, path: &Path) -> FileProbl
         },
         _ => FileProblem::file(path, message),
     }
+}
+
+/// The line of the first of `lines` (a channel's bands after `before` shared ones) that a
+/// chain of [`MAX_STAGES`] has no room for, or of the last.
+fn first_past_limit(lines: &[usize], before: usize) -> Option<usize> {
+    lines
+        .get(MAX_STAGES.saturating_sub(before))
+        .or(lines.last())
+        .copied()
 }
 
 /// The profile name in the first line iemlab writes into its exports
