@@ -1,11 +1,15 @@
 //! CamillaDSP configs (v1 to v4): what the `pipeline:` does to channels 0 (left) and 1
 //! (right) becomes a profile, per channel when they differ. The YAML is read by saphyr
-//! ([`document`]), each filter's effect by [`filters`], the channels' chains by
+//! ([`document`]), each filter's effect by [`filters`] (its bands by [`biquad`], its
+//! parameters through [`params`]), a mixer's routing by [`mixer`], the channels' chains by
 //! [`pipeline`]; [`EqProfile::split`] then makes the bands both channels begin with shared.
 //! Every problem names the line of the config.
 
+mod biquad;
 mod document;
 mod filters;
+mod mixer;
+mod params;
 mod pipeline;
 
 use std::path::Path;
