@@ -266,3 +266,42 @@ fn malformed_configs_name_their_line() {
         assert!(err.starts_with(want), "want {want}\n got {err}\n{text}");
     }
 }
+
+#[test]
+fn graphic_equalizer_tilt_and_crossover_combos_are_the_bands_camilladsp_builds() {
+    let text = "filters:\n  geq:\n    type: BiquadCombo\n    parameters:\n      type: GraphicEqualizer\n      \
+        gains: [0, 3, -2]\n  tilt:\n    type: BiquadCombo\n    parameters: { type: Tilt, gain: 4 }\n  \
+        lr:\n    type: BiquadCombo\n    parameters: { type: LinkwitzRileyHighpass, freq: 30, order: 4 }\n\
+        pipeline:\n  - type: Filter\n    names: [geq, tilt, lr]\n";
+    let (p, _) = import(text).unwrap();
+    let b = p.bands();
+    assert_eq!(b.len(), 6);
+    // Three bands share 20 Hz–20 kHz on a log scale; the 0 dB one is left out.
+    let octaves = (20_000f32.log2() - 20f32.log2()) / 3.0;
+    let centre = 2f32.powf(20f32.log2() + 1.5 * octaves);
+    assert_eq!((b[0].freq_hz, b[0].gain_db), (f64::from(centre), 3.0));
+    assert!((b[0].freq_hz - 632.5).abs() < 0.1, "{}", b[0].freq_hz);
+    assert_eq!(b[1].gain_db, -2.0);
+    assert_eq!(b[0].q, b[1].q);
+    assert_eq!(
+        (b[2].kind, b[2].freq_hz, b[2].gain_db, b[2].q),
+        (FilterKind::LowShelf, 110.0, -2.0, 0.35)
+    );
+    assert_eq!(
+        (b[3].kind, b[3].freq_hz, b[3].gain_db),
+        (FilterKind::HighShelf, 3500.0, 2.0)
+    );
+    assert!(
+        b[4..]
+            .iter()
+            .all(|b| b.kind == FilterKind::HighPass && b.freq_hz == 30.0)
+    );
+    assert!((b[4].q - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-12);
+    let odd = "filters:\n  bw:\n    type: BiquadCombo\n    parameters: { type: ButterworthLowpass, freq: 9000, order: 3 }\n\
+        pipeline:\n  - type: Filter\n    names: [bw]\n";
+    let err = import(odd).unwrap_err();
+    assert!(
+        err.starts_with("c.yml:6: this Filter step runs 'bw' (line 2), an odd-order"),
+        "{err}"
+    );
+}
