@@ -25,6 +25,7 @@ mod faults;
 mod fit;
 mod fuzz_corpus;
 mod fuzz_props;
+mod import;
 mod play;
 mod playback_faults;
 mod presets;

@@ -232,7 +232,7 @@ impl EqProfile {
             .count();
         let preamp_db = left.gain_db.max(right.gain_db);
         let own = |c: ChannelEq| ChannelEq {
-            gain_db: c.gain_db - preamp_db,
+            gain_db: trim(c.gain_db, preamp_db),
             bands: c.bands.get(common..).unwrap_or_default().to_vec(),
         };
         let shared = left.bands.get(..common).unwrap_or_default().to_vec();
@@ -518,6 +518,16 @@ impl EqProfile {
     }
 }
 
+/// The trim that takes `preamp_db` to `whole_db` exactly, as the shortest decimal that does:
+/// -6.8 − -6.1 is -0.7000000000000002 in binary, and -6.1 + -0.7 is -6.8 just as well.
+fn trim(whole_db: f64, preamp_db: f64) -> f64 {
+    let exact = whole_db - preamp_db;
+    (0..16)
+        .filter_map(|decimals| format!("{exact:.decimals$}").parse::<f64>().ok())
+        .find(|&t| preamp_db + t == whole_db)
+        .unwrap_or(exact)
+}
+
 /// The field and message of a band that cannot run at `sample_rate`.
 fn band_problem(error: BandError, nyquist: f64, sample_rate: u32) -> (&'static str, String) {
     match error {
@@ -628,6 +638,22 @@ mod tests {
         assert_eq!(p.channels[0].bands, vec![b]);
         assert_eq!(p.channels[1].gain_db, -0.5);
         assert_eq!(p.channel_bands(Channel::Right), vec![a, c]);
+        // The trim is the shortest decimal that gives the channel's gain back exactly.
+        let trimmed = EqProfile::split(
+            "u",
+            [
+                ChannelEq {
+                    gain_db: -6.1,
+                    bands: vec![a],
+                },
+                ChannelEq {
+                    gain_db: -6.8,
+                    bands: vec![c],
+                },
+            ],
+        );
+        assert_eq!(trimmed.channels[1].gain_db, -0.7);
+        assert_eq!(trimmed.channel_preamp_db(Channel::Right), -6.8);
         let same = ChannelEq {
             gain_db: -1.0,
             bands: vec![a, b],

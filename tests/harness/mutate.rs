@@ -449,6 +449,7 @@ pub fn fr_files() -> Vec<PathBuf> {
 pub fn import_files() -> Vec<PathBuf> {
     [
         files("tests/data/presets", &[".txt", ".yml"]),
+        files("tests/fixtures/presets/camilladsp", &[".yml"]),
         files(
             "tests/golden",
             &[

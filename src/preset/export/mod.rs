@@ -109,7 +109,7 @@ pub static FORMATS: &[Format] = &[
         extension: "yml",
         usage: "CamillaDSP: merge `filters` and `pipeline` into your config",
         write: camilla::camilladsp,
-        write_channels: None,
+        write_channels: Some(camilla::camilladsp_channels),
     },
     Format {
         id: "easyeffects",

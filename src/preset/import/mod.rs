@@ -1,6 +1,7 @@
 //! `iemlab import`: community presets as iemlab profiles. Reads Equalizer APO / Peace text
 //! (`Preamp:`, `Filter N:`, `GraphicEQ:`, which is also AutoEQ's ParametricEQ.txt,
-//! FixedBandEQ.txt and the Wavelet/AutoEQ GraphicEQ.txt) and CamillaDSP YAML filters.
+//! FixedBandEQ.txt and the Wavelet/AutoEQ GraphicEQ.txt) and CamillaDSP configs (what the
+//! pipeline does to the left and right channels, a per-channel profile when they differ).
 //! Every imported profile is written as profile TOML and read back through the profile
 //! parser, so what `import` prints is exactly what `iemlab` later loads.
 
@@ -11,11 +12,10 @@ mod apps;
 mod camilla;
 mod error;
 mod q;
-mod yaml;
 
 use std::path::Path;
 
-use crate::dsp::Channel;
+use crate::dsp::{Channel, MAX_STAGES};
 use crate::preset::profile::Origin;
 use crate::preset::{EqProfile, ProfileError};
 use crate::problem::{FileProblem, ReadError, decode_lossy, read_bounded};
@@ -113,6 +113,17 @@ fn in_user_file(problem: FileProblem, origin: &Origin, path: &Path) -> FileProbl
             .pick(&origin.channel_band_lines)
             .get(i)
             .copied()
+    } else if field == "bands" {
+        // Too many bands: the first one past the limit.
+        first_past_limit(&origin.band_lines, 0)
+    } else if let Some(channel) = Channel::BOTH
+        .into_iter()
+        .find(|c| field == format!("{}.bands", c.name()))
+    {
+        first_past_limit(
+            channel.pick(&origin.channel_band_lines).as_slice(),
+            origin.band_lines.len(),
+        )
     } else if field == "preamp_db" || field.ends_with(".gain_db") {
         Some(origin.preamp_line).filter(|&l| l > 0)
     } else {
@@ -127,6 +138,15 @@ fn in_user_file(problem: FileProblem, origin: &Origin, path: &Path) -> FileProbl
         },
         _ => FileProblem::file(path, message),
     }
+}
+
+/// The line of the first of `lines` (a channel's bands after `before` shared ones) that a
+/// chain of [`MAX_STAGES`] has no room for, or of the last.
+fn first_past_limit(lines: &[usize], before: usize) -> Option<usize> {
+    lines
+        .get(MAX_STAGES.saturating_sub(before))
+        .or(lines.last())
+        .copied()
 }
 
 /// The profile name in the first line iemlab writes into its exports
