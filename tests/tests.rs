@@ -17,6 +17,7 @@ mod ab;
 mod alsa_null;
 mod cli;
 mod conventions;
+mod db;
 mod decode;
 mod dsp_response;
 mod engine;

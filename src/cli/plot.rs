@@ -16,8 +16,18 @@ use crate::preset::EqProfile;
 #[derive(clap::Args, Debug)]
 pub(super) struct PlotArgs {
     /// Measured FR (repeat for left and right to draw their average).
-    #[arg(long, required = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", required_unless_present = "iem")]
     fr: Vec<PathBuf>,
+    /// Compare IEMs of the --db database by name (repeat for each): each drawn left and right
+    /// in two shades of its own colour, levelled at 500 Hz unless --normalize says otherwise.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["fr", "eq"])]
+    iem: Vec<String>,
+    #[command(flatten)]
+    db: super::db::DbArgs,
+    /// With --iem: the compensated view, every curve minus this one: an IEM of the database
+    /// (the mean of its channels) or `target`.
+    #[arg(long, value_name = "NAME|target", requires = "iem")]
+    baseline: Option<String>,
     /// Target to draw: a built-in id or an FR file.
     #[arg(long, value_name = "ID|FILE")]
     target: Option<String>,
@@ -105,12 +115,18 @@ pub(super) struct CurveArgs {
     /// Smoothing of measurement and target (any 1/N from 1/1 to 1/96 works too).
     #[arg(long, value_name = "1/N", default_value = "1/12", value_parser = SmoothingParser)]
     pub smooth: crate::fr::Smoothing,
-    /// Level curves at this frequency (e.g. 1000) or by their mean over a band (e.g. 300-3000).
-    #[arg(long, value_name = "HZ|LO-HI", default_value = "1000")]
-    pub normalize: crate::fr::Normalise,
+    /// Level curves at this frequency (e.g. 1000) or by their mean over a band (e.g.
+    /// 300-3000); default 1000 Hz, or 500 Hz (as squig.link) when comparing IEMs.
+    #[arg(long, value_name = "HZ|LO-HI")]
+    pub normalize: Option<crate::fr::Normalise>,
 }
 
 impl CurveArgs {
+    /// `--normalize`, or `default`.
+    pub(super) fn normalise_or(&self, default: f64) -> crate::fr::Normalise {
+        self.normalize.unwrap_or(crate::fr::Normalise::At(default))
+    }
+
     /// The target adjustments asked for, or a usage error naming a value out of range.
     pub(super) fn adjust(&self) -> Result<TargetAdjust, super::exit::UsageError> {
         let gains = [
@@ -214,6 +230,7 @@ pub(super) fn fit_plot(
             measured: Vec::new(),
             eq: Vec::new(),
             result: Vec::new(),
+            compare: Vec::new(),
         };
     };
     let freqs = &first.freqs_hz;
@@ -262,6 +279,7 @@ pub(super) fn fit_plot(
     FitPlot {
         title,
         subtitle,
+        compare: Vec::new(),
         measured: prep.measured.clone(),
         target: prep.reference.clone(),
         eq,
@@ -282,6 +300,144 @@ fn side_less(name: &str) -> String {
 }
 
 pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
+    check_picture_format(&args)?;
+    let picture = if args.iem.is_empty() {
+        single_plot(&args)?
+    } else {
+        comparison_plot(&args)?
+    };
+    if is_stdout(&args.output) {
+        let ext = args.format.unwrap_or(PictureFormat::Svg).extension();
+        via_temp_file(&format!("plot.{ext}"), |temp| {
+            Ok(draw(&picture, temp, true)?)
+        })?;
+        log::info!("wrote stdout: {}", picture.title);
+    } else {
+        draw(&picture, &args.output, args.force)?;
+        println!("wrote {}: {}", args.output.display(), picture.title);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Largest |L − R| (dB, 100 Hz–10 kHz) above which a comparison says the channels differ.
+const CHANNELS_DIFFER_DB: f64 = 1.0;
+
+/// `plot --iem A --iem B …`: the IEMs' left and right, the target, levelled together,
+/// optionally minus a baseline.
+fn comparison_plot(args: &PlotArgs) -> anyhow::Result<FitPlot> {
+    let dbs = args
+        .db
+        .open_for(&format!("--iem {}", args.iem.join(", ")))?;
+    let normalise = args.curves.normalise_or(500.0);
+    let opts = CorrectionOptions {
+        smoothing: args.curves.smooth,
+        normalise,
+        ..CorrectionOptions::default()
+    };
+    let mut compare = Vec::new();
+    let mut notes = Vec::new();
+    let mut names = Vec::new();
+    for name in &args.iem {
+        let found = crate::db::find(&dbs, name)?;
+        let full = found.full_name();
+        let curves: Vec<FrCurve> = match found.load()? {
+            [Some(l), Some(r)] => {
+                let pair = prepare_pair(&l, &r, &opts);
+                let worst = pair[0]
+                    .freqs_hz
+                    .iter()
+                    .zip(pair[0].db.iter().zip(&pair[1].db))
+                    .filter(|(f, _)| (100.0..=10_000.0).contains(*f))
+                    .map(|(_, (a, b))| (a - b).abs())
+                    .fold(0.0, f64::max);
+                let mut pair = pair.to_vec();
+                if worst > CHANNELS_DIFFER_DB {
+                    notes.push(format!(
+                        "{full}: L and R differ by up to {worst:.1} dB (100 Hz–10 kHz)"
+                    ));
+                    if let Some(right) = pair.get_mut(1) {
+                        right.name =
+                            format!("{} (L and R differ by up to {worst:.1} dB)", right.name);
+                    }
+                }
+                pair
+            }
+            [one, other] => {
+                let curve = one.or(other).into_iter().collect::<Vec<_>>();
+                notes.push(format!("{full}: one channel measured"));
+                curve.iter().map(|c| prepare(c, &opts)).collect()
+            }
+        };
+        names.push(full);
+        compare.push(curves);
+    }
+    let target = match &args.target {
+        Some(t) => {
+            let spec = super::db::target_spec(&dbs, t);
+            Some(prepare(
+                &args.curves.adjust()?.apply(target::resolve(&spec)?),
+                &opts,
+            ))
+        }
+        None => None,
+    };
+    let mut title = match &target {
+        Some(t) if names.len() == 1 => format!("FR of {} against {}", names.join(""), t.name),
+        Some(t) => format!("{} against {}", names.join(" vs "), t.name),
+        None => names.join(" vs "),
+    };
+    let (mut compare, mut target) = (compare, target);
+    if let Some(base) = &args.baseline {
+        let baseline = if base.eq_ignore_ascii_case("target") {
+            target
+                .clone()
+                .ok_or_else(|| super::exit::UsageError("--baseline target needs --target".into()))?
+        } else {
+            let found = crate::db::find(&dbs, base)?;
+            let curves: Vec<FrCurve> = found.load()?.into_iter().flatten().collect();
+            let mean = crate::fr::average(&curves, &LogGrid::STANDARD, &found.full_name())?;
+            prepare(&mean, &opts)
+        };
+        let minus = |c: &FrCurve| FrCurve {
+            db: c
+                .freqs_hz
+                .iter()
+                .zip(&c.db)
+                .map(|(f, v)| v - baseline.level_at(*f))
+                .collect(),
+            ..c.clone()
+        };
+        compare = compare
+            .iter()
+            .map(|iem| iem.iter().map(minus).collect())
+            .collect();
+        target = target.as_ref().map(minus);
+        title = format!("{}, compensated to {}", names.join(" vs "), baseline.name);
+    }
+    let mut subtitle = format!(
+        "{}, levelled at {}",
+        args.curves.smooth,
+        level_text(normalise)
+    );
+    for note in &notes {
+        log::info!("note: {note}");
+    }
+    if !notes.is_empty() {
+        subtitle.push_str("; the legend notes where L and R differ by more than 1 dB");
+    }
+    Ok(FitPlot {
+        title,
+        subtitle,
+        target,
+        measured: Vec::new(),
+        eq: Vec::new(),
+        result: Vec::new(),
+        compare,
+    })
+}
+
+/// Refuses `--format` with a file name of another kind.
+fn check_picture_format(args: &PlotArgs) -> anyhow::Result<()> {
     if let Some(format) = args.format
         && !is_stdout(&args.output)
         && args.output.extension().and_then(|e| e.to_str()) != Some(format.extension())
@@ -293,6 +449,12 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
             format.extension()
         )));
     }
+    Ok(())
+}
+
+/// `plot --fr … [--target] [--eq]`: one measurement (or a left/right pair), its target and
+/// an EQ.
+fn single_plot(args: &PlotArgs) -> anyhow::Result<FitPlot> {
     let curves = args
         .fr
         .iter()
@@ -300,7 +462,7 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
         .collect::<Result<Vec<_>, _>>()?;
     let opts = CorrectionOptions {
         smoothing: args.curves.smooth,
-        normalise: args.curves.normalize,
+        normalise: args.curves.normalise_or(1000.0),
         ..CorrectionOptions::default()
     };
     let reference = match &args.target {
@@ -340,20 +502,9 @@ pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
     let subtitle = format!(
         "{}, levelled at {}",
         args.curves.smooth,
-        level_text(args.curves.normalize)
+        level_text(args.curves.normalise_or(1000.0))
     );
-    let picture = fit_plot(&prep, profile.as_ref(), args.fs, subtitle);
-    if is_stdout(&args.output) {
-        let ext = args.format.unwrap_or(PictureFormat::Svg).extension();
-        via_temp_file(&format!("plot.{ext}"), |temp| {
-            Ok(draw(&picture, temp, true)?)
-        })?;
-        log::info!("wrote stdout: {}", picture.title);
-    } else {
-        draw(&picture, &args.output, args.force)?;
-        println!("wrote {}: {}", args.output.display(), picture.title);
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(fit_plot(&prep, profile.as_ref(), args.fs, subtitle))
 }
 
 /// "1 kHz" or "the 300–3000 Hz mean".

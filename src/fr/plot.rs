@@ -60,7 +60,23 @@ pub struct FitPlot {
     pub eq: Vec<FrCurve>,
     /// Measurement plus EQ: one curve, or left and right.
     pub result: Vec<FrCurve>,
+    /// IEMs compared: each IEM's curves (left, right), drawn in a colour of its own, the
+    /// right a lighter shade.
+    pub compare: Vec<Vec<FrCurve>>,
 }
+
+/// Colours of compared IEMs, in order (matplotlib's tab10 without its grey).
+const PALETTE: [RGBColor; 9] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
 
 static FONT: Once = Once::new();
 const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -180,6 +196,7 @@ where
         .chain(&plot.measured)
         .chain(&plot.eq)
         .chain(&plot.result)
+        .chain(plot.compare.iter().flatten())
         .collect();
     let (ylo, yhi) = y_range(&curves);
     let mut chart = ChartBuilder::on(&chart_area)
@@ -217,7 +234,7 @@ where
             RGBColor(120, 120, 120).stroke_width(1),
         ))
         .map_err(e)?;
-    let series = [
+    let mut series = vec![
         (plot.target.as_slice(), "Target", RGBColor(150, 150, 150), 4),
         (
             plot.measured.as_slice(),
@@ -233,6 +250,9 @@ where
             3,
         ),
     ];
+    for (iem, color) in plot.compare.iter().zip(PALETTE.iter().cycle()) {
+        series.push((iem.as_slice(), "", *color, 2));
+    }
     // A second curve of a kind (the right channel) is a lighter shade of the first's colour.
     let curves = series.iter().flat_map(|(curves, label, color, width)| {
         curves.iter().enumerate().map(move |(i, c)| {
@@ -246,10 +266,10 @@ where
         })
     });
     for (curve, default_label, color, width) in curves {
-        let label = if curve.name.is_empty() {
-            default_label.to_string()
-        } else {
-            format!("{default_label}: {}", curve.name)
+        let label = match (default_label, curve.name.is_empty()) {
+            (_, true) => default_label.to_string(),
+            ("", false) => curve.name.clone(),
+            (_, false) => format!("{default_label}: {}", curve.name),
         };
         let style = color.stroke_width(width);
         chart
@@ -303,6 +323,7 @@ mod tests {
             target: Some(curve("t", |_| 0.0)),
             eq: vec![],
             result: vec![],
+            compare: vec![],
         };
         let svg = dir.path().join("a.svg");
         draw(&plot, &svg, false).unwrap();

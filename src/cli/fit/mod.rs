@@ -84,7 +84,7 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         opts: CorrectionOptions {
             grid: LogGrid::STANDARD,
             smoothing: args.curves.smooth,
-            normalise: args.curves.normalize,
+            normalise: args.curves.normalise_or(1000.0),
             max_gain_db: args.max_gain,
         },
         simulate,
