@@ -173,3 +173,88 @@ fn plot_compares_iems_as_reviewers_publish_them() {
     let picture = std::fs::read_to_string(&compensated).unwrap();
     assert!(picture.contains("compensated to AFUL P8") && picture.contains("the 300–3000 Hz mean"));
 }
+
+/// Two seconds of noise at 48 kHz, stereo, about −20 dBFS.
+fn noise_wav(path: &std::path::Path) {
+    let mut seed = 7u32;
+    let samples: Vec<f32> = (0..2 * 2 * 48_000)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            (f64::from(seed) / f64::from(u32::MAX) - 0.5) as f32 * 0.2
+        })
+        .collect();
+    crate::harness::write_wav_f32(path, 48_000, &samples);
+}
+
+#[test]
+fn ab_and_render_hear_other_iems_on_mine_by_name() {
+    let dir = temp_dir();
+    let input = dir.path().join("noise.wav");
+    noise_wav(&input);
+    // ab: two simulations fitted on the fly, level-matched and played (null output).
+    let out = iemlab()
+        .arg("ab")
+        .arg(&input)
+        .args([
+            "--db",
+            &db(),
+            "--iem",
+            "Crimson",
+            "--a",
+            "P8",
+            "--b",
+            "Cantor",
+            "--c",
+            "flat",
+        ])
+        .args(["--switch", "every", "0.5", "--device", "null", "--fast"])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.get_output().stdout),
+        String::from_utf8_lossy(&out.get_output().stderr)
+    );
+    for line in [
+        "AFUL P8 on Symphonium Crimson: 10 bands, fit error",
+        "AFUL Cantor on Symphonium Crimson: 10 bands, fit error",
+        "C: flat",
+    ] {
+        assert!(said.contains(line), "{line} missing from:\n{said}");
+    }
+    // render --ab: the same by name, switching at 1 s; the two halves differ.
+    let wav = dir.path().join("ab.wav");
+    iemlab()
+        .arg("render")
+        .arg(&input)
+        .args([
+            "--ab",
+            "P8,Cantor",
+            "--iem",
+            "Crimson",
+            "--db",
+            &db(),
+            "--per-channel",
+        ])
+        .args(["--switch-at", "0:01", "--format", "f32", "-o"])
+        .arg(&wav)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "AFUL P8 on Symphonium Crimson: 10 bands, fit error left",
+        ));
+    let (_, samples) = crate::harness::read_wav(&wav);
+    assert_eq!(samples.len(), 4 * 48_000);
+    // A name that is no IEM of the database is refused before anything plays.
+    iemlab()
+        .arg("render")
+        .arg(&input)
+        .args(["--ab", "P9,Cantor", "--iem", "Crimson", "--db", &db(), "-o"])
+        .arg(dir.path().join("x.wav"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no IEM called 'P9'"));
+}

@@ -33,9 +33,18 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
         .chain([args.c.as_deref(), args.d.as_deref()])
         .flatten()
         .collect();
+    // Names of other IEMs (with --iem) are fitted on the fly, side by side.
+    let simulated = args.sim.simulate(&args.sim.slots(&specs))?;
     let mut profiles = Vec::new();
-    for spec in &specs {
-        profiles.push(listen::read_profile(Some(spec))?);
+    let mut fit_lines = Vec::new();
+    for (spec, sim) in specs.iter().zip(simulated) {
+        match sim {
+            Some((profile, line)) => {
+                fit_lines.push(line);
+                profiles.push(Some(profile));
+            }
+            None => profiles.push(listen::read_profile(Some(spec))?),
+        }
     }
     if args.blind && profiles.len() != 2 {
         return Err(super::exit::usage(
@@ -65,7 +74,7 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
             })
             .collect(),
     });
-    let intro = if args.blind {
+    let mut intro = if args.blind {
         vec![format!(
             "blind ABX: {} trials; X is A or B at random each trial; answer a or b",
             args.trials
@@ -77,6 +86,10 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
             .map(|(i, name)| format!("{}: {name}", char::from(b'A' + i as u8)))
             .collect()
     };
+    // The simulations' fits first: how close each came.
+    if !args.blind {
+        intro.splice(0..0, fit_lines);
+    }
     let durations = match switching {
         Switching::Every(_) => (0..resolved.len()).map(|i| resolved.duration(i)).collect(),
         _ => vec![None; resolved.len()],

@@ -181,18 +181,20 @@ pub(super) struct AbArgs {
     /// A playlist (.toml) or audio files.
     #[arg(required = true, value_name = "PLAYLIST|FILE")]
     pub(super) inputs: Vec<PathBuf>,
-    /// Profile A (.toml or `flat`).
-    #[arg(long, value_name = "PROFILE")]
+    /// Profile A (.toml or `flat`), or with --iem another IEM of the database by name.
+    #[arg(long, value_name = "PROFILE|IEM")]
     pub(super) a: String,
-    /// Profile B (.toml or `flat`).
-    #[arg(long, value_name = "PROFILE")]
+    /// Profile B (.toml or `flat`), or with --iem another IEM by name.
+    #[arg(long, value_name = "PROFILE|IEM")]
     pub(super) b: String,
     /// Profile C (optional).
-    #[arg(long, value_name = "PROFILE")]
+    #[arg(long, value_name = "PROFILE|IEM")]
     pub(super) c: Option<String>,
     /// Profile D (optional).
-    #[arg(long, value_name = "PROFILE")]
+    #[arg(long, value_name = "PROFILE|IEM")]
     pub(super) d: Option<String>,
+    #[command(flatten)]
+    pub(super) sim: super::sim::SimArgs,
     /// When to switch: `keys` (a/b/c/d, space toggles), `cues` (at every cue of the entry,
     /// sample-accurately), or `every SECS`.
     #[arg(long, num_args = 1..=2, value_names = ["MODE", "SECS"], default_values = ["keys"])]
@@ -328,6 +330,8 @@ pub(super) struct RenderArgs {
     )]
     pub(super) matching: Matching,
     /// Output WAV file (`-`: stdout, with the summary on stderr).
+    #[command(flatten)]
+    pub(super) sim: super::sim::SimArgs,
     #[arg(short, long, value_name = "OUT.wav")]
     pub(super) output: PathBuf,
     /// Output sample rate in Hz (default: the input's rate).

@@ -21,6 +21,7 @@ mod plot;
 mod render;
 mod report;
 mod shipped;
+mod sim;
 mod ui;
 mod verbosity;
 

@@ -121,10 +121,20 @@ fn run_ab(args: &RenderArgs, specs: &[String], rate: u32) -> anyhow::Result<Exit
         )
         .into());
     }
+    let names: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let simulated = args.sim.simulate(&args.sim.slots(&names))?;
     let mut profiles = Vec::new();
-    for spec in specs {
-        let p = load_profile(spec, rate)?;
-        profiles.push((spec != "flat").then_some(p));
+    for (spec, sim) in specs.iter().zip(simulated) {
+        match sim {
+            Some((profile, line)) => {
+                log::info!("{line}");
+                profiles.push(Some(profile));
+            }
+            None => {
+                let p = load_profile(spec, rate)?;
+                profiles.push((spec != "flat").then_some(p));
+            }
+        }
     }
     let mut switch_at = args.switch_at.clone();
     if let Some(playlist) = &args.playlist {
