@@ -560,3 +560,75 @@ fn profiles_are_checked_at_the_rate_the_output_runs_at() {
         .stdout(predicate::str::contains("end of playlist"));
     }
 }
+
+#[test]
+fn blind_ratings_are_saved_unblinded_and_tabled_in_the_draft() {
+    let dir = temp_dir();
+    let input = dir.path().join("Shivers.wav");
+    write_music(&input, 48_000, 30.0);
+    let notes = dir.path().join("notes.jsonl");
+    let mut child = iemlab_process()
+        .arg("ab")
+        .arg(&input)
+        .args([
+            "--a",
+            &preset("bass-boost.toml"),
+            "--b",
+            "flat",
+            "--rate",
+            "--seed",
+            "1",
+        ])
+        .args(["--device", "null", "--notes"])
+        .arg(&notes)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "rate: timbre 4 warm and full").unwrap();
+    writeln!(stdin, "rate: vibes 9").unwrap();
+    writeln!(stdin, "b").unwrap();
+    writeln!(stdin, "rate: soundstage 2").unwrap();
+    stdin.flush().unwrap();
+    wait_until("two ratings saved", Duration::from_secs(20), || {
+        let text = std::fs::read_to_string(&notes).unwrap_or_default();
+        if text.lines().count() >= 2 {
+            Ok(())
+        } else {
+            Err(format!("{}:\n{text}", notes.display()))
+        }
+    });
+    // Still blind while playing: the file names the hidden letters only.
+    let during = iemlab::ab::notes::read_notes(&notes).unwrap();
+    assert_eq!(during[0].profile, "A");
+    assert_eq!(
+        during[0].text,
+        "rating timbre 4/5 (Very good): warm and full"
+    );
+    assert_eq!(during[1].profile, "B");
+    writeln!(stdin, "q").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("the hidden order was:"), "{said}");
+    let after = iemlab::ab::notes::read_notes(&notes).unwrap();
+    assert_eq!(after.len(), 2, "the bad rating was not saved");
+    let names: Vec<&str> = after.iter().map(|n| n.profile.as_str()).collect();
+    assert!(
+        names[0].ends_with("(rated blind as A)") && names[1].ends_with("(rated blind as B)"),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("flat"))
+            && names.iter().any(|n| n.starts_with("Bass boost")),
+        "{names:?}"
+    );
+    let draft = iemlab().arg("report").arg(&notes).assert().success();
+    let text = String::from_utf8_lossy(&draft.get_output().stdout).into_owned();
+    assert!(text.contains("Blind ratings"), "{text}");
+    assert!(text.contains("| Profile | Timbre | Bass and perceived dynamic | Resolution | Stereo imaging and soundstage |"), "{text}");
+    assert!(text.contains(" 4/5 |") && text.contains(" 2/5 |"), "{text}");
+}

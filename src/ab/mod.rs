@@ -4,4 +4,5 @@
 pub mod abx;
 pub mod matching;
 pub mod notes;
+pub mod rating;
 pub mod report;

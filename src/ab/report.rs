@@ -4,6 +4,7 @@
 //! under it.
 
 use super::notes::Note;
+use crate::ab::rating::{RATED_SECTIONS, Rating};
 use crate::playlist::Playlist;
 
 /// The template's listening sections, in order, with the heading it gives each.
@@ -40,6 +41,9 @@ pub fn review_draft(notes: &[Note], playlist: Option<&Playlist>) -> String {
             });
         }
     }
+    let (ratings, notes): (Vec<&Note>, Vec<&Note>) = notes
+        .iter()
+        .partition(|n| Rating::from_note(&n.text).is_some());
     for note in notes {
         // Same track in the same section (Ciaccona is in two).
         let slot = tracks.iter().position(|t| {
@@ -108,6 +112,66 @@ pub fn review_draft(notes: &[Note], playlist: Option<&Playlist>) -> String {
     }
     if !any {
         out.push_str("(no track has notes on more than one profile)\n");
+    }
+    if !ratings.is_empty() {
+        out.push_str(&ratings_table(&ratings));
+    }
+    out
+}
+
+/// The ratings as a table: a row per profile, a column per rated section, each cell the
+/// mean score (and how many ratings it is the mean of, when more than one).
+fn ratings_table(ratings: &[&Note]) -> String {
+    // The same profile rated in several sessions, under other hidden letters, is one row.
+    let who = |n: &Note| -> String {
+        n.profile
+            .split(" (rated blind as")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut profiles: Vec<String> = ratings.iter().map(|n| who(n)).collect();
+    profiles.sort_unstable();
+    profiles.dedup();
+    let mut out = String::from("\n_____\n\nBlind ratings\n===\n\n");
+    out.push_str("1 (Poor) to 3 (Good) to 5 (Outstanding).\n\n| Profile |");
+    for (_, heading) in RATED_SECTIONS {
+        out.push_str(&format!(" {heading} |"));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(RATED_SECTIONS.len()));
+    out.push('\n');
+    for p in &profiles {
+        out.push_str(&format!("| {p} |"));
+        for (key, _) in RATED_SECTIONS {
+            let scores: Vec<f64> = ratings
+                .iter()
+                .filter(|n| who(n) == *p)
+                .filter_map(|n| Rating::from_note(&n.text))
+                .filter(|r| r.section == key)
+                .map(|r| f64::from(r.score))
+                .collect();
+            let cell = match scores.len() {
+                0 => String::new(),
+                1 => format!("{}/5", scores.first().copied().unwrap_or_default()),
+                n => format!("{:.1}/5 ({n})", scores.iter().sum::<f64>() / n as f64),
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    let words: Vec<String> = ratings
+        .iter()
+        .filter_map(|n| {
+            let r = Rating::from_note(&n.text)?;
+            (!r.words.is_empty())
+                .then(|| format!("- {}, {} {}/5: {}", n.profile, r.section, r.score, r.words))
+        })
+        .collect();
+    if !words.is_empty() {
+        out.push('\n');
+        out.push_str(&words.join("\n"));
+        out.push('\n');
     }
     out
 }

@@ -46,6 +46,20 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
             None => profiles.push(listen::read_profile(Some(spec))?),
         }
     }
+    // Blind ratings: the profiles in a hidden order (Fisher–Yates, seeded by --seed).
+    let mut order: Vec<usize> = (0..profiles.len()).collect();
+    if args.rate {
+        let mut rng = TrialRng::new(
+            args.seed
+                .unwrap_or_else(|| TrialRng::from_clock().next_u64()),
+        );
+        for i in (1..order.len()).rev() {
+            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        profiles = order.iter().map(|&i| profiles[i].clone()).collect();
+    }
+    let real_names: Vec<String> = order.iter().map(|&i| specs[i].to_string()).collect();
     if args.blind && profiles.len() != 2 {
         return Err(super::exit::usage(
             "--blind compares exactly two profiles, --a and --b".into(),
@@ -57,6 +71,13 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|p| p.as_ref().map_or("flat".into(), |p| p.name.clone()))
         .collect();
+    let shown_names: Vec<String> = if args.rate {
+        (0..names.len())
+            .map(|i| format!("hidden {}", char::from(b'A' + i as u8)))
+            .collect()
+    } else {
+        names.clone()
+    };
     let blind = args.blind.then(|| BlindSetup {
         trials: args.trials,
         seed: args
@@ -86,8 +107,15 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
             .map(|(i, name)| format!("{}: {name}", char::from(b'A' + i as u8)))
             .collect()
     };
-    // The simulations' fits first: how close each came.
-    if !args.blind {
+    // The simulations' fits first: how close each came (not in a blind test, where the
+    // lines would give the order away).
+    if args.rate {
+        intro = vec![format!(
+            "blind ratings: A–{} are the profiles in a hidden order; rate what you hear: rate SECTION SCORE [words] (m, or a line rate: …), sections {}, 1 Poor · 3 Good · 5 Outstanding",
+            char::from(b'A' + (names.len() - 1) as u8),
+            crate::ab::rating::RATED_SECTIONS.map(|(k, _)| k).join(", ")
+        )];
+    } else if !args.blind {
         intro.splice(0..0, fit_lines);
     }
     let durations = match switching {
@@ -106,7 +134,7 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     let setup = Setup {
         rate: 0,
         start: 0,
-        profiles: names,
+        profiles: shown_names,
         levels,
         durations,
         fade_ms: args.crossfade_ms,
@@ -121,18 +149,87 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
             crate::paths::in_notes_dir(&format!("iemlab-abx-{}.json", file_stamp()))
         })
     });
-    listen::run(
+    let notes = args.notes.clone().unwrap_or_else(crate::paths::notes_file);
+    let started = utc_now();
+    let code = listen::run(
         Plan {
             resolved,
             profiles,
             setup,
             headline,
             intro,
-            notes: args.notes.clone().unwrap_or_else(crate::paths::notes_file),
+            notes: notes.clone(),
             abx_log,
         },
         &args.session,
-    )
+    )?;
+    if args.rate {
+        let labels: Vec<String> = names
+            .iter()
+            .zip(&real_names)
+            .map(|(name, spec)| {
+                if name == spec {
+                    name.clone()
+                } else {
+                    format!("{name} ({spec})")
+                }
+            })
+            .collect();
+        unblind(&notes, &started, &labels)?;
+    }
+    Ok(code)
+}
+
+/// Reveals a blind rating session: the notes written since `started` name the profile each
+/// hidden letter was (`labels`, in letter order), the file is rewritten in place
+/// (atomically), and the ratings are printed per profile and section.
+fn unblind(notes: &std::path::Path, started: &str, labels: &[String]) -> anyhow::Result<()> {
+    use crate::ab::notes::read_notes;
+    use crate::ab::rating::{RATED_SECTIONS, Rating};
+    let Ok(mut all) = read_notes(notes) else {
+        println!("no ratings were written");
+        return Ok(());
+    };
+    let mut rated = 0;
+    for note in all.iter_mut().filter(|n| n.time.as_str() >= started) {
+        let letter = note.profile.chars().next().map(|c| c as usize);
+        if let Some(label) = letter
+            .and_then(|c| c.checked_sub('A' as usize))
+            .and_then(|i| labels.get(i))
+            .filter(|_| note.profile.len() == 1)
+        {
+            note.profile = format!("{label} (rated blind as {})", note.profile);
+            rated += usize::from(Rating::from_note(&note.text).is_some());
+        }
+    }
+    let mut text = String::new();
+    for note in &all {
+        text.push_str(&serde_json::to_string(note)?);
+        text.push('\n');
+    }
+    crate::atomic_file::save(notes, text.as_bytes(), true)?;
+    println!("the hidden order was:");
+    for (i, label) in labels.iter().enumerate() {
+        println!("  {}: {label}", char::from(b'A' + i as u8));
+    }
+    println!(
+        "{rated} rating{} saved in {}",
+        if rated == 1 { "" } else { "s" },
+        notes.display()
+    );
+    for (key, heading) in RATED_SECTIONS {
+        let scores: Vec<String> = all
+            .iter()
+            .filter(|n| n.time.as_str() >= started)
+            .filter_map(|n| Some((n, Rating::from_note(&n.text)?)))
+            .filter(|(_, r)| r.section == key)
+            .map(|(n, r)| format!("{} {}/5", n.profile, r.score))
+            .collect();
+        if !scores.is_empty() {
+            println!("  {heading}: {}", scores.join("; "));
+        }
+    }
+    Ok(())
 }
 
 /// `--switch keys`, `cues` or `every SECS`.

@@ -213,6 +213,13 @@ pub(super) struct AbArgs {
     /// Blind ABX: labels hidden; each trial plays X (A or B at random), answer a or b.
     #[arg(long)]
     pub(super) blind: bool,
+    /// Blind ratings: A–D play the profiles in a hidden, shuffled order; rate what you hear
+    /// with `rate SECTION SCORE [words]` (in the note prompt, m, or as a stdin line
+    /// `rate: …`), sections timbre, bass, resolution, stereo, score 1 (Poor) to 5
+    /// (Outstanding). At the end the order is revealed and the ratings are saved unblinded
+    /// in the notes file, where `report` makes a table of them.
+    #[arg(long, conflicts_with = "blind")]
+    pub(super) rate: bool,
     /// ABX trials before the result.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=200))]
     pub(super) trials: u32,

@@ -118,7 +118,9 @@ impl Terminal {
         if self.raw {
             return match read_key(Duration::from_millis(50), ab)? {
                 Some(Key::Input(input)) => Ok(Some(input)),
-                Some(Key::NotePrompt) => Ok(self.prompt_note().map(Input::Note)),
+                Some(Key::NotePrompt) => {
+                    Ok(self.prompt_note().and_then(|t| self.note_or_rating(&t)))
+                }
                 None => Ok(None),
             };
         }
@@ -128,6 +130,9 @@ impl Terminal {
             .map(|rx| rx.recv_timeout(Duration::from_millis(20)))
         {
             Some(Ok(line)) => {
+                if let Some(rating) = line.trim().strip_prefix("rate:") {
+                    return Ok(self.note_or_rating(&format!("rate {rating}")));
+                }
                 let input = parse_line(&line, ab);
                 if input.is_none() && !line.trim().is_empty() {
                     self.line(&format!(
@@ -146,6 +151,21 @@ impl Terminal {
     }
 
     /// Reads a one-line note on the terminal, completing sound-wheel words with Tab.
+    /// A note's text as an input: `rate SECTION SCORE [words]` becomes a rating (or, when it
+    /// is not one, says why and is dropped); anything else is a note.
+    fn note_or_rating(&self, text: &str) -> Option<Input> {
+        let Some(rest) = text.trim().strip_prefix("rate ") else {
+            return Some(Input::Note(text.to_string()));
+        };
+        match crate::ab::rating::Rating::parse(rest) {
+            Ok(rating) => Some(Input::Note(rating.note_text())),
+            Err(why) => {
+                self.line(&format!("not saved: {why}"));
+                None
+            }
+        }
+    }
+
     fn prompt_note(&self) -> Option<String> {
         use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind};
         use std::io::Write;
