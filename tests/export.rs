@@ -387,7 +387,7 @@ fn malformed_imports_name_file_and_line_and_exit_2() {
         (
             "loud.txt",
             "Filter 1: ON PK Fc 1000 Hz Gain 45 dB Q 1\n",
-            "gain_db: 45 dB is beyond ±30 dB",
+            "loud.txt:1: bands[0].gain_db: the imported value is not valid: 45 dB is beyond ±30 dB",
         ),
     ];
     for (name, text, want) in cases {
