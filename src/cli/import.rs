@@ -7,13 +7,15 @@ use anyhow::Context;
 
 use super::output::{is_stdout, write_stdout};
 use crate::atomic_file::save;
+use crate::dsp::Channel;
 use crate::preset::import::{import_file, profile_toml};
 
 /// Arguments of `iemlab import`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct ImportArgs {
-    /// Preset to read: Equalizer APO / Peace text, AutoEQ ParametricEQ.txt, FixedBandEQ.txt
-    /// or GraphicEQ.txt, or a CamillaDSP config.
+    /// Preset to read: Equalizer APO / Peace text (with its Channel sections and the files it
+    /// includes), AutoEQ ParametricEQ.txt, FixedBandEQ.txt or GraphicEQ.txt, or a CamillaDSP
+    /// config.
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// Profile to write, e.g. NAME.toml (default, or `-`: print to stdout).
@@ -38,14 +40,32 @@ pub(super) fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let profile = &imported.profile;
-    log::info!(
-        "{}: read as {}, {} band{}, preamp {} dB",
-        args.file.display(),
-        imported.format,
-        profile.bands().len(),
-        if profile.bands().len() == 1 { "" } else { "s" },
-        profile.preamp_db
-    );
+    let bands = |n: usize| format!("{n} band{}", if n == 1 { "" } else { "s" });
+    if profile.is_per_channel() {
+        let channel = |c: Channel| {
+            format!(
+                "{} {}, preamp {} dB",
+                c.name(),
+                bands(profile.channel_bands(c).len()),
+                profile.channel_preamp_db(c)
+            )
+        };
+        log::info!(
+            "{}: read as {}, per channel: {}; {}",
+            args.file.display(),
+            imported.format,
+            channel(Channel::Left),
+            channel(Channel::Right)
+        );
+    } else {
+        log::info!(
+            "{}: read as {}, {}, preamp {} dB",
+            args.file.display(),
+            imported.format,
+            bands(profile.bands().len()),
+            profile.preamp_db
+        );
+    }
     let text = profile_toml(profile, &args.file, imported.format);
     match &args.output {
         None => write_stdout(text.as_bytes())?,
