@@ -97,6 +97,29 @@ fn malformed_lines_name_their_line() {
 }
 
 #[test]
+fn values_beyond_any_profile_are_named_at_their_line() {
+    let refused = |text: &str| {
+        import(text, Path::new("big.txt"))
+            .err()
+            .unwrap()
+            .to_string()
+    };
+    let e = refused("Filter: ON PK Fc 100 Hz Gain 1 dB Q 1\nPreamp: 1e300 dB\n");
+    assert!(
+        e.starts_with("big.txt:2: preamp_db: the imported value is not valid: 1000")
+            && e.ends_with(" dB is beyond ±30 dB"),
+        "{e}"
+    );
+    let e = refused("Preamp: 1e308 dB\nPreamp: 1e308 dB\n");
+    assert!(
+        e.starts_with("big.txt:2: preamp_db: the imported value is not valid"),
+        "{e}"
+    );
+    let e = refused("GraphicEQ: 20 1e300; 30 -1e300\n");
+    assert!(e.starts_with("big.txt:1: "), "{e}");
+}
+
+#[test]
 fn channel_sections_make_a_per_channel_profile() {
     let read = apo("Preamp: -6 dB\n\
          Filter: ON PK Fc 100 Hz Gain 2 dB Q 1\n\
