@@ -77,11 +77,11 @@ const SOUND: [(&str, &str); 5] = [
 const CONDITIONS: [(&str, &str); 7] = [
     (
         "Device",
-        "applies the lines after it to some playback devices only; import the lines for one device as a file of their own",
+        "selects the playback devices the lines after it apply to, and a profile is not tied to a device: import the lines for one device as a file of their own",
     ),
     (
         "Stage",
-        "applies the lines after it to one processing stage only; import the lines for one stage as a file of their own",
+        "selects the processing stage the lines after it apply to, and a profile is not tied to a stage: import the lines for one stage as a file of their own",
     ),
     (
         "Eval",

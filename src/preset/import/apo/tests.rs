@@ -218,11 +218,11 @@ fn what_a_profile_cannot_hold_is_refused_with_what_it_does() {
         ),
         (
             "Device: all",
-            "applies the lines after it to some playback devices only",
+            "selects the playback devices the lines after it apply to",
         ),
         (
             "Stage: post-mix",
-            "applies the lines after it to one processing stage only",
+            "selects the processing stage the lines after it apply to",
         ),
         ("Eval: x = 3", "sets a variable with an expression"),
         (
