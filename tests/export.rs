@@ -11,6 +11,7 @@ use iemlab::dsp::{BandSpec, Channel, FilterKind};
 use iemlab::preset::device::{self, Layout};
 use iemlab::preset::export::{self, DEFAULT_TOLERANCE_DB, EXPORT_RATE, FORMATS, Held};
 use iemlab::preset::import;
+use iemlab::preset::profile::ChannelEq;
 use iemlab::preset::{EqProfile, EqShape};
 use predicates::prelude::*;
 
@@ -319,6 +320,85 @@ fn camilladsp_exports_import_and_export_again_to_the_same_bytes() {
 }
 
 #[test]
+fn a_per_channel_profile_round_trips_through_apo_channel_sections() {
+    let shelf = BandSpec {
+        kind: FilterKind::LowShelf,
+        freq_hz: 105.0,
+        gain_db: 4.5,
+        q: 0.7,
+    };
+    let profile = EqProfile::split(
+        "balance",
+        [
+            ChannelEq {
+                gain_db: -4.5,
+                bands: vec![shelf, BandSpec::peaking(3000.0, 1.5, 2.0)],
+            },
+            ChannelEq {
+                gain_db: -5.2,
+                bands: vec![shelf, BandSpec::peaking(5000.0, -2.25, 4.0)],
+            },
+        ],
+    );
+    assert!(profile.is_per_channel());
+    let apo = export::find("apo").unwrap();
+    let first = export::export(&profile, apo, 0.0).unwrap();
+    assert_eq!(
+        first.text,
+        "# balance: Equalizer APO / Peace (parametric), exported by iemlab\n\
+         Channel: L\n\
+         Preamp: -4.5 dB\n\
+         Filter 1: ON LSC Fc 105 Hz Gain 4.5 dB Q 0.70\n\
+         Filter 2: ON PK Fc 3000 Hz Gain 1.5 dB Q 2.00\n\
+         Channel: R\n\
+         Preamp: -5.2 dB\n\
+         Filter 1: ON LSC Fc 105 Hz Gain 4.5 dB Q 0.70\n\
+         Filter 2: ON PK Fc 5000 Hz Gain -2.25 dB Q 4.00\n"
+    );
+    assert_eq!(first.deviation_db, 0.0);
+    let imported = import::parse(&first.text, Path::new("x.txt")).unwrap();
+    assert_eq!(imported.profile, profile);
+    let again = export::export(&imported.profile, apo, 0.0).unwrap();
+    assert_eq!(again.text, first.text);
+    // One-EQ device formats still refuse it.
+    for id in ["qudelix", "fiio", "graphiceq"] {
+        let format = export::find(id).unwrap();
+        assert!(
+            matches!(
+                export::export(&profile, format, 1.0),
+                Err(export::ExportError::OneEq { .. })
+            ),
+            "{id}"
+        );
+    }
+    // The command line writes it, and imports it back as the same profile.
+    let dir = temp_dir();
+    let toml = dir.path().join("balance.toml");
+    std::fs::write(&toml, profile.to_toml(None, None)).unwrap();
+    let txt = dir.path().join("balance.txt");
+    iemlab()
+        .arg("export")
+        .arg(&toml)
+        .args(["--format", "apo", "-o"])
+        .arg(&txt)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(&txt).unwrap(), first.text);
+    let back = dir.path().join("back.toml");
+    iemlab()
+        .arg("import")
+        .arg(&txt)
+        .arg("-o")
+        .arg(&back)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "read as Equalizer APO parametric, per channel: left 2 bands, preamp -4.5 dB; right 2 bands, preamp -5.2 dB",
+        ));
+    assert_eq!(EqProfile::load(&back).unwrap(), profile);
+}
+
+#[test]
 fn graphic_eq_files_import_close_to_the_profile() {
     for name in PROFILES {
         let profile = shipped(name);
@@ -457,7 +537,7 @@ fn malformed_imports_name_file_and_line_and_exit_2() {
         (
             "loud.txt",
             "Filter 1: ON PK Fc 1000 Hz Gain 45 dB Q 1\n",
-            "bands[0].gain_db: the imported value is not valid: 45 dB is beyond ±30 dB",
+            "loud.txt:1: bands[0].gain_db: the imported value is not valid: 45 dB is beyond ±30 dB",
         ),
     ];
     for (name, text, want) in cases {

@@ -1,7 +1,8 @@
 //! The optimiser behind every fit: Levenberg–Marquardt over the bands' frequency (log), gain
 //! and Q (log), minimising the weighted squared error between the summed dB response of the
-//! *real* biquads at the playback rate and the wanted curve, with box limits per parameter;
-//! then, for devices that store values in steps, a coordinate search over the quantised values.
+//! *real* biquads at the playback rate (or at several rates at once) and the wanted curve, with
+//! box limits per parameter; then, for devices that store values in steps, a coordinate search
+//! over the quantised values.
 //!
 //! AutoEQ (`autoeq/peq.py`, `PEQ.optimize`) fits the same error with scipy's SLSQP and a
 //! numeric gradient over all filters and takes about a second per headphone; here each band's
@@ -77,9 +78,12 @@ impl Slot {
     }
 }
 
-/// The fitting problem: grid, wanted curve, weights and slots.
+/// The fitting problem: grids, wanted curve, weights and slots.
 pub struct Problem<'a> {
-    grid: &'a ResponseGrid,
+    /// One grid per sample rate the bands must hold at; the goal's points are theirs in turn.
+    grids: &'a [ResponseGrid],
+    /// Number of points of all grids together.
+    len: usize,
     target: &'a [f64],
     sqrt_w: Vec<f64>,
     slots: &'a [Slot],
@@ -116,8 +120,16 @@ fn bounds(slot: &Slot, p: usize) -> (f64, f64) {
 impl<'a> Problem<'a> {
     /// A problem over `goal` evaluated on `grid` (the same frequencies) with `slots`.
     pub fn new(grid: &'a ResponseGrid, goal: &'a Goal, slots: &'a [Slot]) -> Self {
+        Self::joint(std::slice::from_ref(grid), goal, slots)
+    }
+
+    /// A problem over several grids at once, typically the same frequencies at several sample
+    /// rates, so the bands fitted hold at each of them: the error is summed over every point of
+    /// every grid, and `goal` holds the points of `grids[0]`, then those of `grids[1]`, …
+    pub fn joint(grids: &'a [ResponseGrid], goal: &'a Goal, slots: &'a [Slot]) -> Self {
         Problem {
-            grid,
+            grids,
+            len: grids.iter().map(ResponseGrid::len).sum(),
             target: &goal.target_db,
             sqrt_w: goal.weights.iter().map(|w| w.max(0.0).sqrt()).collect(),
             slots,
@@ -137,15 +149,27 @@ impl<'a> Problem<'a> {
         self.gain_penalty * bands.iter().map(|b| b.gain_db * b.gain_db).sum::<f64>()
     }
 
-    /// Response (dB) of one band on the grid; an unrealisable band counts as flat (the
-    /// ranges keep the optimiser away from those anyway).
-    pub fn band_response(&self, band: &BandSpec, out: &mut [f64]) {
-        self.grid.band_db_or_flat(band, out)
+    /// Each grid with the range of its points among all the problem's points.
+    fn segments(&self) -> impl Iterator<Item = (&ResponseGrid, std::ops::Range<usize>)> {
+        self.grids.iter().scan(0, |start, grid| {
+            let range = *start..*start + grid.len();
+            *start = range.end;
+            Some((grid, range))
+        })
     }
 
-    /// |H|² polynomials of `band` (flat for an unrealisable band, as in `band_db`).
-    fn poly(&self, band: &BandSpec) -> [f64; 6] {
-        let c = Coeffs::new(band, self.grid.rate).unwrap_or(Coeffs::IDENTITY);
+    /// Response (dB) of one band on the grids, one after the other; an unrealisable band
+    /// counts as flat (the ranges keep the optimiser away from those anyway).
+    pub fn band_response(&self, band: &BandSpec, out: &mut [f64]) {
+        for (grid, range) in self.segments() {
+            grid.band_db_or_flat(band, &mut out[range]);
+        }
+    }
+
+    /// |H|² polynomials of `band` at `grid`'s rate (flat for an unrealisable band, as in
+    /// `band_db`).
+    fn poly(grid: &ResponseGrid, band: &BandSpec) -> [f64; 6] {
+        let c = Coeffs::new(band, grid.rate).unwrap_or(Coeffs::IDENTITY);
         ResponseGrid::power_poly(&c)
     }
 
@@ -153,7 +177,7 @@ impl<'a> Problem<'a> {
         bands
             .iter()
             .map(|b| {
-                let mut r = vec![0.0; self.grid.len()];
+                let mut r = vec![0.0; self.len];
                 self.band_response(b, &mut r);
                 r
             })
@@ -161,7 +185,7 @@ impl<'a> Problem<'a> {
     }
 
     fn cost_of(&self, responses: &[Vec<f64>]) -> f64 {
-        (0..self.grid.len())
+        (0..self.len)
             .map(|j| {
                 let model: f64 = responses.iter().map(|r| r[j]).sum();
                 let e = self.sqrt_w[j] * (model - self.target[j]);
@@ -177,7 +201,7 @@ impl<'a> Problem<'a> {
 
     /// Levenberg–Marquardt from `bands` (one per slot, already inside the slots' ranges).
     pub fn optimise(&self, bands: &mut [BandSpec], max_iterations: usize) {
-        let m = self.grid.len();
+        let m = self.len;
         let mut responses = self.responses(bands);
         let mut cost = self.cost_of(&responses) + self.penalty(bands);
         let mut lambda = 1e-3;
@@ -205,8 +229,10 @@ impl<'a> Problem<'a> {
             let mut params: Vec<(usize, usize)> = Vec::new();
             let mut jac: Vec<Vec<f64>> = Vec::new();
             for (i, (band, slot)) in bands.iter().zip(self.slots).enumerate() {
-                let poly = self.poly(band);
-                self.grid.power_parts(&poly, &mut num, &mut den);
+                for (grid, range) in self.segments() {
+                    let poly = Self::poly(grid, band);
+                    grid.power_parts(&poly, &mut num[range.clone()], &mut den[range]);
+                }
                 for p in 0..3 {
                     let (lo, hi) = bounds(slot, p);
                     if hi - lo < 1e-12 {
@@ -217,9 +243,12 @@ impl<'a> Problem<'a> {
                     let (mut up, mut down) = (*band, *band);
                     set(&mut up, p, x + h);
                     set(&mut down, p, x - h);
-                    let (pu, pd) = (self.poly(&up), self.poly(&down));
-                    let dpoly: [f64; 6] = std::array::from_fn(|k| (pu[k] - pd[k]) / (2.0 * h));
-                    self.grid.db_derivative(&dpoly, &num, &den, &mut column);
+                    for (grid, range) in self.segments() {
+                        let (pu, pd) = (Self::poly(grid, &up), Self::poly(grid, &down));
+                        let dpoly: [f64; 6] = std::array::from_fn(|k| (pu[k] - pd[k]) / (2.0 * h));
+                        let (n, d) = (&num[range.clone()], &den[range.clone()]);
+                        grid.db_derivative(&dpoly, n, d, &mut column[range]);
+                    }
                     let col: Vec<f64> = (0..m).map(|j| self.sqrt_w[j] * column[j]).collect();
                     let mut grad: f64 = dot(&col, &residual);
                     if p == 1 {
@@ -339,7 +368,7 @@ impl<'a> Problem<'a> {
                             if trial == bands[i] {
                                 continue;
                             }
-                            let mut r = vec![0.0; self.grid.len()];
+                            let mut r = vec![0.0; self.len];
                             self.band_response(&trial, &mut r);
                             let old = std::mem::replace(&mut responses[i], r);
                             let c = self.cost_of(&responses)

@@ -1,8 +1,8 @@
 //! Equalizer APO text: the parametric `Preamp:`/`Filter N:` form (also AutoEQ's
-//! ParametricEQ.txt, and what Qudelix and FiiO users type in) and the `GraphicEQ:` line
-//! (what Wavelet and JamesDSP import).
+//! ParametricEQ.txt, and what Qudelix and FiiO users type in), per channel in `Channel: L` and
+//! `Channel: R` sections, and the `GraphicEQ:` line (what Wavelet and JamesDSP import).
 
-use crate::dsp::{BandSpec, FilterKind};
+use crate::dsp::{BandSpec, Channel, FilterKind};
 use crate::preset::device::{DeviceSpec, Range};
 use crate::preset::export::{Held, number};
 
@@ -32,10 +32,40 @@ fn decimals(range: &Range, fallback: usize) -> usize {
 /// step (AutoEQ prints gains with one decimal and Q with two; APO itself takes at most two
 /// decimals so no number has exactly three, which APO reads as a thousands separator).
 pub(crate) fn parametric(held: &Held, device: &DeviceSpec) -> String {
+    let mut out = header(held, device);
+    preamp_and_filters(held, device, &mut out);
+    out
+}
+
+/// A per-channel profile: after the comment, `Channel: L` with the left channel's `Preamp:`
+/// and `Filter N:` lines (numbered from 1, numbers as [`parametric`] prints them), then
+/// `Channel: R` with the right's. Equalizer APO applies each section to its channel only
+/// (Configuration reference, "Channel"), and preamps add up per channel, so each section
+/// holds its channel's whole preamp and every band it runs.
+pub(crate) fn parametric_channels(held: &[Held; 2], device: &DeviceSpec) -> String {
+    let [left, _] = held;
+    let mut out = header(left, device);
+    for (channel, one) in Channel::BOTH.into_iter().zip(held) {
+        let section = match channel {
+            Channel::Left => "L",
+            Channel::Right => "R",
+        };
+        out.push_str(&format!("Channel: {section}\n"));
+        preamp_and_filters(one, device, &mut out);
+    }
+    out
+}
+
+/// The `#` comment naming the profile and format.
+fn header(held: &Held, device: &DeviceSpec) -> String {
+    format!("# {}: {}, exported by iemlab\n", held.name, device.name)
+}
+
+/// `Preamp:` and one `Filter N:` line per band of `held`.
+fn preamp_and_filters(held: &Held, device: &DeviceSpec, out: &mut String) {
     let f_dec = decimals(&device.freq_hz, 2);
     let g_dec = decimals(&device.gain_db, 2);
     let q_dec = decimals(&device.q, 2);
-    let mut out = format!("# {}: {}, exported by iemlab\n", held.name, device.name);
     out.push_str(&format!(
         "Preamp: {} dB\n",
         number(held.preamp_db, decimals(&device.preamp_db, 2), 1)
@@ -43,7 +73,6 @@ pub(crate) fn parametric(held: &Held, device: &DeviceSpec) -> String {
     for (i, band) in held.bands().iter().enumerate() {
         out.push_str(&filter_line(i + 1, band, f_dec, g_dec, q_dec));
     }
-    out
 }
 
 fn filter_line(n: usize, band: &BandSpec, f_dec: usize, g_dec: usize, q_dec: usize) -> String {

@@ -58,9 +58,9 @@ pub static FORMATS: &[Format] = &[
     Format {
         id: "apo",
         extension: "txt",
-        usage: "Equalizer APO config.txt or Peace import (Preamp + Filter lines)",
+        usage: "Equalizer APO config.txt or Peace import (Preamp + Filter lines, per channel in Channel sections)",
         write: apo::parametric,
-        write_channels: None,
+        write_channels: Some(apo::parametric_channels),
     },
     Format {
         id: "graphiceq",

@@ -16,6 +16,19 @@ use crate::problem::FileProblem;
 /// What an app preset became: the profile and notes.
 pub(super) type Read = (EqProfile, &'static str, Vec<String>);
 
+/// `text` read as the app format it is, or None when it is none of them.
+pub(super) fn parse(text: &str, path: &Path, name: &str) -> Option<Result<Read, ImportError>> {
+    if looks_like_json(text) {
+        Some(parse_json(text, path, name))
+    } else if looks_like_csv(text) {
+        Some(parse_csv(text, path, name))
+    } else if looks_like_rockbox(text) {
+        Some(parse_rockbox(text, path, name))
+    } else {
+        None
+    }
+}
+
 /// Whether `text` is JSON (an object or an array at its start).
 pub(super) fn looks_like_json(text: &str) -> bool {
     text.trim_start().starts_with(['{', '['])

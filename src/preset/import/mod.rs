@@ -1,9 +1,12 @@
-//! `iemlab import`: community presets as iemlab profiles. Reads Equalizer APO / Peace text
-//! (`Preamp:`, `Filter N:`, `GraphicEQ:`, which is also AutoEQ's ParametricEQ.txt,
-//! FixedBandEQ.txt and the Wavelet/AutoEQ GraphicEQ.txt) and CamillaDSP configs (what the
-//! pipeline does to the left and right channels, a per-channel profile when they differ).
+//! `iemlab import`: community presets as iemlab profiles. Reads Equalizer APO / Peace
+//! configurations (`Preamp:`, `Filter N:`, `GraphicEQ:`, `Channel:` sections and the files
+//! they `Include:`, which is also AutoEQ's ParametricEQ.txt, FixedBandEQ.txt and the
+//! Wavelet/AutoEQ GraphicEQ.txt, and REW's filter export), CamillaDSP configs (what the
+//! pipeline does to the left and right channels), and the app formats iemlab exports
+//! (EasyEffects, Poweramp, Rockbox, CSV).
 //! Every imported profile is written as profile TOML and read back through the profile
-//! parser, so what `import` prints is exactly what `iemlab` later loads.
+//! parser, so what `import` prints is exactly what `iemlab` later loads; a value it refuses
+//! is reported at the line of the user's file it came from (an included file's own line).
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -11,15 +14,16 @@ mod apo;
 mod apps;
 mod camilla;
 mod error;
+mod file;
+mod places;
 mod q;
 
 use std::path::Path;
 
-use crate::dsp::{Channel, MAX_STAGES};
-use crate::preset::profile::Origin;
 use crate::preset::{EqProfile, ProfileError};
-use crate::problem::{FileProblem, ReadError, decode_lossy, read_bounded};
+use crate::problem::{FileProblem, ReadError};
 pub use error::ImportError;
+use places::Places;
 
 /// A profile read from another program's preset.
 #[derive(Clone, Debug)]
@@ -32,23 +36,20 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
-/// Largest file `import` reads (real presets are a few KB).
-const MAX_FILE_BYTES: u64 = 1 << 20;
-
 /// Reads and converts the preset at `path`.
 pub fn import_file(path: &Path) -> Result<Imported, ImportError> {
-    let bytes = read_bounded(path, MAX_FILE_BYTES, "a preset").map_err(|e| match e {
+    let text = file::read_text(path, "a preset").map_err(|e| match e {
         ReadError::Io(source) => ImportError::Io {
             path: path.to_path_buf(),
             source,
         },
         ReadError::Invalid(problem) => ImportError::Problem(problem),
     })?;
-    let text = decode_lossy(&bytes);
     parse(&text, path)
 }
 
-/// Converts preset `text`; `path` names the file in messages and gives the profile its name.
+/// Converts preset `text`; `path` names the file in messages, gives the profile its name and
+/// is where an Equalizer APO `Include:` is looked for from.
 pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let name =
@@ -56,18 +57,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
     let name = name
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "imported".into());
-    let (profile, format, notes) = if apps::looks_like_json(text) {
-        apps::parse_json(text, path, &name)?
-    } else if apps::looks_like_csv(text) {
-        apps::parse_csv(text, path, &name)?
-    } else if apps::looks_like_rockbox(text) {
-        apps::parse_rockbox(text, path, &name)?
+    let (profile, places, format, notes) = if let Some(read) = apps::parse(text, path, &name) {
+        let (p, format, n) = read?;
+        let places = p.origin.as_ref().map(Places::from_origin);
+        (p, places.unwrap_or_default(), format, n)
     } else if camilla::looks_like(text) {
         let (p, n) = camilla::parse(text, path, &name)?;
-        (p, "CamillaDSP filters", n)
+        let places = p.origin.as_ref().map(Places::from_origin);
+        (p, places.unwrap_or_default(), "CamillaDSP filters", n)
     } else {
-        let (p, format, n) = apo::parse(text, path, &name)?;
-        (p, format, n)
+        let read = apo::parse(text, path, &name)?;
+        (read.profile, read.places, read.format, read.notes)
     };
     // Read back through the profile parser: the same validation as any profile file, each
     // problem then named at the line of the user's file the value came from.
@@ -75,10 +75,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
     let checked = match EqProfile::parse(&toml, path) {
         Ok(checked) => checked,
         Err(ProfileError::Invalid { problems }) => {
-            let origin = profile.origin.unwrap_or_default();
             let mut located: Vec<FileProblem> = problems
                 .into_iter()
-                .map(|p| in_user_file(p, &origin, path))
+                .map(|p| in_user_file(p, &places, path))
                 .collect();
             return Err(match located.len() {
                 1 => located.remove(0).into(),
@@ -95,58 +94,21 @@ pub fn parse(text: &str, path: &Path) -> Result<Imported, ImportError> {
 }
 
 /// `problem`, found in the profile TOML an import made, moved to the line of the user's
-/// file `origin` gives for its band (or the preamp line), with the field kept.
-fn in_user_file(problem: FileProblem, origin: &Origin, path: &Path) -> FileProblem {
-    let field = problem.field.clone().unwrap_or_default();
-    let index_in = |prefix: &str| -> Option<usize> {
-        field.strip_prefix(prefix)?.split(']').next()?.parse().ok()
-    };
-    let line = if let Some(i) = index_in("bands[") {
-        origin.band_lines.get(i).copied()
-    } else if let Some(i) = index_in("left.bands[") {
-        Channel::Left
-            .pick(&origin.channel_band_lines)
-            .get(i)
-            .copied()
-    } else if let Some(i) = index_in("right.bands[") {
-        Channel::Right
-            .pick(&origin.channel_band_lines)
-            .get(i)
-            .copied()
-    } else if field == "bands" {
-        // Too many bands: the first one past the limit.
-        first_past_limit(&origin.band_lines, 0)
-    } else if let Some(channel) = Channel::BOTH
-        .into_iter()
-        .find(|c| field == format!("{}.bands", c.name()))
-    {
-        first_past_limit(
-            channel.pick(&origin.channel_band_lines).as_slice(),
-            origin.band_lines.len(),
-        )
-    } else if field == "preamp_db" || field.ends_with(".gain_db") {
-        Some(origin.preamp_line).filter(|&l| l > 0)
-    } else {
-        None
-    };
+/// file (the preset or a file it includes) that `places` gives for its field, with the field
+/// kept; at the preset as a whole when no line is known.
+fn in_user_file(problem: FileProblem, places: &Places, path: &Path) -> FileProblem {
+    let place = problem.field.as_deref().and_then(|f| places.of_field(f));
     let message = format!("the imported value is not valid: {}", problem.message);
-    match (line, problem.field) {
-        (Some(line), Some(field)) if line > 0 => FileProblem::in_field(path, line, field, message),
+    match (place, problem.field) {
+        (Some(place), Some(field)) => {
+            FileProblem::in_field(&place.path, place.line, field, message)
+        }
         (_, Some(field)) => FileProblem {
             field: Some(field),
             ..FileProblem::file(path, message)
         },
         _ => FileProblem::file(path, message),
     }
-}
-
-/// The line of the first of `lines` (a channel's bands after `before` shared ones) that a
-/// chain of [`MAX_STAGES`] has no room for, or of the last.
-fn first_past_limit(lines: &[usize], before: usize) -> Option<usize> {
-    lines
-        .get(MAX_STAGES.saturating_sub(before))
-        .or(lines.last())
-        .copied()
 }
 
 /// The profile name in the first line iemlab writes into its exports

@@ -78,10 +78,17 @@ fn quoted(s: &str) -> String {
 
 /// `value` exactly (the shortest text that reads back as the same f64; integral values
 /// without a fraction), never "-0": how profile files and the exact export formats write
-/// numbers.
+/// numbers. Magnitudes from 1e15 up are written with an exponent (`1e300`: written out, they
+/// would read back as a TOML integer too large for one), and the non-finite as TOML spells
+/// them (`inf`, `-inf`, `nan`), so a value the profile refuses reads back to be named, not
+/// to break the file.
 pub(crate) fn exact(value: f64) -> String {
     if value == 0.0 {
         "0".into()
+    } else if value.is_nan() {
+        "nan".into()
+    } else if value.is_finite() && value.abs() >= 1e15 {
+        format!("{value:e}")
     } else {
         format!("{value}")
     }
