@@ -258,3 +258,42 @@ fn ab_and_render_hear_other_iems_on_mine_by_name() {
         .code(2)
         .stderr(predicate::str::contains("no IEM called 'P9'"));
 }
+
+#[test]
+fn check_and_render_take_iems_by_name() {
+    let out = iemlab()
+        .args(["check", "--db", &db(), "--iem", "Crimson", "--iem", "Chu"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert_eq!(
+        text.lines().count(),
+        3,
+        "Crimson L and R, Chu L only:\n{text}"
+    );
+    assert!(text.contains("Chu L.txt: FR measurement"), "{text}");
+    iemlab()
+        .args(["check", "--db", &db(), "--iem", "Turbo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "'Turbo' could be Penon Turbo 0000",
+        ));
+    let dir = temp_dir();
+    let input = dir.path().join("noise.wav");
+    noise_wav(&input);
+    let out = dir.path().join("p8-on-crimson.wav");
+    iemlab()
+        .arg("render")
+        .arg(&input)
+        .args(["--db", &db(), "--iem", "Crimson", "--eq", "P8", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "AFUL P8 on Symphonium Crimson: 10 bands",
+        ));
+    let (_, rendered) = crate::harness::read_wav(&out);
+    let (_, source) = crate::harness::read_wav(&input);
+    assert!(iemlab::dsp::max_abs_difference(&rendered, &source) > 0.001);
+}

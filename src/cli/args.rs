@@ -115,6 +115,8 @@ pub(super) struct PlayArgs {
     #[arg(long, value_name = "PROFILE")]
     pub(super) eq: Option<String>,
     #[command(flatten)]
+    pub(super) sim: super::sim::SimArgs,
+    #[command(flatten)]
     pub(super) session: SessionArgs,
     /// Show which file each entry resolves to (or why none), and exit.
     #[arg(long)]
@@ -362,8 +364,13 @@ pub(super) struct RenderArgs {
 #[derive(clap::Args, Debug)]
 pub(super) struct CheckArgs {
     /// Files to validate.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "iem", value_name = "FILE")]
     pub(super) files: Vec<PathBuf>,
+    /// Also validate the measurements of an IEM of the --db database by name (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub(super) iem: Vec<String>,
+    #[command(flatten)]
+    pub(super) db: super::db::DbArgs,
     /// Playback rate to validate frequencies against (Nyquist limit).
     #[arg(long, value_name = "HZ", default_value_t = crate::preset::DEFAULT_CHECK_RATE,
           value_parser = clap::value_parser!(u32).range(8000..=768_000))]

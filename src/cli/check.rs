@@ -15,7 +15,16 @@ use crate::problem::{FileProblem, Listed, read_text};
 
 pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut failed = 0;
-    for path in &args.files {
+    let mut files = args.files.clone();
+    if !args.iem.is_empty() {
+        let dbs = args
+            .db
+            .open_for(&format!("--iem {}", args.iem.join(", ")))?;
+        for name in &args.iem {
+            files.extend(super::db::iem_files(&dbs, name)?);
+        }
+    }
+    for path in &files {
         let checked = check_file(path, args.rate);
         if checked.failure.is_some() {
             failed += 1;
@@ -33,8 +42,8 @@ pub(super) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         if !args.json {
             eprintln!(
                 "{failed} of {} file{} invalid",
-                args.files.len(),
-                plural(args.files.len())
+                files.len(),
+                plural(files.len())
             );
         }
         return Ok(ExitCode::from(2));

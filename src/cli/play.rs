@@ -15,7 +15,17 @@ pub(super) fn run(args: PlayArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let profile = listen::read_profile(args.eq.as_deref())?;
+    // With --iem MINE, --eq NAME is another IEM's sound on mine, fitted now.
+    let profile = match args.eq.as_deref() {
+        Some(spec) => match args.sim.simulate(&args.sim.slots(&[spec]))?.pop().flatten() {
+            Some((profile, line)) => {
+                log::info!("{line}");
+                Some(profile)
+            }
+            None => listen::read_profile(Some(spec))?,
+        },
+        None => None,
+    };
     let name = profile.as_ref().map_or("flat".into(), |p| p.name.clone());
     let setup = Setup::play(0, &name, resolved.len());
     listen::run(

@@ -40,7 +40,16 @@ pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     if let Some(specs) = &args.ab {
         return run_ab(&args, specs, rate);
     }
-    let profile = load_profile(args.eq.as_deref().unwrap_or("flat"), rate)?;
+    let spec = args.eq.as_deref().unwrap_or("flat");
+    // With --iem MINE, --eq NAME is another IEM's sound on mine, fitted now.
+    let profile = match args.sim.simulate(&args.sim.slots(&[spec]))?.pop().flatten() {
+        Some((profile, line)) => {
+            log::info!("{line}");
+            profile.check_rate(rate)?;
+            profile
+        }
+        None => load_profile(spec, rate)?,
+    };
     let summary = to_output(&args.output, |output| {
         let request = RenderRequest {
             input: args.input.clone(),
