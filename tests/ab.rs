@@ -613,7 +613,7 @@ fn blind_ratings_are_saved_unblinded_and_tabled_in_the_draft() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("the hidden order was:"), "{said}");
+    assert!(said.contains("the hidden order was (--seed 1):"), "{said}");
     let after = iemlab::ab::notes::read_notes(&notes).unwrap();
     assert_eq!(after.len(), 2, "the bad rating was not saved");
     let names: Vec<&str> = after.iter().map(|n| n.profile.as_str()).collect();

@@ -48,11 +48,11 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     }
     // Blind ratings: the profiles in a hidden order (Fisher–Yates, seeded by --seed).
     let mut order: Vec<usize> = (0..profiles.len()).collect();
+    let rating_seed = args
+        .seed
+        .unwrap_or_else(|| TrialRng::from_clock().next_u64());
     if args.rate {
-        let mut rng = TrialRng::new(
-            args.seed
-                .unwrap_or_else(|| TrialRng::from_clock().next_u64()),
-        );
+        let mut rng = TrialRng::new(rating_seed);
         for i in (1..order.len()).rev() {
             let j = (rng.next_u64() % (i as u64 + 1)) as usize;
             order.swap(i, j);
@@ -111,7 +111,7 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     // lines would give the order away).
     if args.rate {
         intro = vec![format!(
-            "blind ratings: A–{} are the profiles in a hidden order; rate what you hear: rate SECTION SCORE [words] (m, or a line rate: …), sections {}, 1 Poor · 3 Good · 5 Outstanding",
+            "blind ratings: A–{} are the profiles in a hidden order; rate what you hear: rate: SECTION SCORE [words] (after m, or as a line), sections {}, 1 Poor · 3 Good · 5 Outstanding",
             char::from(b'A' + (names.len() - 1) as u8),
             crate::ab::rating::RATED_SECTIONS.map(|(k, _)| k).join(", ")
         )];
@@ -151,7 +151,7 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
     });
     let notes = args.notes.clone().unwrap_or_else(crate::paths::notes_file);
     let started = utc_now();
-    let code = listen::run(
+    let result = listen::run(
         Plan {
             resolved,
             profiles,
@@ -162,8 +162,9 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
             abx_log,
         },
         &args.session,
-    )?;
+    );
     if args.rate {
+        // The order first, whatever happened: without it the ratings mean nothing.
         let labels: Vec<String> = names
             .iter()
             .zip(&real_names)
@@ -175,14 +176,20 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
                 }
             })
             .collect();
+        println!("the hidden order was (--seed {rating_seed}):");
+        for (i, label) in labels.iter().enumerate() {
+            println!("  {}: {label}", char::from(b'A' + i as u8));
+        }
         unblind(&notes, &started, &labels)?;
     }
-    Ok(code)
+    result
 }
 
-/// Reveals a blind rating session: the notes written since `started` name the profile each
-/// hidden letter was (`labels`, in letter order), the file is rewritten in place
-/// (atomically), and the ratings are printed per profile and section.
+/// Reveals a blind rating session: the notes written since `started` under a hidden letter
+/// name the profile that letter was (`labels`, in letter order), the file is rewritten in
+/// place (atomically), and the ratings are printed per profile and section. (Another
+/// session writing to the same notes file at the same time is not told apart: give each
+/// its own `--notes` file.)
 fn unblind(notes: &std::path::Path, started: &str, labels: &[String]) -> anyhow::Result<()> {
     use crate::ab::notes::read_notes;
     use crate::ab::rating::{RATED_SECTIONS, Rating};
@@ -208,10 +215,6 @@ fn unblind(notes: &std::path::Path, started: &str, labels: &[String]) -> anyhow:
         text.push('\n');
     }
     crate::atomic_file::save(notes, text.as_bytes(), true)?;
-    println!("the hidden order was:");
-    for (i, label) in labels.iter().enumerate() {
-        println!("  {}: {label}", char::from(b'A' + i as u8));
-    }
     println!(
         "{rated} rating{} saved in {}",
         if rated == 1 { "" } else { "s" },

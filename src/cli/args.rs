@@ -216,8 +216,8 @@ pub(super) struct AbArgs {
     #[arg(long)]
     pub(super) blind: bool,
     /// Blind ratings: A–D play the profiles in a hidden, shuffled order; rate what you hear
-    /// with `rate SECTION SCORE [words]` (in the note prompt, m, or as a stdin line
-    /// `rate: …`), sections timbre, bass, resolution, stereo, score 1 (Poor) to 5
+    /// with `rate: SECTION SCORE [words]` (in the note prompt, m, or as a stdin
+    /// line), sections timbre, bass, resolution, stereo, score 1 (Poor) to 5
     /// (Outstanding). At the end the order is revealed and the ratings are saved unblinded
     /// in the notes file, where `report` makes a table of them.
     #[arg(long, conflicts_with = "blind")]
@@ -339,10 +339,10 @@ pub(super) struct RenderArgs {
     )]
     pub(super) matching: Matching,
     /// Output WAV file (`-`: stdout, with the summary on stderr).
-    #[command(flatten)]
-    pub(super) sim: super::sim::SimArgs,
     #[arg(short, long, value_name = "OUT.wav")]
     pub(super) output: PathBuf,
+    #[command(flatten)]
+    pub(super) sim: super::sim::SimArgs,
     /// Output sample rate in Hz (default: the input's rate).
     #[arg(long, value_name = "HZ", value_parser = clap::value_parser!(u32).range(8000..=768_000))]
     pub(super) rate: Option<u32>,

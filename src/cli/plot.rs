@@ -483,7 +483,14 @@ fn single_plot(args: &PlotArgs) -> anyhow::Result<FitPlot> {
     // Two measurements with a per-channel profile: each channel on its own measurement;
     // else their average.
     let measured = match (curves.as_slice(), &profile) {
-        ([left, right], Some(p)) if p.is_per_channel() => {
+        ([first, second], Some(p)) if p.is_per_channel() => {
+            // Left first: a pair named "X R", "X L" is taken in its sides' order.
+            let (left, right) =
+                if crate::fr::is_right(&first.name) && !crate::fr::is_right(&second.name) {
+                    (second, first)
+                } else {
+                    (first, second)
+                };
             let [l, r] = prepare_pair(left, right, &opts);
             vec![l, r]
         }

@@ -124,6 +124,12 @@ impl SimArgs {
         let reference = crate::fr::average(other, &LogGrid::STANDARD, other_name)?;
         let name = format!("{other_name} on {my_name}");
         let layout = EqLayout::Parametric(usize::from(self.peq));
+        if self.per_channel && mine.len() != 2 {
+            return Err(super::exit::UsageError(format!(
+                "--per-channel: {my_name} has one measured channel in the database; simulate without --per-channel"
+            ))
+            .into());
+        }
         let (profile, error) = match (self.per_channel, mine) {
             (true, [left, right]) => {
                 let fitted = fit_channels(left, right, &reference, &opts, layout, self.fs, &name)?;

@@ -130,8 +130,8 @@ impl Terminal {
             .map(|rx| rx.recv_timeout(Duration::from_millis(20)))
         {
             Some(Ok(line)) => {
-                if let Some(rating) = line.trim().strip_prefix("rate:") {
-                    return Ok(self.note_or_rating(&format!("rate {rating}")));
+                if line.trim().starts_with("rate:") {
+                    return Ok(self.note_or_rating(&line));
                 }
                 let input = parse_line(&line, ab);
                 if input.is_none() && !line.trim().is_empty() {
@@ -151,10 +151,10 @@ impl Terminal {
     }
 
     /// Reads a one-line note on the terminal, completing sound-wheel words with Tab.
-    /// A note's text as an input: `rate SECTION SCORE [words]` becomes a rating (or, when it
-    /// is not one, says why and is dropped); anything else is a note.
+    /// A note's text as an input: `rate: SECTION SCORE [words]` becomes a rating (or, when
+    /// it is not one, says why and is dropped); anything else is a note.
     fn note_or_rating(&self, text: &str) -> Option<Input> {
-        let Some(rest) = text.trim().strip_prefix("rate ") else {
+        let Some(rest) = text.trim().strip_prefix("rate:") else {
             return Some(Input::Note(text.to_string()));
         };
         match crate::ab::rating::Rating::parse(rest) {

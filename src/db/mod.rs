@@ -468,6 +468,30 @@ pub fn find<'a>(dbs: &'a [Database], name: &str) -> Result<Found<'a>, DbError> {
             }
         }
     }
+    // A brand listed twice (or one folder given twice) lists the same file twice: one match.
+    let mut seen = HashSet::new();
+    matches.retain(|f| seen.insert((f.db.dir.clone(), f.variant.file.clone())));
+    // Punctuation that the keys drop still tells "T2+" from "T2" when typed exactly.
+    if matches.len() > 1 {
+        let typed = name.trim().to_lowercase();
+        let exact: Vec<Found<'a>> = matches
+            .iter()
+            .filter(|f| {
+                [
+                    f.full_name(),
+                    f.variant.name.clone(),
+                    f.variant.file.clone(),
+                    f.phone.name.clone(),
+                ]
+                .iter()
+                .any(|n| n.to_lowercase() == typed)
+            })
+            .cloned()
+            .collect();
+        if exact.len() == 1 {
+            matches = exact;
+        }
+    }
     match matches.as_slice() {
         [one] => Ok(one.clone()),
         [] => {

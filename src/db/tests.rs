@@ -129,3 +129,21 @@ fn suffix_prefix_and_collab_name_variants_as_graphtool_does() {
     let err = Database::open(empty.path()).unwrap_err().to_string();
     assert!(err.contains("not a graph-tool database"), "{err}");
 }
+
+#[test]
+fn punctuation_tells_names_apart_when_typed_exactly_and_duplicates_are_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("phone_book.json"),
+        r#"[{"name": "Tin HiFi", "phones": ["T2", "T2+"]}, {"name": "Tin HiFi", "phones": ["T2"]}]"#,
+    )
+    .unwrap();
+    for f in ["T2 L.txt", "T2+ L.txt"] {
+        std::fs::write(dir.path().join(f), "20 80\n20000 80\n").unwrap();
+    }
+    let dbs = [Database::open(dir.path()).unwrap()];
+    assert_eq!(find(&dbs, "T2+").unwrap().full_name(), "Tin HiFi T2+");
+    assert_eq!(find(&dbs, "t2").unwrap().full_name(), "Tin HiFi T2");
+    // "T-2" is both by its key and neither exactly.
+    assert!(matches!(find(&dbs, "T-2"), Err(DbError::Ambiguous { .. })));
+}

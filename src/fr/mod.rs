@@ -113,6 +113,11 @@ impl FrCurve {
     }
 }
 
+/// Whether a measurement's name says it is a right channel ("Crimson R", "crimson_R").
+pub fn is_right(name: &str) -> bool {
+    name.ends_with(" R") || name.ends_with("_R")
+}
+
 /// The mean (in dB) of several curves on `grid`: left + right channel, or several
 /// measurements of one IEM. Each must reach at least one octave into the grid.
 pub fn average(curves: &[FrCurve], grid: &LogGrid, name: &str) -> Result<FrCurve, FrError> {

@@ -246,15 +246,27 @@ impl EqProfile {
         .tidy()
     }
 
-    /// The same profile with empty channel parts dropped when the channels match.
-    fn tidy(mut self) -> Self {
-        if self.is_per_channel() {
+    /// The same profile with equal channel parts folded into the shared ones (the trim into
+    /// the preamp, the bands after the shared bands; a graphic EQ with bands after it becomes
+    /// its ten peaking bands), so a profile that runs the same on both channels is never
+    /// taken for one with channel parts. Where the folded bands were read stays known.
+    pub fn tidy(mut self) -> Self {
+        if self.is_per_channel() || self.channels.iter().all(ChannelEq::is_empty) {
             return self;
         }
-        if let EqShape::Parametric(bands) = &mut self.shape {
-            let [left, _] = std::mem::take(&mut self.channels);
-            self.preamp_db += left.gain_db;
+        let [left, _] = std::mem::take(&mut self.channels);
+        self.preamp_db += left.gain_db;
+        if !left.bands.is_empty() {
+            let mut bands = self.bands();
             bands.extend(left.bands);
+            self.shape = EqShape::Parametric(bands);
+            if let Some(origin) = &mut self.origin {
+                let [own, _] = std::mem::take(&mut origin.channel_band_lines);
+                if origin.band_lines.is_empty() && origin.graphic_line > 0 {
+                    origin.band_lines = vec![origin.graphic_line; ISO_BANDS_HZ.len()];
+                }
+                origin.band_lines.extend(own);
+            }
         }
         self
     }

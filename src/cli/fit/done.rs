@@ -24,6 +24,7 @@ pub(super) struct Done {
     reference: String,
     /// `parametric` or `graphic`.
     shape: &'static str,
+    /// Bands (of the busier channel, for a per-channel profile).
     bands: usize,
     /// `--device` id, if any.
     device: Option<&'static str>,
@@ -101,6 +102,7 @@ impl Done {
             line.push_str(&format!("; plot {}", png.display()));
         }
         let (shape, bands) = match &fitted.profile.shape {
+            _ if fitted.profile.is_per_channel() => ("parametric", fitted.profile.stage_count()),
             EqShape::Graphic(g) => ("graphic", g.len()),
             EqShape::Parametric(b) => ("parametric", b.len()),
         };

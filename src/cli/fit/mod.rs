@@ -28,9 +28,15 @@ use plan::{Plan, describe};
 /// a `--simulate` that is not a file into that IEM's files, a database target by name into
 /// its file.
 fn with_files(mut args: FitArgs) -> anyhow::Result<FitArgs> {
-    let dbs = match &args.iem {
-        Some(name) => args.db.open_for(&format!("--iem {name}"))?,
-        None => args.db.open()?,
+    // The databases are opened only when a name needs them.
+    let named = args.iem.is_some()
+        || args.simulate.iter().any(|p| !p.exists())
+        || (!std::path::Path::new(&args.target).is_file()
+            && crate::fr::target::Target::find(&args.target).is_none());
+    let dbs = match (&args.iem, named) {
+        (Some(name), _) => args.db.open_for(&format!("--iem {name}"))?,
+        (None, true) => args.db.open()?,
+        (None, false) => Vec::new(),
     };
     if let Some(name) = &args.iem {
         args.fr = iem_files(&dbs, name)?;
@@ -149,9 +155,15 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
 fn run_per_channel(plan: &Plan<'_>) -> anyhow::Result<ExitCode> {
     let args = plan.args;
     if args.fr.len() != 2 {
+        let given = match &args.iem {
+            Some(name) => format!(
+                "{name} has {} measured channel in the database",
+                args.fr.len()
+            ),
+            None => format!("{} given", args.fr.len()),
+        };
         return Err(UsageError(format!(
-            "--per-channel needs the two measurements of one IEM: --fr LEFT --fr RIGHT ({} given)",
-            args.fr.len()
+            "--per-channel needs the two measurements of one IEM: --fr LEFT --fr RIGHT ({given})"
         ))
         .into());
     }
@@ -176,7 +188,7 @@ fn run_per_channel(plan: &Plan<'_>) -> anyhow::Result<ExitCode> {
         .map(|p| FrCurve::load(p))
         .collect::<Result<Vec<_>, _>>()?;
     // Left first: a pair named "X R", "X L" is taken in its sides' order.
-    let side = |c: &FrCurve| c.name.ends_with(" R") || c.name.ends_with("_R");
+    let side = |c: &FrCurve| crate::fr::is_right(&c.name);
     if curves.first().is_some_and(side) && !curves.get(1).is_some_and(side) {
         curves.swap(0, 1);
     }

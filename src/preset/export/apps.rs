@@ -132,6 +132,23 @@ pub(crate) fn easyeffects_channels(held: &[Held; 2], _device: &DeviceSpec) -> St
     easyeffects_preset(preamp, [&side(left), &side(right)], true)
 }
 
+/// Why a per-channel profile's EasyEffects preset cannot be written: the quieter channel's
+/// trim takes two bands, and the equalizer holds at most 32 a channel.
+pub(crate) fn easyeffects_channels_problem(held: &[Held; 2]) -> Option<String> {
+    let preamp = held
+        .iter()
+        .map(|h| h.preamp_db)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let most = held
+        .iter()
+        .map(|h| h.bands().len() + if h.preamp_db != preamp { 2 } else { 0 })
+        .max()
+        .unwrap_or(0);
+    (most > 32).then(|| {
+        format!("{most} bands in a channel with its trim (two shelves); EasyEffects holds 32")
+    })
+}
+
 /// Two bands whose product is a flat gain of `db` at every frequency: a low and a high shelf
 /// of `db` at the same corner and Q. An RBJ high shelf of gain G is G dB times the low shelf
 /// of −G, and the low shelves of G and −G are each other's inverse, so the pair is exactly

@@ -165,6 +165,16 @@ pub enum ExportError {
     /// The profile cannot run as given (a band beyond Nyquist at the export rate).
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    /// The format cannot hold this profile at all.
+    #[error("{format} cannot hold '{name}': {why}")]
+    Unholdable {
+        /// Format id.
+        format: &'static str,
+        /// Profile name.
+        name: String,
+        /// Why.
+        why: String,
+    },
     /// A per-channel profile and a format with one EQ for both channels.
     #[error(
         "{format} has one EQ for both channels and '{name}' is per-channel: export one channel \
@@ -263,6 +273,15 @@ pub fn export(
             } else {
                 notes.join("; ")
             },
+        });
+    }
+    if let ([left, right], "easyeffects") = (held.as_slice(), format.id)
+        && let Some(why) = apps::easyeffects_channels_problem(&[left.clone(), right.clone()])
+    {
+        return Err(ExportError::Unholdable {
+            format: format.id,
+            name: profile.name.clone(),
+            why,
         });
     }
     let text = match (held.as_slice(), format.write_channels) {

@@ -295,6 +295,7 @@ fn validate(
         own.bands = specs;
         *channel.pick_mut(&mut origin.channel_band_lines) = band_lines;
     }
+    // Equal [left] and [right] tables are the same EQ on both channels.
     EqProfile {
         name: raw.name.into_inner(),
         preamp_db: preamp,
@@ -302,6 +303,7 @@ fn validate(
         channels,
         origin: Some(origin),
     }
+    .tidy()
 }
 
 /// The bands of a `bands` list (`prefix` names it in problems: `bands`, `left.bands`), and

@@ -275,3 +275,20 @@ fn channel_tables_are_checked_like_the_shared_bands() {
     );
     assert!(too_many[0].message.contains("at most 32"), "{too_many:?}");
 }
+
+#[test]
+fn equal_channel_tables_are_the_same_eq_on_both_channels() {
+    let graphic = "version = 1\nname = \"g\"\npreamp_db = -3\ngraphic = { gains_db = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1] }\n[left]\ngain_db = -2\n[right]\ngain_db = -2\n";
+    let p = parse(graphic).unwrap();
+    assert!(!p.is_per_channel());
+    assert_eq!(p.preamp_db, -5.0);
+    assert!(matches!(p.shape, EqShape::Graphic(_)));
+    let with_bands = format!(
+        "{}bands = [ {{ type = \"peaking\", freq_hz = 3000, gain_db = 1, q = 2 }} ]\n",
+        graphic.replace("[right]\ngain_db = -2\n", "bands = [ { type = \"peaking\", freq_hz = 3000, gain_db = 1, q = 2 } ]\n[right]\ngain_db = -2\n")
+    );
+    let p = parse(&with_bands).unwrap();
+    assert!(!p.is_per_channel());
+    assert_eq!(p.bands().len(), 11);
+    assert_eq!(p.origin.unwrap().band_lines.len(), 11);
+}
