@@ -198,6 +198,7 @@ fn unblind(notes: &std::path::Path, started: &str, labels: &[String]) -> anyhow:
         return Ok(());
     };
     let mut rated = 0;
+    let mut relabelled = 0;
     for note in all.iter_mut().filter(|n| n.time.as_str() >= started) {
         let letter = note.profile.chars().next().map(|c| c as usize);
         if let Some(label) = letter
@@ -207,7 +208,13 @@ fn unblind(notes: &std::path::Path, started: &str, labels: &[String]) -> anyhow:
         {
             note.profile = format!("{label} (rated blind as {})", note.profile);
             rated += usize::from(Rating::from_note(&note.text).is_some());
+            relabelled += 1;
         }
+    }
+    if relabelled == 0 {
+        // Nothing was written under a hidden letter: the file is left as it is.
+        println!("no notes or ratings were written");
+        return Ok(());
     }
     let mut text = String::new();
     for note in &all {

@@ -78,12 +78,12 @@ pub(crate) fn measurement_files(
 /// What a `--target` means: a file or a built-in target as it stands, else a database
 /// target of that name (`IEGems` for `IEGems Target.txt`), else as given (and refused with
 /// the built-in names later).
-pub(crate) fn target_spec(dbs: &[Database], spec: &str) -> String {
+pub(crate) fn target_spec(dbs: &[Database], spec: &str) -> anyhow::Result<String> {
     let path = std::path::Path::new(spec);
     if path.is_file() || crate::fr::target::Target::find(spec).is_some() {
-        return spec.to_string();
+        return Ok(spec.to_string());
     }
-    db::find_target(dbs, spec).map_or_else(|| spec.to_string(), |p| p.display().to_string())
+    Ok(db::find_target(dbs, spec)?.map_or_else(|| spec.to_string(), |p| p.display().to_string()))
 }
 
 /// Arguments of `iemlab db`.

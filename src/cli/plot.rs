@@ -373,7 +373,7 @@ fn comparison_plot(args: &PlotArgs) -> anyhow::Result<FitPlot> {
     }
     let target = match &args.target {
         Some(t) => {
-            let spec = super::db::target_spec(&dbs, t);
+            let spec = super::db::target_spec(&dbs, t)?;
             Some(prepare(
                 &args.curves.adjust()?.apply(target::resolve(&spec)?),
                 &opts,

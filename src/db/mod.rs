@@ -533,14 +533,26 @@ pub fn find<'a>(dbs: &'a [Database], name: &str) -> Result<Found<'a>, DbError> {
     }
 }
 
-/// The target called `name` (with or without " Target") in `dbs`.
-pub fn find_target<'a>(dbs: &'a [Database], name: &str) -> Option<&'a Path> {
+/// The target called `name` (with or without " Target") in `dbs`: None when there is none,
+/// an error naming the files when several are (beside the book and in `targets/`, or in two
+/// databases).
+pub fn find_target<'a>(dbs: &'a [Database], name: &str) -> Result<Option<&'a Path>, DbError> {
     let wanted = key(name);
     let bare = wanted.strip_suffix("target").unwrap_or(&wanted);
-    dbs.iter()
+    let found: Vec<&Path> = dbs
+        .iter()
         .flat_map(|db| &db.targets)
-        .find(|(n, _)| key(n) == wanted || key(n) == bare)
+        .filter(|(n, _)| key(n) == wanted || key(n) == bare)
         .map(|(_, p)| p.as_path())
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        several => Err(DbError::Ambiguous {
+            name: name.to_string(),
+            candidates: several.iter().map(|p| p.display().to_string()).collect(),
+        }),
+    }
 }
 
 #[cfg(test)]

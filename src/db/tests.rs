@@ -70,7 +70,15 @@ fn names_resolve_as_people_type_them() {
     let [l, r] = find(&dbs, "Crimson").unwrap().load().unwrap();
     assert_eq!(l.unwrap().name, "Symphonium Crimson L");
     assert!(r.is_some());
-    assert!(find_target(&dbs, "iegems target").is_some());
+    assert!(find_target(&dbs, "iegems target").unwrap().is_some());
+    assert!(find_target(&dbs, "nonesuch").unwrap().is_none());
+    // The same target in two databases: which one is the user's to say.
+    let twice = [graphtool(), graphtool()];
+    let err = find_target(&twice, "IEGems").unwrap_err().to_string();
+    assert!(
+        err.contains("'IEGems' could be") && err.contains("IEGems Target.txt"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -46,7 +46,7 @@ fn with_files(mut args: FitArgs) -> anyhow::Result<FitArgs> {
         simulate.extend(measurement_files(&dbs, spec)?);
     }
     args.simulate = simulate;
-    args.target = target_spec(&dbs, &args.target);
+    args.target = target_spec(&dbs, &args.target)?;
     Ok(args)
 }
 
