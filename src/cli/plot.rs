@@ -273,8 +273,8 @@ pub(super) fn fit_plot(
         }
     }
     let title = match &prep.reference {
-        Some(r) => format!("{} vs {}", side_less(&first.name), r.name),
-        None => side_less(&first.name),
+        Some(r) => format!("{} vs {}", crate::fr::side_less(&first.name), r.name),
+        None => crate::fr::side_less(&first.name),
     };
     FitPlot {
         title,
@@ -285,18 +285,6 @@ pub(super) fn fit_plot(
         eq,
         result,
     }
-}
-
-/// "Crimson L" → "Crimson".
-fn side_less(name: &str) -> String {
-    ["L", "R"]
-        .iter()
-        .find_map(|s| {
-            name.strip_suffix(&format!(" {s}"))
-                .or_else(|| name.strip_suffix(&format!("_{s}")))
-        })
-        .unwrap_or(name)
-        .to_string()
 }
 
 pub(super) fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {

@@ -113,6 +113,17 @@ impl FrCurve {
     }
 }
 
+/// A measurement's name without its channel: "Crimson L" → "Crimson" (the name of an L/R
+/// pair or average).
+pub fn side_less(name: &str) -> String {
+    name.strip_suffix(" L")
+        .or_else(|| name.strip_suffix(" R"))
+        .or_else(|| name.strip_suffix("_L"))
+        .or_else(|| name.strip_suffix("_R"))
+        .unwrap_or(name)
+        .to_string()
+}
+
 /// Whether a measurement's name says it is a right channel ("Crimson R", "crimson_R").
 pub fn is_right(name: &str) -> bool {
     name.ends_with(" R") || name.ends_with("_R")

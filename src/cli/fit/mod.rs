@@ -79,7 +79,7 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
             .map(|p| FrCurve::load(p))
             .collect::<Result<Vec<_>, _>>()?;
         let name = curves[0].name.clone();
-        crate::fr::average(&curves, &LogGrid::STANDARD, &side_less(&name))?
+        crate::fr::average(&curves, &LogGrid::STANDARD, &crate::fr::side_less(&name))?
     } else {
         args.curves.adjust()?.apply(target::resolve(&args.target)?)
     };
@@ -121,7 +121,7 @@ pub(super) fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
         .map(|p| FrCurve::load(p))
         .collect::<Result<Vec<_>, _>>()?;
     let name = if curves.len() > 1 {
-        side_less(&curves[0].name)
+        crate::fr::side_less(&curves[0].name)
     } else {
         curves[0].name.clone()
     };
@@ -193,7 +193,7 @@ fn run_per_channel(plan: &Plan<'_>) -> anyhow::Result<ExitCode> {
         curves.swap(0, 1);
     }
     let [left, right] = [&curves[0], &curves[1]];
-    let measurement = side_less(&left.name);
+    let measurement = crate::fr::side_less(&left.name);
     let name = args.name.clone().unwrap_or_else(|| {
         let what = if plan.simulate { "as" } else { "to" };
         format!("{measurement} {what} {} (per channel)", plan.reference.name)
@@ -257,17 +257,6 @@ fn run_per_channel(plan: &Plan<'_>) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// "Crimson L" → "Crimson" (the name of an L/R average).
-fn side_less(name: &str) -> String {
-    let trimmed = name
-        .strip_suffix(" L")
-        .or_else(|| name.strip_suffix(" R"))
-        .or_else(|| name.strip_suffix("_L"))
-        .or_else(|| name.strip_suffix("_R"))
-        .unwrap_or(name);
-    trimmed.to_string()
 }
 
 fn layout<'a>(plan: &'a Plan<'_>) -> EqLayout<'a> {
