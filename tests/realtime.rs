@@ -1,12 +1,13 @@
 //! The audio callback allocates and frees nothing: every call runs under the binary's global
 //! allocator (declared in tests.rs), which counts any allocation or deallocation made inside
 //! `assert_no_alloc`, through start-up, two loaded 10-band profiles, switches, scheduled cue
-//! switches, cues, pause, resume, seeks, a profile reload, underruns and the end of the
+//! switches, cues, pause, resume, seeks, a reload of a per-channel profile, underruns and the end of the
 //! playlist. The events the player reports, counted, show that each of those paths ran.
 
 use std::time::Duration;
 
 use assert_no_alloc::{assert_no_alloc, violation_count};
+use iemlab::dsp::Channel;
 use iemlab::engine::{self, EngineConfig, TrackSource, Transport};
 use iemlab::preset::EqProfile;
 
@@ -73,9 +74,17 @@ fn the_callback_never_allocates() {
             90 => player.set_loop(false),
             100 => player.goto(0, 0.12),
             120 => {
-                player
-                    .load(0, Some(&profile("treble-tame.toml")), 0.0)
-                    .unwrap();
+                // The reload is a per-channel profile: each channel's own coefficients in
+                // its lane.
+                let per_channel = EqProfile::split(
+                    "per channel",
+                    [
+                        profile("treble-tame.toml").channel_eq(Channel::Left),
+                        profile("bench-10-band.toml").channel_eq(Channel::Right),
+                    ],
+                );
+                assert!(per_channel.is_per_channel());
+                player.load(0, Some(&per_channel), 0.0).unwrap();
             }
             130 => player.goto(1, 0.0),
             150 => player.set_volume(-6.0),
