@@ -27,7 +27,7 @@ fn bash_completions_name_every_command_and_the_values_of_enumerated_flags() {
     // export --format, fit --device, render --format and --smooth list their values.
     for values in [
         "apo graphiceq wavelet poweramp rockbox qudelix fiio camilladsp easyeffects jamesdsp csv",
-        "s24 f32",
+        "flac wav s24 s16 f32",
         "none 1/3 1/6 1/12 1/24 psy",
         "qudelix",
     ] {

@@ -7,8 +7,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::render::WavFormat;
-
 /// Listening harness for reviewing and tuning in-ear monitors.
 #[derive(Parser, Debug)]
 #[command(name = "iemlab", version, about, propagate_version = true)]
@@ -301,8 +299,15 @@ fn parse_ceiling(s: &str) -> Result<f64, String> {
 /// Arguments of `iemlab render`.
 #[derive(clap::Args, Debug)]
 pub(super) struct RenderArgs {
-    /// Audio file to render (WAV, FLAC, ALAC/AAC in M4A, MP3, Ogg Vorbis, AIFF, Opus, WebM).
-    pub(super) input: PathBuf,
+    /// Audio file to render (WAV, FLAC, ALAC/AAC in M4A, MP3, Ogg Vorbis, AIFF, Opus, WebM);
+    /// or, with -o FOLDER/, several files or one playlist (.toml), each rendered into the
+    /// folder as `NN - Artist - Title.flac` with a playlist.m3u8 in order.
+    #[arg(required = true, num_args = 1.., value_name = "INPUT")]
+    pub(super) inputs: Vec<PathBuf>,
+    /// Folders the playlist's tracks are looked up in (repeatable; default: the config
+    /// file's `library`).
+    #[arg(long, value_name = "DIR")]
+    pub(super) library: Vec<PathBuf>,
     /// EQ profile (.toml), or `flat` for no EQ.
     #[arg(long, value_name = "PROFILE.toml", required_unless_present = "ab")]
     pub(super) eq: Option<String>,
@@ -338,8 +343,9 @@ pub(super) struct RenderArgs {
         default_value = "loudness"
     )]
     pub(super) matching: Matching,
-    /// Output WAV file (`-`: stdout, with the summary on stderr).
-    #[arg(short, long, value_name = "OUT.wav")]
+    /// Output file (`.wav` or `.flac`; `-`: WAV on stdout, with the summary on stderr), or a
+    /// folder (ending in `/`, or an existing folder) for many inputs or a playlist.
+    #[arg(short, long, value_name = "OUT.wav|OUTDIR/")]
     pub(super) output: PathBuf,
     #[command(flatten)]
     pub(super) sim: super::sim::SimArgs,
@@ -352,12 +358,35 @@ pub(super) struct RenderArgs {
     /// Stop at this track time (mm:ss, mm:ss.fff or seconds).
     #[arg(long, value_name = "mm:ss", value_parser = parse_time_arg)]
     pub(super) to: Option<f64>,
-    /// Sample format of the WAV: 24-bit integer or 32-bit float.
-    #[arg(long, value_enum, default_value = "s24")]
-    pub(super) format: WavFormat,
-    /// Overwrite OUT.wav if it exists.
+    /// What to write: FLAC (the default for a folder or a `.flac` name), WAV (24-bit, the
+    /// default otherwise), or WAV in a sample format (s24, s16, f32). Integer output gets
+    /// TPDF dither unless the samples pass through untouched.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(super) format: Option<OutputFormat>,
+    /// Bits per sample of FLAC (and of `--format wav`): 16 or 24.
+    #[arg(long, value_name = "BITS", value_parser = parse_bits)]
+    pub(super) bits: Option<u32>,
+    /// Files rendered at once (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(super) jobs: Option<u16>,
+    /// Overwrite existing output files.
     #[arg(long)]
     pub(super) force: bool,
+}
+
+/// `render --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum OutputFormat {
+    /// FLAC, 24-bit (16 with --bits 16).
+    Flac,
+    /// WAV, 24-bit integer (16 with --bits 16).
+    Wav,
+    /// WAV, 24-bit integer.
+    S24,
+    /// WAV, 16-bit integer.
+    S16,
+    /// WAV, 32-bit float (keeps samples over full scale).
+    F32,
 }
 
 /// Arguments of `iemlab check`.
@@ -389,6 +418,16 @@ pub(super) struct DemoArgs {
     /// Only write the files; do not play them to the sound card.
     #[arg(long)]
     pub(super) no_play: bool,
+}
+
+fn parse_bits(s: &str) -> Result<u32, String> {
+    match s {
+        "16" => Ok(16),
+        "24" => Ok(24),
+        _ => Err(format!(
+            "{s} bits: FLAC and WAV are written at 16 or 24 bits"
+        )),
+    }
 }
 
 fn parse_time_arg(s: &str) -> Result<f64, crate::timecode::NotATime> {

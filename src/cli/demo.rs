@@ -9,7 +9,7 @@ use super::args::DemoArgs;
 use crate::engine::{self, EngineConfig, Output, Pace, Prepared, TrackSource, device};
 use crate::material::demo_material;
 use crate::preset::EqProfile;
-use crate::render::{RenderRequest, WavFormat, WavSink, render};
+use crate::render::{Encoding, RenderRequest, WavFormat, WavSink, render};
 use crate::timecode::format_time;
 
 /// Shipped profiles the demo renders through (built into the binary, so it runs anywhere).
@@ -45,7 +45,8 @@ pub(super) fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             rate: None,
             from: None,
             to: None,
-            format: WavFormat::S24,
+            format: Encoding::Wav(WavFormat::S24),
+            tags: None,
             force: true,
         };
         let summary = render(&request, &profile)?;

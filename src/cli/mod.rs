@@ -19,6 +19,7 @@ mod output;
 mod play;
 mod plot;
 mod render;
+mod render_many;
 mod report;
 mod shipped;
 mod sim;

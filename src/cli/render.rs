@@ -5,16 +5,21 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::args::{Matching, RenderArgs, Switch};
+use super::args::{Matching, OutputFormat, RenderArgs, Switch};
 use super::exit::UsageError;
 use super::output::{is_stdout, via_temp_file};
 use crate::decode::AudioFile;
 use crate::playlist::Playlist;
 use crate::preset::EqProfile;
 use crate::render::ab::{AbRenderRequest, render_ab};
-use crate::render::{RenderRequest, render};
+use crate::render::batch::output_tags;
+use crate::render::{Encoding, RenderRequest, WavFormat, render};
 
 pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
+    if is_batch(&args) {
+        return super::render_many::run(&args);
+    }
+    let input = args.inputs[0].clone();
     if let (Some(from), Some(to)) = (args.from, args.to)
         && to <= from
     {
@@ -25,7 +30,7 @@ pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    if same_file(&args.input, &args.output) {
+    if same_file(&input, &args.output) {
         return Err(UsageError(format!(
             "{}: output would overwrite the input",
             args.output.display()
@@ -35,10 +40,26 @@ pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
     // Profiles are validated at the rate they will run at: the output rate.
     let rate = match args.rate {
         Some(rate) => rate,
-        None => AudioFile::open(&args.input)?.info().sample_rate,
+        None => AudioFile::open(&input)?.info().sample_rate,
     };
+    let format = encoding(&args, false)?;
+    let format = super::render_many::source_bits(
+        format,
+        AudioFile::open(&input)?.info().bits_per_sample,
+        args.bits,
+    );
     if let Some(specs) = &args.ab {
-        return run_ab(&args, specs, rate);
+        let Encoding::Wav(format) = format else {
+            return Err(UsageError("--ab writes WAV: give -o OUT.wav".into()).into());
+        };
+        return run_ab(&args, &input, specs, rate, format);
+    }
+    if is_stdout(&args.output) && !matches!(format, Encoding::Wav(_)) {
+        return Err(UsageError(
+            "-o - writes WAV to stdout; FLAC needs a file (its header is rewritten at the end)"
+                .into(),
+        )
+        .into());
     }
     let spec = args.eq.as_deref().unwrap_or("flat");
     // With --iem MINE, --eq NAME is another IEM's sound on mine, fitted now.
@@ -50,18 +71,29 @@ pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         }
         None => load_profile(spec, rate)?,
     };
+    let tags = match format {
+        Encoding::Flac { .. } => {
+            let (tags, note) = output_tags(&input, "", "", &profile_label(&profile, spec));
+            if let Some(note) = note {
+                log::info!("{note}");
+            }
+            Some(tags)
+        }
+        Encoding::Wav(_) => None,
+    };
     let summary = to_output(&args.output, |output| {
         let request = RenderRequest {
-            input: args.input.clone(),
+            input: input.clone(),
             output,
             rate: args.rate,
             from: args.from,
             to: args.to,
-            format: args.format,
+            format,
+            tags,
             force: args.force,
         };
-        let mut summary = render(&request, &profile)
-            .with_context(|| format!("rendering {}", args.input.display()))?;
+        let mut summary =
+            render(&request, &profile).with_context(|| format!("rendering {}", input.display()))?;
         summary.output = shown(&args.output);
         Ok(summary)
     })?;
@@ -103,8 +135,81 @@ fn say(output: &Path, line: &str) {
     }
 }
 
+/// Whether the command renders into a folder: several inputs, a playlist, or `-o` naming a
+/// folder (ending in `/` or one that exists).
+fn is_batch(args: &RenderArgs) -> bool {
+    let text = args.output.as_os_str().to_string_lossy();
+    args.inputs.len() > 1
+        || args
+            .inputs
+            .iter()
+            .any(|p| super::listen::is_playlist_path(p))
+        || text.ends_with('/')
+        || text.ends_with(std::path::MAIN_SEPARATOR)
+        || args.output.is_dir()
+}
+
+/// What `--format` and `--bits` ask for; without `--format`, FLAC for a folder or a `.flac`
+/// name and 24-bit WAV otherwise.
+pub(super) fn encoding(args: &RenderArgs, folder: bool) -> Result<Encoding, UsageError> {
+    let ext = args
+        .output
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let bits = args.bits;
+    let wav = |bits: Option<u32>| {
+        Encoding::Wav(if bits == Some(16) {
+            WavFormat::S16
+        } else {
+            WavFormat::S24
+        })
+    };
+    let sample_format = |format: WavFormat| match bits {
+        Some(b) if b != format.bits() => Err(UsageError(format!(
+            "--bits {b} does not go with --format {}",
+            format!("{format:?}").to_lowercase()
+        ))),
+        _ => Ok(Encoding::Wav(format)),
+    };
+    let chosen = match args.format {
+        Some(OutputFormat::Flac) => Encoding::Flac {
+            bits: bits.unwrap_or(24),
+        },
+        Some(OutputFormat::Wav) => wav(bits),
+        Some(OutputFormat::S24) => sample_format(WavFormat::S24)?,
+        Some(OutputFormat::S16) => sample_format(WavFormat::S16)?,
+        Some(OutputFormat::F32) => sample_format(WavFormat::F32)?,
+        None if folder || ext.as_deref() == Some("flac") => Encoding::Flac {
+            bits: bits.unwrap_or(24),
+        },
+        None => wav(bits),
+    };
+    if !folder
+        && let Some(ext) = ext.as_deref()
+        && matches!(ext, "wav" | "flac")
+        && ext != chosen.extension()
+    {
+        return Err(UsageError(format!(
+            "{}: the name says {} but --format writes {}",
+            args.output.display(),
+            ext.to_uppercase(),
+            chosen.describe()
+        )));
+    }
+    Ok(chosen)
+}
+
+/// How the profile is named in tags: its own name, else what was typed.
+pub(super) fn profile_label(profile: &EqProfile, spec: &str) -> String {
+    if profile.name.trim().is_empty() {
+        spec.to_string()
+    } else {
+        profile.name.clone()
+    }
+}
+
 /// Loads `--eq` for output at `rate` Hz: a profile file, or `flat` for none.
-fn load_profile(spec: &str, rate: u32) -> anyhow::Result<EqProfile> {
+pub(super) fn load_profile(spec: &str, rate: u32) -> anyhow::Result<EqProfile> {
     let profile = EqProfile::load_named(spec)?;
     profile.check_rate(rate)?;
     Ok(profile)
@@ -118,7 +223,13 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// `render --ab`: through the engine, switching profiles at the given times or cues.
-fn run_ab(args: &RenderArgs, specs: &[String], rate: u32) -> anyhow::Result<ExitCode> {
+fn run_ab(
+    args: &RenderArgs,
+    input: &Path,
+    specs: &[String],
+    rate: u32,
+    format: WavFormat,
+) -> anyhow::Result<ExitCode> {
     if specs.len() < 2 {
         return Err(
             UsageError("--ab needs at least two profiles, e.g. --ab A.toml,B.toml".into()).into(),
@@ -167,7 +278,7 @@ fn run_ab(args: &RenderArgs, specs: &[String], rate: u32) -> anyhow::Result<Exit
     let matching = args.matching == Matching::Loudness;
     let summary = to_output(&args.output, |output| {
         let request = AbRenderRequest {
-            input: args.input.clone(),
+            input: input.to_path_buf(),
             output,
             profiles,
             switch_at: switch_at.clone(),
@@ -175,10 +286,10 @@ fn run_ab(args: &RenderArgs, specs: &[String], rate: u32) -> anyhow::Result<Exit
             match_loudness: matching,
             rate: args.rate,
             from: args.from.unwrap_or(0.0),
-            format: args.format,
+            format,
             force: args.force,
         };
-        render_ab(&request).with_context(|| format!("rendering {}", args.input.display()))
+        render_ab(&request).with_context(|| format!("rendering {}", input.display()))
     })?;
     let times: Vec<String> = switch_at
         .iter()

@@ -160,6 +160,11 @@ impl EqChain {
         self.len
     }
 
+    /// True when samples pass through unchanged: no stage and a unity preamp.
+    pub fn is_identity(&self) -> bool {
+        self.len == 0 && self.preamp == [1.0; 2]
+    }
+
     /// True when no filter stage is active (the chain is only its preamp).
     pub fn is_empty(&self) -> bool {
         self.len == 0

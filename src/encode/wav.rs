@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, Write};
 use std::path::Path;
 
+use super::dither::Quantizer;
 use crate::atomic_file::{self, Pending, SaveError};
 
 /// Sample format of a written WAV file.
@@ -13,8 +14,21 @@ use crate::atomic_file::{self, Pending, SaveError};
 pub enum WavFormat {
     /// 24-bit integer PCM (values beyond full scale are clipped, and counted).
     S24,
+    /// 16-bit integer PCM (values beyond full scale are clipped, and counted).
+    S16,
     /// 32-bit float (values beyond full scale are kept, and counted).
     F32,
+}
+
+impl WavFormat {
+    /// Bits per sample.
+    pub fn bits(self) -> u32 {
+        match self {
+            WavFormat::S16 => 16,
+            WavFormat::S24 => 24,
+            WavFormat::F32 => 32,
+        }
+    }
 }
 
 /// Why a WAV file could not be written: the same as any other saved file.
@@ -30,6 +44,19 @@ pub struct LevelStats {
 }
 
 impl LevelStats {
+    /// Counts `samples` in.
+    pub fn add(&mut self, samples: &[f32]) {
+        let mut peak = self.peak;
+        let mut over = 0u64;
+        for &s in samples {
+            let a = s.abs();
+            peak = peak.max(a);
+            over += u64::from(a > 1.0);
+        }
+        self.peak = peak;
+        self.over += over;
+    }
+
     /// Sample peak in dBFS.
     pub fn peak_dbfs(&self) -> f64 {
         20.0 * f64::from(self.peak).log10()
@@ -45,10 +72,10 @@ pub struct WavSink<W: Write + Seek = File> {
     pending: Pending,
     stats: LevelStats,
     frames: u64,
+    /// Float to integers for the integer formats (undithered unless [`WavSink::dither`]).
+    quantizer: Quantizer,
+    ints: Vec<i32>,
 }
-
-/// Largest 24-bit sample value.
-const S24_MAX: f32 = 8_388_607.0;
 
 impl WavSink {
     /// Starts a stereo WAV at `rate` Hz destined for `dest`; fails at once if `dest` exists
@@ -86,6 +113,12 @@ impl<W: Write + Seek> WavSink<W> {
                 bits_per_sample: 24,
                 sample_format: hound::SampleFormat::Int,
             },
+            WavFormat::S16 => hound::WavSpec {
+                channels: 2,
+                sample_rate: rate,
+                bits_per_sample: 16,
+                sample_format: hound::SampleFormat::Int,
+            },
             WavFormat::F32 => hound::WavSpec {
                 channels: 2,
                 sample_rate: rate,
@@ -101,7 +134,14 @@ impl<W: Write + Seek> WavSink<W> {
             pending,
             stats: LevelStats::default(),
             frames: 0,
+            quantizer: Quantizer::new(format.bits(), false, 0),
+            ints: Vec::new(),
         })
+    }
+
+    /// Adds TPDF dither (seeded by `seed`) when rounding to the integer formats.
+    pub fn dither(&mut self, seed: u64) {
+        self.quantizer = Quantizer::new(self.format.bits(), true, seed);
     }
 
     /// Appends interleaved stereo samples. After SIGINT/SIGTERM this fails with
@@ -113,21 +153,16 @@ impl<W: Write + Seek> WavSink<W> {
                 signal,
             });
         }
-        let mut peak = self.stats.peak;
-        let mut over = 0u64;
-        for &s in samples {
-            let a = s.abs();
-            peak = peak.max(a);
-            over += u64::from(a > 1.0);
-        }
-        self.stats.peak = peak;
-        self.stats.over += over;
+        self.stats.add(samples);
         self.frames += (samples.len() / 2) as u64;
         let result = match self.format {
-            WavFormat::S24 => samples.iter().try_for_each(|&s| {
-                let v = (s.clamp(-1.0, 1.0) * S24_MAX).round() as i32;
-                self.writer.write_sample(v)
-            }),
+            WavFormat::S24 | WavFormat::S16 => {
+                self.ints.clear();
+                self.quantizer.quantize(samples, &mut self.ints);
+                self.ints
+                    .iter()
+                    .try_for_each(|&v| self.writer.write_sample(v))
+            }
             WavFormat::F32 => samples
                 .iter()
                 .try_for_each(|&s| self.writer.write_sample(s)),

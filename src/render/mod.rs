@@ -2,13 +2,18 @@
 //! whatever the track length.
 
 pub mod ab;
+pub mod batch;
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use lofty::ogg::OggPictureStorage;
+use lofty::ogg::tag::VorbisComments;
 
 use crate::decode::{AudioFile, DecodeError};
 use crate::dsp::EqChain;
-pub use crate::encode::{LevelStats, WavError, WavFormat, WavSink};
+pub use crate::encode::{Encoding, FileSink, LevelStats, WavError, WavFormat, WavSink};
 use crate::exit_status::ExitStatus;
 use crate::preset::{EqProfile, ProfileError};
 use crate::resample::{ResampleError, StereoResampler};
@@ -22,7 +27,7 @@ const BLOCK_FRAMES: usize = 4096;
 pub struct RenderRequest {
     /// Audio file to read.
     pub input: PathBuf,
-    /// WAV file to write.
+    /// File to write.
     pub output: PathBuf,
     /// Output rate; `None` keeps the input's rate.
     pub rate: Option<u32>,
@@ -30,8 +35,10 @@ pub struct RenderRequest {
     pub from: Option<f64>,
     /// End time in seconds (track time).
     pub to: Option<f64>,
-    /// Sample format of the WAV.
-    pub format: WavFormat,
+    /// What to write: WAV of a sample format, or FLAC.
+    pub format: Encoding,
+    /// Tags (and cover art) for the written file (FLAC).
+    pub tags: Option<VorbisComments>,
     /// Overwrite an existing output.
     pub force: bool,
 }
@@ -53,8 +60,10 @@ pub struct RenderSummary {
     pub levels: LevelStats,
     /// Corrupt packets skipped while decoding.
     pub skipped_packets: u64,
-    /// Sample format written.
-    pub format: WavFormat,
+    /// What was written.
+    pub format: Encoding,
+    /// Whether TPDF dither was added when rounding to integers.
+    pub dithered: bool,
 }
 
 impl RenderSummary {
@@ -94,9 +103,10 @@ impl RenderSummary {
 
     /// Samples that were clipped in the file (float files keep overs, so none are clipped).
     pub fn clipped_samples(&self) -> u64 {
-        match self.format {
-            WavFormat::S24 => self.levels.over,
-            WavFormat::F32 => 0,
+        if self.format.is_integer() {
+            self.levels.over
+        } else {
+            0
         }
     }
 
@@ -106,18 +116,22 @@ impl RenderSummary {
             return None;
         }
         let over_db = self.levels.peak_dbfs();
+        let lower = (over_db * 10.0).ceil() / 10.0;
         Some(match self.format {
-            WavFormat::S24 => format!(
-                "warning: {} samples went over full scale (peak {over_db:+.2} dBFS) and were clipped; \
-                 lower the profile's preamp_db by {:.1} dB, or render with --format f32 to keep them",
-                self.levels.over,
-                (over_db * 10.0).ceil() / 10.0
-            ),
-            WavFormat::F32 => format!(
+            Encoding::Wav(WavFormat::F32) => format!(
                 "warning: {} samples are over full scale (peak {over_db:+.2} dBFS); the float file \
-                 keeps them, but a DAC will clip them unless the level is lowered by {:.1} dB",
+                 keeps them, but a DAC will clip them unless the level is lowered by {lower:.1} dB",
                 self.levels.over,
-                (over_db * 10.0).ceil() / 10.0
+            ),
+            Encoding::Wav(_) => format!(
+                "warning: {} samples went over full scale (peak {over_db:+.2} dBFS) and were clipped; \
+                 lower the profile's preamp_db by {lower:.1} dB, or render with --format f32 to keep them",
+                self.levels.over,
+            ),
+            Encoding::Flac { .. } => format!(
+                "warning: {} samples went over full scale (peak {over_db:+.2} dBFS) and were clipped; \
+                 lower the profile's preamp_db by {lower:.1} dB",
+                self.levels.over,
             ),
         })
     }
@@ -168,45 +182,163 @@ pub fn output_rate(input: &AudioFile, rate: Option<u32>) -> u32 {
 
 /// Renders `request.input` through `profile` into `request.output`.
 pub fn render(request: &RenderRequest, profile: &EqProfile) -> Result<RenderSummary, RenderError> {
+    render_with_progress(request, profile, &|_| {})
+}
+
+/// Blocks in flight between two stages of the pipeline: enough to ride out a slow block,
+/// few enough that memory does not grow with the file.
+const QUEUE_BLOCKS: usize = 4;
+
+/// [`render`], calling `progress` with the number of output frames of each block written.
+///
+/// Three stages overlap on three threads, joined by bounded queues whose buffers go back to
+/// the stage that fills them: decoding, then rate conversion and EQ, then rounding (with
+/// dither) and encoding. An error in any stage stops the others at their next block, and
+/// leaves no file behind.
+pub fn render_with_progress(
+    request: &RenderRequest,
+    profile: &EqProfile,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<RenderSummary, RenderError> {
     let started = Instant::now();
     let mut file = AudioFile::open(&request.input)?;
+    let in_rate = file.info().sample_rate;
     let out_rate = output_rate(&file, request.rate);
     let chain = profile.chain(out_rate)?;
     let limit = frame_range(&mut file, request)?;
-    let mut sink = WavSink::create(&request.output, out_rate, request.format, request.force)?;
-    let mut pipeline = Pipeline::new(file.info().sample_rate, out_rate, chain)?;
-    let mut decoded = Vec::with_capacity(BLOCK_FRAMES * 2);
-    let mut remaining = limit;
-    loop {
-        let want = remaining.map_or(BLOCK_FRAMES, |r| r.min(BLOCK_FRAMES as u64) as usize);
-        if want == 0 {
-            break;
-        }
-        decoded.clear();
-        let got = file.read(&mut decoded, want)?;
-        if got == 0 {
-            break;
-        }
-        if let Some(r) = remaining.as_mut() {
-            *r -= got as u64;
-        }
-        let block = pipeline.push(&decoded)?;
-        sink.write(block)?;
-    }
-    let tail = pipeline.finish()?;
-    sink.write(tail)?;
+    let dither =
+        needs_dither(&file, out_rate, &chain, request.format).then(|| seed_for(&request.output));
+    let tag_bytes = request.tags.as_ref().map_or(0, tag_size);
+    let mut sink = FileSink::create(
+        &request.output,
+        out_rate,
+        request.format,
+        dither,
+        tag_bytes,
+        request.force,
+    )?;
+    let mut pipeline = Pipeline::new(in_rate, out_rate, chain)?;
+
+    let (decoded_tx, decoded_rx) = mpsc::sync_channel::<Vec<f32>>(QUEUE_BLOCKS);
+    let (decoded_back_tx, decoded_back_rx) = mpsc::channel::<Vec<f32>>();
+    let (output_tx, output_rx) = mpsc::sync_channel::<Vec<f32>>(QUEUE_BLOCKS);
+    let (output_back_tx, output_back_rx) = mpsc::channel::<Vec<f32>>();
+    let (file, processed, written) = std::thread::scope(|scope| {
+        let decoder = scope.spawn(move || -> Result<AudioFile, RenderError> {
+            let mut remaining = limit;
+            loop {
+                let want = remaining.map_or(BLOCK_FRAMES, |r| r.min(BLOCK_FRAMES as u64) as usize);
+                if want == 0 {
+                    break;
+                }
+                let mut block = decoded_back_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BLOCK_FRAMES * 2));
+                block.clear();
+                let got = file.read(&mut block, want)?;
+                if got == 0 {
+                    break;
+                }
+                if let Some(r) = remaining.as_mut() {
+                    *r -= got as u64;
+                }
+                if decoded_tx.send(block).is_err() {
+                    break;
+                }
+            }
+            Ok(file)
+        });
+        let writer = scope.spawn(move || -> Result<FileSink, RenderError> {
+            for block in output_rx {
+                sink.write(&block)?;
+                progress((block.len() / 2) as u64);
+                let _ = output_back_tx.send(block);
+            }
+            Ok(sink)
+        });
+        let processed = (move || -> Result<(), RenderError> {
+            let next = |rx: &mpsc::Receiver<Vec<f32>>| {
+                let mut out = rx.try_recv().unwrap_or_default();
+                out.clear();
+                out
+            };
+            for block in decoded_rx {
+                let mut out = next(&output_back_rx);
+                pipeline.push(&block, &mut out)?;
+                let _ = decoded_back_tx.send(block);
+                if output_tx.send(out).is_err() {
+                    return Ok(());
+                }
+            }
+            let mut tail = next(&output_back_rx);
+            pipeline.finish(&mut tail)?;
+            let _ = output_tx.send(tail);
+            Ok(())
+        })();
+        let file = decoder
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let written = writer
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (file, processed, written)
+    });
+    // The writer's error comes first: a full disk stops the other stages, not the reverse.
+    let sink = written?;
+    processed?;
+    let file = file?;
     let frames = sink.frames();
-    let levels = sink.finish()?;
+    let levels = sink.finish(request.tags.as_ref())?;
     Ok(RenderSummary {
         output: request.output.clone(),
-        input_rate: file.info().sample_rate,
+        input_rate: in_rate,
         output_rate: out_rate,
         frames,
         elapsed: started.elapsed(),
         levels,
         skipped_packets: file.skipped_packets(),
         format: request.format,
+        dithered: dither.is_some(),
     })
+}
+
+/// Whether rounding to the output's integers needs dither: always, unless the samples
+/// reach the writer untouched (no EQ, no rate conversion) from a source of no more bits,
+/// where they round exactly and the output is bit for bit the source.
+fn needs_dither(file: &AudioFile, out_rate: u32, chain: &EqChain, format: Encoding) -> bool {
+    if !format.is_integer() {
+        return false;
+    }
+    let untouched = chain.is_identity() && file.info().sample_rate == out_rate;
+    let fits = file
+        .info()
+        .bits_per_sample
+        .is_some_and(|bits| bits <= format.bits());
+    !(untouched && fits)
+}
+
+/// A dither seed from the source's file name, so a render gives the same samples each time
+/// it runs (whatever the output is called, `-o -` included) and two tracks rendered side by
+/// side get different noise.
+fn seed_for(path: &Path) -> u64 {
+    let name = path.file_name().unwrap_or(path.as_os_str());
+    // FNV-1a: stable across runs and builds (std's hasher is not).
+    name.as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+/// Bytes the tags will take in a FLAC file: pictures, texts and their headers.
+fn tag_size(tags: &VorbisComments) -> usize {
+    let texts: usize = tags.items().map(|(k, v)| k.len() + v.len() + 5).sum();
+    let pictures: usize = tags
+        .pictures()
+        .iter()
+        .map(|(p, _)| p.data().len() + p.description().map_or(0, str::len) + 64)
+        .sum();
+    texts + pictures + tags.vendor().len() + 64
 }
 
 /// Seeks to `--from` and returns how many input frames `--to` allows (None = to the end).
@@ -234,11 +366,10 @@ fn frame_range(file: &mut AudioFile, request: &RenderRequest) -> Result<Option<u
         .map(|to| ((to * rate).round() as u64).saturating_sub((start * rate).round() as u64)))
 }
 
-/// Resampler and EQ with their scratch buffers, reused block after block.
+/// Resampler and EQ, reused block after block.
 struct Pipeline {
     resampler: StereoResampler,
     chain: EqChain,
-    buf: Vec<f32>,
 }
 
 impl Pipeline {
@@ -246,22 +377,21 @@ impl Pipeline {
         Ok(Pipeline {
             resampler: StereoResampler::new(in_rate, out_rate)?,
             chain,
-            buf: Vec::with_capacity(BLOCK_FRAMES * 2 * 5),
         })
     }
 
-    fn push(&mut self, decoded: &[f32]) -> Result<&[f32], RenderError> {
-        self.buf.clear();
-        self.resampler.process(decoded, &mut self.buf)?;
-        self.chain.process_interleaved(&mut self.buf);
-        Ok(&self.buf)
+    /// Converts and filters `decoded` into `out`.
+    fn push(&mut self, decoded: &[f32], out: &mut Vec<f32>) -> Result<(), RenderError> {
+        self.resampler.process(decoded, out)?;
+        self.chain.process_interleaved(out);
+        Ok(())
     }
 
-    fn finish(&mut self) -> Result<&[f32], RenderError> {
-        self.buf.clear();
-        self.resampler.finish(&mut self.buf)?;
-        self.chain.process_interleaved(&mut self.buf);
-        Ok(&self.buf)
+    /// The resampler's last frames, filtered, into `out`.
+    fn finish(&mut self, out: &mut Vec<f32>) -> Result<(), RenderError> {
+        self.resampler.finish(out)?;
+        self.chain.process_interleaved(out);
+        Ok(())
     }
 }
 
@@ -279,7 +409,8 @@ pub fn render_simple(
             rate: None,
             from: None,
             to: None,
-            format: WavFormat::S24,
+            format: Encoding::Wav(WavFormat::S24),
+            tags: None,
             force,
         },
         profile,
