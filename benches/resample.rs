@@ -9,7 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use iemlab::resample::{FftDesign, StereoResampler, measure};
+use iemlab::resample::{BlockResampler, FftDesign, measure};
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{
     Async, Fft, FixedAsync, FixedSync, Resampler, Sample, SincInterpolationParameters,
@@ -27,7 +27,7 @@ type Convert = Box<dyn FnMut(&[f32]) -> Vec<f32>>;
 
 fn builtin(design: FftDesign) -> Convert {
     Box::new(move |input| {
-        let mut r = StereoResampler::with_design(FROM, TO, &design).unwrap();
+        let mut r = BlockResampler::with_design(FROM, TO, &design).unwrap();
         let mut out = Vec::with_capacity(input.len() * 12 / 10 + (1 << 16));
         for piece in input.chunks(PIECE * 2) {
             r.process(piece, &mut out).unwrap();
