@@ -16,7 +16,7 @@ use crate::dsp::EqChain;
 pub use crate::encode::{Encoding, FileSink, LevelStats, WavError, WavFormat, WavSink};
 use crate::exit_status::ExitStatus;
 use crate::preset::{EqProfile, ProfileError};
-use crate::resample::{ResampleError, StereoResampler};
+use crate::resample::{BlockResampler, ResampleError};
 use crate::timecode::format_time;
 
 /// Frames decoded per step.
@@ -368,14 +368,14 @@ fn frame_range(file: &mut AudioFile, request: &RenderRequest) -> Result<Option<u
 
 /// Resampler and EQ, reused block after block.
 struct Pipeline {
-    resampler: StereoResampler,
+    resampler: BlockResampler,
     chain: EqChain,
 }
 
 impl Pipeline {
     fn new(in_rate: u32, out_rate: u32, chain: EqChain) -> Result<Self, RenderError> {
         Ok(Pipeline {
-            resampler: StereoResampler::new(in_rate, out_rate)?,
+            resampler: BlockResampler::new(in_rate, out_rate)?,
             chain,
         })
     }
