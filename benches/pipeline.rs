@@ -13,7 +13,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use iemlab::decode::AudioFile;
 use iemlab::material::demo_material;
 use iemlab::preset::EqProfile;
-use iemlab::render::{RenderRequest, WavFormat, WavSink, render};
+use iemlab::render::{Encoding, RenderRequest, WavFormat, WavSink, render};
 
 fn bench_data() -> Option<(PathBuf, f64)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
@@ -86,7 +86,8 @@ fn bench_pipeline(c: &mut Criterion) {
             rate,
             from: None,
             to: None,
-            format: WavFormat::S24,
+            format: Encoding::Wav(WavFormat::S24),
+            tags: None,
             force: true,
         };
         group.bench_function(name, |b| b.iter(|| render(&request, &profile).unwrap()));

@@ -31,3 +31,4 @@ mod play;
 mod playback_faults;
 mod presets;
 mod realtime;
+mod render_many;

@@ -60,9 +60,9 @@ impl Encoding {
 /// An output file being written, of either kind.
 pub enum FileSink {
     /// A WAV file.
-    Wav(WavSink),
+    Wav(Box<WavSink>),
     /// A FLAC file.
-    Flac(FlacSink),
+    Flac(Box<FlacSink>),
 }
 
 impl FileSink {
@@ -83,13 +83,13 @@ impl FileSink {
                 if let Some(seed) = dither {
                     sink.dither(seed);
                 }
-                FileSink::Wav(sink)
+                FileSink::Wav(Box::new(sink))
             }
             Encoding::Flac { bits } => {
                 let quantizer = Quantizer::new(bits, dither.is_some(), dither.unwrap_or(0));
-                FileSink::Flac(FlacSink::create(
+                FileSink::Flac(Box::new(FlacSink::create(
                     dest, rate, quantizer, bits, tag_bytes, force,
-                )?)
+                )?))
             }
         })
     }

@@ -45,8 +45,8 @@ pub enum Prepared {
         buffer: usize,
         /// Real time or as fast as possible.
         pace: Pace,
-        /// WAV destination.
-        wav: Option<WavSink>,
+        /// WAV destination (boxed: a sink is large beside the other variant).
+        wav: Option<Box<WavSink>>,
         /// Simulate a device failure after this many frames.
         fail_after: Option<u64>,
     },
@@ -80,7 +80,7 @@ impl Prepared {
                 rate: preferred_rate,
                 buffer: frames,
                 pace,
-                wav: Some(wav_sink(path, preferred_rate, force)?),
+                wav: Some(Box::new(wav_sink(path, preferred_rate, force)?)),
                 fail_after: None,
             },
             Output::Device(name) => Prepared::Device(Box::new(device::open(
@@ -155,7 +155,15 @@ impl Prepared {
                 wav,
                 fail_after,
             } => Running::Timer(
-                TimerSink::start(callback, status, rate, buffer, pace, wav, fail_after),
+                TimerSink::start(
+                    callback,
+                    status,
+                    rate,
+                    buffer,
+                    pace,
+                    wav.map(|w| *w),
+                    fail_after,
+                ),
                 description,
             ),
             Prepared::Device(d) => Running::Device(device::play(*d, callback, status)?),

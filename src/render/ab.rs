@@ -124,7 +124,7 @@ pub fn render_ab(request: &AbRenderRequest) -> Result<AbRenderSummary, AbRenderE
         rate,
         buffer: 512,
         pace: Pace::Fast,
-        wav: Some(wav),
+        wav: Some(Box::new(wav)),
         fail_after: None,
     };
     let status = Arc::clone(player.status());

@@ -4,7 +4,6 @@
 //! `playlist.m3u8` lists them in order. Several tracks render at once, one per core.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lofty::file::TaggedFileExt;
@@ -55,42 +54,40 @@ pub fn render_tracks(
     let length = |i: usize| std::fs::metadata(&tracks[i].input).map_or(0, |m| m.len());
     order.sort_by_key(|&i| std::cmp::Reverse(length(i)));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<RenderSummary, RenderError>>>> =
-        Mutex::new((0..tracks.len()).map(|_| None).collect());
     let workers = options.jobs.clamp(1, tracks.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                        break;
-                    };
-                    let track = &tracks[i];
-                    let request = RenderRequest {
-                        input: track.input.clone(),
-                        output: track.output.clone(),
-                        rate: options.rate,
-                        from: None,
-                        to: None,
-                        format: track.format,
-                        tags: track.tags.clone(),
-                        force: options.force,
-                    };
-                    let result = render_with_progress(&request, profile, progress);
-                    done(i, &result);
-                    if let Ok(mut slots) = results.lock() {
-                        slots[i] = Some(result);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|r| r.expect("every track is rendered by some worker"))
-        .collect()
+    let mut results: Vec<(usize, Result<RenderSummary, RenderError>)> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done_here = Vec::new();
+                        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            let track = &tracks[i];
+                            let request = RenderRequest {
+                                input: track.input.clone(),
+                                output: track.output.clone(),
+                                rate: options.rate,
+                                from: None,
+                                to: None,
+                                format: track.format,
+                                tags: track.tags.clone(),
+                                force: options.force,
+                            };
+                            let result = render_with_progress(&request, profile, progress);
+                            done(i, &result);
+                            done_here.push((i, result));
+                        }
+                        done_here
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// `NN - Artist - Title.EXT` (`NN - Title.EXT` without an artist), numbered from 1 with at
