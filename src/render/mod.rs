@@ -207,7 +207,7 @@ pub fn render_with_progress(
     let chain = profile.chain(out_rate)?;
     let limit = frame_range(&mut file, request)?;
     let dither =
-        needs_dither(&file, out_rate, &chain, request.format).then(|| seed_for(&request.output));
+        needs_dither(&file, out_rate, &chain, request.format).then(|| seed_for(&request.input));
     let tag_bytes = request.tags.as_ref().map_or(0, tag_size);
     let mut sink = FileSink::create(
         &request.output,
