@@ -15,6 +15,9 @@ use wide::f64x2;
 
 use crate::dsp::biquad::{Coeffs, Complex};
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+
 /// Most stages a chain can hold (a 10-band graphic EQ uses 10; device PEQs use up to ~20).
 pub const MAX_STAGES: usize = 32;
 
@@ -35,6 +38,27 @@ const DENORMAL_FLOOR: f64 = 1e-30;
 struct StageState {
     s1: f64x2,
     s2: f64x2,
+}
+
+/// Which code runs the stages, decided once when a chain is built from what the CPU has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kernel {
+    /// `wide::f64x2`, one stage per register: any CPU.
+    Portable,
+    /// AVX2 with FMA, two stages per register.
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU runs.
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if avx2::available() {
+            return Kernel::Avx2Fma;
+        }
+        Kernel::Portable
+    }
 }
 
 /// One of the two channels of a stereo chain: the lane of the SIMD register it runs in.
@@ -101,6 +125,10 @@ pub struct EqChain {
     /// Frames processed since the last reset, to align chunk boundaries absolutely.
     clock: u64,
     scratch: [f64x2; CHUNK],
+    kernel: Kernel,
+    /// `coeffs` two stages at a time, as the AVX2 kernel reads them.
+    #[cfg(target_arch = "x86_64")]
+    pairs: [avx2::PairCoeffs; MAX_STAGES / 2],
 }
 
 /// Asked for more stages than an [`EqChain`] holds.
@@ -122,6 +150,9 @@ impl EqChain {
             sample_rate,
             clock: 0,
             scratch: [f64x2::ZERO; CHUNK],
+            kernel: Kernel::detect(),
+            #[cfg(target_arch = "x86_64")]
+            pairs: [avx2::PairCoeffs::IDENTITY; MAX_STAGES / 2],
         }
     }
 
@@ -214,6 +245,10 @@ impl EqChain {
         for state in &mut self.state[len..] {
             *state = StageState::default();
         }
+        #[cfg(target_arch = "x86_64")]
+        for (pair, c) in self.pairs.iter_mut().zip(self.coeffs.chunks_exact(2)) {
+            *pair = avx2::PairCoeffs::new(&c[0], &c[1]);
+        }
         self.len = len;
         Ok(())
     }
@@ -292,24 +327,48 @@ impl EqChain {
         for frame in block.iter_mut() {
             *frame *= preamp;
         }
+        let len = self.len;
+        #[cfg(target_arch = "x86_64")]
+        if self.kernel == Kernel::Avx2Fma {
+            // Pairs of stages, in as few groups of at most MAX_PAIRS as possible, of
+            // near-equal size (13 pairs → 4 + 4 + 5), for the same reason as below.
+            let pairs = len.div_ceil(2);
+            let groups = pairs.div_ceil(avx2::MAX_PAIRS);
+            let (mut pair, mut stage) = (0, 0);
+            for g in 0..groups {
+                let size = (pairs - pair) / (groups - g);
+                let stages = (2 * size).min(len - stage);
+                // SAFETY: the kernel is Avx2Fma only when the CPU has AVX2 and FMA.
+                unsafe {
+                    avx2::run_stages(
+                        &self.pairs[pair..pair + size],
+                        &mut self.state[stage..stage + stages],
+                        block,
+                    );
+                }
+                pair += size;
+                stage += stages;
+            }
+        }
         // Split the stages into as few groups of at most MAX_GROUP as possible, of near-equal
         // size (10 stages → 5 + 5, not 6 + 4): a small group has too few recurrences in
         // flight to hide their latency.
-        let len = self.len;
-        let groups = len.div_ceil(MAX_GROUP);
-        let mut stage = 0;
-        for g in 0..groups {
-            let size = (len - stage) / (groups - g);
-            let c = &self.coeffs[stage..stage + size];
-            let s = &mut self.state[stage..stage + size];
-            stage += match size {
-                1 => run_group::<1>(c, s, block),
-                2 => run_group::<2>(c, s, block),
-                3 => run_group::<3>(c, s, block),
-                4 => run_group::<4>(c, s, block),
-                5 => run_group::<5>(c, s, block),
-                _ => run_group::<6>(c, s, block),
-            };
+        if self.kernel == Kernel::Portable {
+            let groups = len.div_ceil(MAX_GROUP);
+            let mut stage = 0;
+            for g in 0..groups {
+                let size = (len - stage) / (groups - g);
+                let c = &self.coeffs[stage..stage + size];
+                let s = &mut self.state[stage..stage + size];
+                stage += match size {
+                    1 => run_group::<1>(c, s, block),
+                    2 => run_group::<2>(c, s, block),
+                    3 => run_group::<3>(c, s, block),
+                    4 => run_group::<4>(c, s, block),
+                    5 => run_group::<5>(c, s, block),
+                    _ => run_group::<6>(c, s, block),
+                };
+            }
         }
         self.clock += n as u64;
         if self.clock.is_multiple_of(CHUNK as u64) {
@@ -510,6 +569,104 @@ mod tests {
                 < 1e-12
         );
         assert!(ten_band(rate).channels_match());
+    }
+
+    /// Both channels of `input` through `stages` (per channel) in plain f64, direct form I.
+    fn reference_f64(preamp_db: [f64; 2], stages: [&[Coeffs]; 2], input: &[f32]) -> Vec<f64> {
+        let mut out: Vec<f64> = input.iter().map(|&v| f64::from(v)).collect();
+        for (ch, chain) in stages.iter().enumerate() {
+            let gain = 10f64.powf(preamp_db[ch] / 20.0);
+            let mut x: Vec<f64> = out.iter().skip(ch).step_by(2).map(|v| v * gain).collect();
+            for c in *chain {
+                let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+                for v in &mut x {
+                    let y = c.b0 * *v + c.b1 * x1 + c.b2 * x2 - c.a1 * y1 - c.a2 * y2;
+                    (x2, x1, y2, y1) = (x1, *v, y1, y);
+                    *v = y;
+                }
+            }
+            for (o, v) in out.iter_mut().skip(ch).step_by(2).zip(x) {
+                *o = v;
+            }
+        }
+        out
+    }
+
+    /// Worst error of `out` against `reference`, in dB relative to the reference's peak.
+    fn error_db(out: &[f32], reference: &[f64]) -> f64 {
+        let peak = reference.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let worst = out
+            .iter()
+            .zip(reference)
+            .fold(0.0f64, |m, (&o, r)| m.max((f64::from(o) - r).abs()));
+        20.0 * (worst / peak).log10()
+    }
+
+    #[test]
+    fn fast_kernel_is_picked_where_the_cpu_has_it() {
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            assert_eq!(EqChain::new(48000.0).kernel, Kernel::Avx2Fma);
+            return;
+        }
+        assert_eq!(EqChain::new(48000.0).kernel, Kernel::Portable);
+    }
+
+    /// Every stage count up to MAX_STAGES (odd ones pad a pass-through stage, and the group
+    /// split changes with the count), per-channel coefficients, blocks of odd lengths: the
+    /// detected kernel and the portable one agree far below the −100 dB both must meet
+    /// against f64, and each is exact under re-slicing.
+    #[test]
+    fn kernels_agree_and_track_f64() {
+        let rate = 96_000.0;
+        let band = |i: usize, detune: f64| {
+            let f = 20.0 * 1.25f64.powi(i as i32) * detune;
+            let g = if i.is_multiple_of(3) { 6.0 } else { -4.5 };
+            Coeffs::new(&BandSpec::peaking(f, g, 0.7 + (i % 4) as f64), rate).unwrap()
+        };
+        let input = noise(3000, 13);
+        for count in 1..=MAX_STAGES {
+            let left: Vec<Coeffs> = (0..count).map(|i| band(i, 1.0)).collect();
+            let right: Vec<Coeffs> = (0..count.saturating_sub(1))
+                .map(|i| band(i, 1.09))
+                .collect();
+            let preamp = [-6.0, -7.5];
+            let make = || EqChain::with_channel_stages(rate, preamp, [&left, &right]).unwrap();
+            let mut fast = input.clone();
+            make().process_interleaved(&mut fast);
+            let mut portable = input.clone();
+            let mut chain = make();
+            chain.kernel = Kernel::Portable;
+            chain.process_interleaved(&mut portable);
+            let reference = reference_f64(preamp, [&left, &right], &input);
+            let agree = error_db(
+                &fast,
+                &portable.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+            );
+            assert!(
+                agree < -140.0,
+                "{count} stages: kernels differ by {agree:.1} dB"
+            );
+            for out in [&fast, &portable] {
+                let err = error_db(out, &reference);
+                assert!(err < -100.0, "{count} stages: {err:.1} dB from f64");
+            }
+            let mut sliced = input.clone();
+            let mut chain = make();
+            for (i, piece) in sliced.chunks_mut(2 * (1 + (count * 37) % 150)).enumerate() {
+                if i % 2 == 0 {
+                    chain.process_interleaved(piece);
+                } else {
+                    let mut l: Vec<f32> = piece.iter().step_by(2).copied().collect();
+                    let mut r: Vec<f32> = piece.iter().skip(1).step_by(2).copied().collect();
+                    chain.process_planar(&mut l, &mut r);
+                    for (f, (a, b)) in piece.chunks_exact_mut(2).zip(l.iter().zip(&r)) {
+                        f.copy_from_slice(&[*a, *b]);
+                    }
+                }
+            }
+            assert_eq!(sliced, fast, "{count} stages: slicing changed the output");
+        }
     }
 
     #[test]
