@@ -4,7 +4,7 @@
 //! `per_channel_4096_frames` runs a different chain on each channel (each channel's
 //! coefficients in its own SIMD lane): goal at most 5 % above the shared chain.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use iemlab::dsp::{BandSpec, Coeffs, EqChain};
 
 const FRAMES: usize = 4096;
