@@ -45,17 +45,17 @@ struct StageState {
 enum Kernel {
     /// `wide::f64x2`, one stage per register: any CPU.
     Portable,
-    /// AVX2 with FMA, two stages per register.
+    /// AVX2 with FMA, two stages per register, compiled for the level the CPU has.
     #[cfg(target_arch = "x86_64")]
-    Avx2Fma,
+    Avx2(avx2::Level),
 }
 
 impl Kernel {
     /// The fastest kernel this CPU runs.
     fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
-        if avx2::available() {
-            return Kernel::Avx2Fma;
+        if let Some(level) = avx2::detect() {
+            return Kernel::Avx2(level);
         }
         Kernel::Portable
     }
@@ -280,14 +280,31 @@ impl EqChain {
         while done < frames {
             let n = self.next_chunk_len(frames - done);
             let block = &mut samples[2 * done..2 * (done + n)];
-            for (dst, src) in self.scratch.iter_mut().zip(block.chunks_exact(2)) {
-                *dst = f64x2::new([f64::from(src[0]), f64::from(src[1])]);
+            let scratch = &mut self.scratch[..n];
+            match self.kernel {
+                Kernel::Portable => {
+                    let [gl, gr] = self.preamp;
+                    for (dst, src) in scratch.iter_mut().zip(block.chunks_exact(2)) {
+                        *dst = f64x2::new([f64::from(src[0]) * gl, f64::from(src[1]) * gr]);
+                    }
+                }
+                // SAFETY: the level is what the CPU has.
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx2(level) => unsafe { level.widen(scratch, block, self.preamp) },
             }
             self.run_chunk(n);
-            for (dst, src) in block.chunks_exact_mut(2).zip(self.scratch.iter()) {
-                let [l, r] = src.to_array();
-                dst[0] = l as f32;
-                dst[1] = r as f32;
+            let scratch = &self.scratch[..n];
+            match self.kernel {
+                Kernel::Portable => {
+                    for (dst, src) in block.chunks_exact_mut(2).zip(scratch.iter()) {
+                        let [l, r] = src.to_array();
+                        dst[0] = l as f32;
+                        dst[1] = r as f32;
+                    }
+                }
+                // SAFETY: as above.
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx2(level) => unsafe { level.narrow(block, scratch) },
             }
             done += n;
         }
@@ -301,8 +318,9 @@ impl EqChain {
         while done < frames {
             let n = self.next_chunk_len(frames - done);
             let (l, r) = (&mut left[done..done + n], &mut right[done..done + n]);
+            let [gl, gr] = self.preamp;
             for ((dst, a), b) in self.scratch.iter_mut().zip(l.iter()).zip(r.iter()) {
-                *dst = f64x2::new([f64::from(*a), f64::from(*b)]);
+                *dst = f64x2::new([f64::from(*a) * gl, f64::from(*b) * gr]);
             }
             self.run_chunk(n);
             for ((src, a), b) in self.scratch.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
@@ -320,16 +338,13 @@ impl EqChain {
         (CHUNK - phase).min(remaining)
     }
 
-    /// Runs preamp and every stage over the first `n` frames of the scratch block.
+    /// Runs every stage over the first `n` frames of the scratch block (the preamp is
+    /// applied as the block is converted to f64).
     fn run_chunk(&mut self, n: usize) {
         let block = &mut self.scratch[..n];
-        let preamp = f64x2::new(self.preamp);
-        for frame in block.iter_mut() {
-            *frame *= preamp;
-        }
         let len = self.len;
         #[cfg(target_arch = "x86_64")]
-        if self.kernel == Kernel::Avx2Fma {
+        if let Kernel::Avx2(level) = self.kernel {
             // Pairs of stages, in as few groups of at most MAX_PAIRS as possible, of
             // near-equal size (13 pairs → 4 + 4 + 5), for the same reason as below.
             let pairs = len.div_ceil(2);
@@ -338,9 +353,9 @@ impl EqChain {
             for g in 0..groups {
                 let size = (pairs - pair) / (groups - g);
                 let stages = (2 * size).min(len - stage);
-                // SAFETY: the kernel is Avx2Fma only when the CPU has AVX2 and FMA.
+                // SAFETY: the level is what the CPU has.
                 unsafe {
-                    avx2::run_stages(
+                    level.run_stages(
                         &self.pairs[pair..pair + size],
                         &mut self.state[stage..stage + stages],
                         block,
@@ -602,20 +617,38 @@ mod tests {
         20.0 * (worst / peak).log10()
     }
 
+    /// Every kernel this CPU runs, the detected one first, the portable one last.
+    fn kernels() -> Vec<Kernel> {
+        let mut all = vec![Kernel::detect()];
+        #[cfg(target_arch = "x86_64")]
+        if let Kernel::Avx2(avx2::Level::Avx512Vl) = all[0] {
+            all.push(Kernel::Avx2(avx2::Level::Avx2Fma));
+        }
+        if all[0] != Kernel::Portable {
+            all.push(Kernel::Portable);
+        }
+        all
+    }
+
     #[test]
     fn fast_kernel_is_picked_where_the_cpu_has_it() {
         #[cfg(target_arch = "x86_64")]
         if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            assert_eq!(EqChain::new(48000.0).kernel, Kernel::Avx2Fma);
+            let level = if is_x86_feature_detected!("avx512vl") {
+                avx2::Level::Avx512Vl
+            } else {
+                avx2::Level::Avx2Fma
+            };
+            assert_eq!(EqChain::new(48000.0).kernel, Kernel::Avx2(level));
             return;
         }
         assert_eq!(EqChain::new(48000.0).kernel, Kernel::Portable);
     }
 
     /// Every stage count up to MAX_STAGES (odd ones pad a pass-through stage, and the group
-    /// split changes with the count), per-channel coefficients, blocks of odd lengths: the
-    /// detected kernel and the portable one agree far below the −100 dB both must meet
-    /// against f64, and each is exact under re-slicing.
+    /// split changes with the count), per-channel coefficients, blocks of odd lengths:
+    /// every kernel this CPU runs agrees with the portable one far below the −100 dB each
+    /// must meet against f64, and each is exact under re-slicing.
     #[test]
     fn kernels_agree_and_track_f64() {
         let rate = 96_000.0;
@@ -631,41 +664,58 @@ mod tests {
                 .map(|i| band(i, 1.09))
                 .collect();
             let preamp = [-6.0, -7.5];
-            let make = || EqChain::with_channel_stages(rate, preamp, [&left, &right]).unwrap();
-            let mut fast = input.clone();
-            make().process_interleaved(&mut fast);
-            let mut portable = input.clone();
-            let mut chain = make();
-            chain.kernel = Kernel::Portable;
-            chain.process_interleaved(&mut portable);
             let reference = reference_f64(preamp, [&left, &right], &input);
-            let agree = error_db(
-                &fast,
-                &portable.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
-            );
-            assert!(
-                agree < -140.0,
-                "{count} stages: kernels differ by {agree:.1} dB"
-            );
-            for out in [&fast, &portable] {
-                let err = error_db(out, &reference);
-                assert!(err < -100.0, "{count} stages: {err:.1} dB from f64");
-            }
-            let mut sliced = input.clone();
-            let mut chain = make();
-            for (i, piece) in sliced.chunks_mut(2 * (1 + (count * 37) % 150)).enumerate() {
-                if i % 2 == 0 {
-                    chain.process_interleaved(piece);
-                } else {
-                    let mut l: Vec<f32> = piece.iter().step_by(2).copied().collect();
-                    let mut r: Vec<f32> = piece.iter().skip(1).step_by(2).copied().collect();
-                    chain.process_planar(&mut l, &mut r);
-                    for (f, (a, b)) in piece.chunks_exact_mut(2).zip(l.iter().zip(&r)) {
-                        f.copy_from_slice(&[*a, *b]);
+            let make = |kernel| {
+                let mut chain =
+                    EqChain::with_channel_stages(rate, preamp, [&left, &right]).unwrap();
+                chain.kernel = kernel;
+                chain
+            };
+            let outputs: Vec<Vec<f32>> = kernels()
+                .into_iter()
+                .map(|kernel| {
+                    let mut out = input.clone();
+                    make(kernel).process_interleaved(&mut out);
+                    let err = error_db(&out, &reference);
+                    assert!(
+                        err < -100.0,
+                        "{kernel:?}, {count} stages: {err:.1} dB from f64"
+                    );
+                    let mut sliced = input.clone();
+                    let mut chain = make(kernel);
+                    for (i, piece) in sliced.chunks_mut(2 * (1 + (count * 37) % 150)).enumerate() {
+                        if i % 2 == 0 {
+                            chain.process_interleaved(piece);
+                        } else {
+                            let mut l: Vec<f32> = piece.iter().step_by(2).copied().collect();
+                            let mut r: Vec<f32> =
+                                piece.iter().skip(1).step_by(2).copied().collect();
+                            chain.process_planar(&mut l, &mut r);
+                            for (f, (a, b)) in piece.chunks_exact_mut(2).zip(l.iter().zip(&r)) {
+                                f.copy_from_slice(&[*a, *b]);
+                            }
+                        }
                     }
-                }
+                    assert_eq!(
+                        sliced, out,
+                        "{kernel:?}, {count} stages: slicing changed output"
+                    );
+                    out
+                })
+                .collect();
+            let portable: Vec<f64> = outputs
+                .last()
+                .unwrap()
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect();
+            for out in &outputs {
+                let agree = error_db(out, &portable);
+                assert!(
+                    agree < -140.0,
+                    "{count} stages: kernels differ by {agree:.1} dB"
+                );
             }
-            assert_eq!(sliced, fast, "{count} stages: slicing changed the output");
         }
     }
 
