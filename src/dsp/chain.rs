@@ -5,11 +5,21 @@
 //!
 //! Speed: a single biquad's recurrence (y depends on the previous y through a multiply and an
 //! add) costs ~8 cycles of latency per sample, which a naive stage-after-stage loop pays in
-//! full. Here both channels run side by side in one SIMD register (`wide::f64x2`, SSE2 on
-//! x86-64, NEON on ARM) and up to six stages are fused per pass over a short block, so the CPU
-//! overlaps their independent recurrences instead of waiting on one. (A fused multiply-add
-//! build was tried and was slower: FMA's latency is longer than an add's, and latency is what
-//! bounds this loop.)
+//! full; the work is to keep many independent recurrences in flight. Two kernels do it, one
+//! picked when the chain is built from what the CPU has:
+//!
+//! - x86-64 with AVX2 and FMA (`chain/avx2.rs`): a 256-bit register holds two consecutive stages of
+//!   both channels, the second stage one frame behind the first, so one fused multiply-add
+//!   sequence advances two stages; up to five such pairs (ten stages) run per pass over a
+//!   128-frame chunk. It is compiled twice, the second time for AVX-512VL CPUs whose 32 ymm
+//!   registers hold the coefficients. Here FMA measured faster than separate multiplies and
+//!   adds (with ten stages in flight, throughput bounds the loop, not latency).
+//! - everywhere else (`wide::f64x2`, SSE2 or NEON): both channels side by side in a 128-bit
+//!   register, up to six stages fused per pass. (FMA made this one slower: it is latency
+//!   bound, and FMA's latency is longer than an add's.)
+//!
+//! The two agree to about one f32 step (the AVX2 kernel rounds fused multiply-adds once);
+//! within each, output does not depend on how blocks are sliced.
 
 use wide::f64x2;
 

@@ -17,10 +17,10 @@ use wide::f64x2;
 use super::{Coeffs, StageState};
 
 /// Most pairs run in one pass. Each keeps three registers across steps (its two state
-/// registers and its last output) and reads its coefficients from L1. Five pairs (ten
-/// stages) need fifteen of the sixteen ymm registers plus temporaries, so a few values go
-/// to the stack, yet they measured faster per stage than four (four steps of latency are
-/// hidden better) and as fast as six.
+/// registers and its last output) and five coefficient registers. With sixteen ymm
+/// registers five pairs (ten stages) read their coefficients from L1 and spill a few values,
+/// yet measured faster per stage than four (more latency hidden) and as fast as six; with
+/// AVX-512VL's thirty-two most coefficients stay in registers.
 pub(super) const MAX_PAIRS: usize = 5;
 
 /// Coefficients of two consecutive stages, laid out as the register holds them:
