@@ -3,7 +3,7 @@
 //! only when complete.
 
 use std::fs::File;
-use std::io::{BufWriter, Seek, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::dither::Quantizer;
@@ -68,7 +68,13 @@ impl LevelStats {
 /// itself, or (in tests) a writer wrapping it.
 pub struct WavSink<W: Write + Seek = File> {
     format: WavFormat,
-    writer: hound::WavWriter<BufWriter<W>>,
+    writer: BufWriter<W>,
+    /// Length of the header hound wrote; its last four bytes are the data chunk's length.
+    header_len: u64,
+    /// Bytes of samples written.
+    data_bytes: u64,
+    /// One block of samples as bytes.
+    bytes: Vec<u8>,
     pending: Pending,
     stats: LevelStats,
     frames: u64,
@@ -126,11 +132,24 @@ impl<W: Write + Seek> WavSink<W> {
                 sample_format: hound::SampleFormat::Float,
             },
         };
-        let writer = hound::WavWriter::new(BufWriter::with_capacity(1 << 16, writer), spec)
+        // hound writes the header (WAVE_FORMAT_EXTENSIBLE where the format asks for it);
+        // the samples go straight to the file as bytes, a block at a time, and the two
+        // lengths in the header are filled in at the end as hound would.
+        let mut header = std::io::Cursor::new(Vec::new());
+        hound::WavWriter::new(&mut header, spec)
+            .and_then(|w| w.finalize())
             .map_err(|e| hound_error(pending.dest(), e))?;
+        let header = header.into_inner();
+        let mut writer = BufWriter::with_capacity(1 << 16, writer);
+        writer
+            .write_all(&header)
+            .map_err(|e| SaveError::io(pending.dest(), "write", e))?;
         Ok(WavSink {
             format,
             writer,
+            header_len: header.len() as u64,
+            data_bytes: 0,
+            bytes: Vec::new(),
             pending,
             stats: LevelStats::default(),
             frames: 0,
@@ -155,19 +174,36 @@ impl<W: Write + Seek> WavSink<W> {
         }
         self.stats.add(samples);
         self.frames += (samples.len() / 2) as u64;
-        let result = match self.format {
+        self.bytes.clear();
+        match self.format {
             WavFormat::S24 | WavFormat::S16 => {
                 self.ints.clear();
                 self.quantizer.quantize(samples, &mut self.ints);
-                self.ints
-                    .iter()
-                    .try_for_each(|&v| self.writer.write_sample(v))
+                let width = (self.format.bits() / 8) as usize;
+                self.bytes.reserve(self.ints.len() * width);
+                for v in &self.ints {
+                    self.bytes.extend_from_slice(&v.to_le_bytes()[..width]);
+                }
             }
-            WavFormat::F32 => samples
-                .iter()
-                .try_for_each(|&s| self.writer.write_sample(s)),
-        };
-        result.map_err(|e| hound_error(self.pending.dest(), e))
+            WavFormat::F32 => {
+                self.bytes.reserve(samples.len() * 4);
+                for s in samples {
+                    self.bytes.extend_from_slice(&s.to_le_bytes());
+                }
+            }
+        }
+        self.data_bytes += self.bytes.len() as u64;
+        if self.header_len + self.data_bytes > u64::from(u32::MAX) {
+            return Err(SaveError::Write {
+                path: self.pending.dest().to_path_buf(),
+                message: "a WAV file holds at most 4 GiB; write FLAC (or a lower rate) for \
+                          audio this long"
+                    .into(),
+            });
+        }
+        self.writer
+            .write_all(&self.bytes)
+            .map_err(|e| SaveError::io(self.pending.dest(), "write", e))
     }
 
     /// Level statistics so far.
@@ -185,13 +221,24 @@ impl<W: Write + Seek> WavSink<W> {
     pub fn finish(self) -> Result<LevelStats, WavError> {
         let WavSink {
             writer,
+            header_len,
+            data_bytes,
             pending,
             stats,
             ..
         } = self;
-        writer
-            .finalize()
-            .map_err(|e| hound_error(pending.dest(), e))?;
+        let io = |e| SaveError::io(pending.dest(), "write", e);
+        let mut file = writer.into_inner().map_err(|e| io(e.into_error()))?;
+        // RIFF's length counts everything after its first eight bytes; the data chunk's
+        // length is the header's last four bytes.
+        let riff = (header_len - 8 + data_bytes) as u32;
+        file.seek(SeekFrom::Start(4)).map_err(io)?;
+        file.write_all(&riff.to_le_bytes()).map_err(io)?;
+        file.seek(SeekFrom::Start(header_len - 4)).map_err(io)?;
+        file.write_all(&(data_bytes as u32).to_le_bytes())
+            .map_err(io)?;
+        file.flush().map_err(io)?;
+        drop(file);
         pending.commit()?;
         Ok(stats)
     }
