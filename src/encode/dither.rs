@@ -63,6 +63,24 @@ impl Quantizer {
         }
     }
 
+    /// Appends each sample as a little-endian integer of `width` bytes (2 or 3, or 4) to
+    /// `out`: [`Quantizer::quantize`] straight to a WAV's data bytes.
+    pub fn quantize_le(
+        &mut self,
+        samples: &[f32],
+        width: usize,
+        out: &mut Vec<i32>,
+        bytes: &mut Vec<u8>,
+    ) {
+        out.clear();
+        self.quantize(samples, out);
+        let start = bytes.len();
+        bytes.resize(start + out.len() * width, 0);
+        for (dst, v) in bytes[start..].chunks_exact_mut(width).zip(out.iter()) {
+            dst.copy_from_slice(&v.to_le_bytes()[..width]);
+        }
+    }
+
     /// Two independent TPDF values in LSBs (−1 to +1, triangular), one per channel of a
     /// frame: each the difference of two uniform values, all four 16-bit slices of one 64-bit
     /// xorshift step (a 1/65536-LSB grid, far finer than the noise it shapes).

@@ -140,7 +140,9 @@ impl<W: Write + Seek> WavSink<W> {
             .and_then(|w| w.finalize())
             .map_err(|e| hound_error(pending.dest(), e))?;
         let header = header.into_inner();
-        let mut writer = BufWriter::with_capacity(1 << 16, writer);
+        // Blocks of samples are larger than the buffer, so they go to the file without being
+        // copied into it first; the buffer only gathers small writes.
+        let mut writer = BufWriter::with_capacity(1 << 13, writer);
         writer
             .write_all(&header)
             .map_err(|e| SaveError::io(pending.dest(), "write", e))?;
@@ -177,18 +179,14 @@ impl<W: Write + Seek> WavSink<W> {
         self.bytes.clear();
         match self.format {
             WavFormat::S24 | WavFormat::S16 => {
-                self.ints.clear();
-                self.quantizer.quantize(samples, &mut self.ints);
                 let width = (self.format.bits() / 8) as usize;
-                self.bytes.reserve(self.ints.len() * width);
-                for v in &self.ints {
-                    self.bytes.extend_from_slice(&v.to_le_bytes()[..width]);
-                }
+                self.quantizer
+                    .quantize_le(samples, width, &mut self.ints, &mut self.bytes);
             }
             WavFormat::F32 => {
-                self.bytes.reserve(samples.len() * 4);
-                for s in samples {
-                    self.bytes.extend_from_slice(&s.to_le_bytes());
+                self.bytes.resize(samples.len() * 4, 0);
+                for (dst, s) in self.bytes.chunks_exact_mut(4).zip(samples) {
+                    dst.copy_from_slice(&s.to_le_bytes());
                 }
             }
         }
