@@ -3,7 +3,7 @@
 //! Rounding a float signal to 16 or 24 bits without dither leaves an error that follows the
 //! signal (distortion, and on fades a "grainy" tail). TPDF dither adds, before rounding, the
 //! sum of two independent uniform values of ±½ LSB each: the error becomes a constant white
-//! noise floor (−98 dBFS at 16 bits, −146 dBFS at 24, over the full band) that no longer
+//! noise floor (½ LSB RMS with the rounding: −96 dBFS at 16 bits, −144 dBFS at 24) that no longer
 //! depends on the signal. No noise shaping: the files go to players whose output stage is
 //! unknown, and shaped noise pushed to 15–20 kHz is audible on sensitive IEMs at high gain.
 //!
