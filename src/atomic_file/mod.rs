@@ -291,6 +291,23 @@ pub fn save(dest: &Path, bytes: &[u8], force: bool) -> Result<(), SaveError> {
     save_via(file, pending, bytes)
 }
 
+/// [`create`] for a file whose header is rewritten at the end (WAV, FLAC): a pipe is refused,
+/// naming `kind`.
+pub fn create_seekable(
+    dest: &Path,
+    force: bool,
+    kind: &'static str,
+) -> Result<(File, Pending), SaveError> {
+    let (mut file, pending) = create(dest, force)?;
+    if pending.is_direct() && !seekable(&mut file) {
+        return Err(SaveError::NotAFile {
+            path: dest.to_path_buf(),
+            what: kind,
+        });
+    }
+    Ok((file, pending))
+}
+
 /// Whether `file` can seek (a WAV header is rewritten at the end; a pipe cannot do that).
 pub fn seekable(file: &mut File) -> bool {
     file.stream_position().is_ok()

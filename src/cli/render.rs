@@ -5,12 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::args::{Matching, OutputFormat, RenderArgs, Switch};
+use super::args::{Matching, RenderArgs, Switch};
 use super::exit::UsageError;
 use super::output::{is_stdout, via_temp_file};
+use super::render_many::{encoding, load_profile, profile_label, source_bits};
 use crate::decode::AudioFile;
 use crate::playlist::Playlist;
-use crate::preset::EqProfile;
 use crate::render::ab::{AbRenderRequest, render_ab};
 use crate::render::batch::output_tags;
 use crate::render::{Encoding, RenderRequest, WavFormat, render};
@@ -43,7 +43,7 @@ pub(super) fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         None => AudioFile::open(&input)?.info().sample_rate,
     };
     let format = encoding(&args, false)?;
-    let format = super::render_many::source_bits(
+    let format = source_bits(
         format,
         AudioFile::open(&input)?.info().bits_per_sample,
         args.bits,
@@ -147,72 +147,6 @@ fn is_batch(args: &RenderArgs) -> bool {
         || text.ends_with('/')
         || text.ends_with(std::path::MAIN_SEPARATOR)
         || args.output.is_dir()
-}
-
-/// What `--format` and `--bits` ask for; without `--format`, FLAC for a folder or a `.flac`
-/// name and 24-bit WAV otherwise.
-pub(super) fn encoding(args: &RenderArgs, folder: bool) -> Result<Encoding, UsageError> {
-    let ext = args
-        .output
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let bits = args.bits;
-    let wav = |bits: Option<u32>| {
-        Encoding::Wav(if bits == Some(16) {
-            WavFormat::S16
-        } else {
-            WavFormat::S24
-        })
-    };
-    let sample_format = |format: WavFormat| match bits {
-        Some(b) if b != format.bits() => Err(UsageError(format!(
-            "--bits {b} does not go with --format {}",
-            format!("{format:?}").to_lowercase()
-        ))),
-        _ => Ok(Encoding::Wav(format)),
-    };
-    let chosen = match args.format {
-        Some(OutputFormat::Flac) => Encoding::Flac {
-            bits: bits.unwrap_or(24),
-        },
-        Some(OutputFormat::Wav) => wav(bits),
-        Some(OutputFormat::S24) => sample_format(WavFormat::S24)?,
-        Some(OutputFormat::S16) => sample_format(WavFormat::S16)?,
-        Some(OutputFormat::F32) => sample_format(WavFormat::F32)?,
-        None if folder || ext.as_deref() == Some("flac") => Encoding::Flac {
-            bits: bits.unwrap_or(24),
-        },
-        None => wav(bits),
-    };
-    if !folder
-        && let Some(ext) = ext.as_deref()
-        && matches!(ext, "wav" | "flac")
-        && ext != chosen.extension()
-    {
-        return Err(UsageError(format!(
-            "{}: the name says {} but --format writes {}",
-            args.output.display(),
-            ext.to_uppercase(),
-            chosen.describe()
-        )));
-    }
-    Ok(chosen)
-}
-
-/// How the profile is named in tags: its own name, else what was typed.
-pub(super) fn profile_label(profile: &EqProfile, spec: &str) -> String {
-    if profile.name.trim().is_empty() {
-        spec.to_string()
-    } else {
-        profile.name.clone()
-    }
-}
-
-/// Loads `--eq` for output at `rate` Hz: a profile file, or `flat` for none.
-pub(super) fn load_profile(spec: &str, rate: u32) -> anyhow::Result<EqProfile> {
-    let profile = EqProfile::load_named(spec)?;
-    profile.check_rate(rate)?;
-    Ok(profile)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

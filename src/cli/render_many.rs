@@ -10,14 +10,14 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::RenderArgs;
+use super::args::{OutputFormat, RenderArgs};
 use super::exit::{UsageError, exit_code};
 use super::output::is_stdout;
-use super::render::{encoding, load_profile, profile_label};
 use crate::decode::AudioFile;
 use crate::playlist::Resolution;
+use crate::preset::EqProfile;
 use crate::render::batch::{BatchOptions, Track, file_name, m3u8, output_tags, render_tracks};
-use crate::render::{Encoding, RenderError, RenderSummary};
+use crate::render::{Encoding, RenderError, RenderSummary, WavFormat};
 use crate::timecode::format_time;
 
 /// Name of the playlist written beside the tracks.
@@ -229,6 +229,72 @@ pub(super) fn source_bits(format: Encoding, source: Option<u32>, given: Option<u
         },
         other => other,
     }
+}
+
+/// What `--format` and `--bits` ask for; without `--format`, FLAC for a folder or a `.flac`
+/// name and 24-bit WAV otherwise.
+pub(super) fn encoding(args: &RenderArgs, folder: bool) -> Result<Encoding, UsageError> {
+    let ext = args
+        .output
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let bits = args.bits;
+    let wav = |bits: Option<u32>| {
+        Encoding::Wav(if bits == Some(16) {
+            WavFormat::S16
+        } else {
+            WavFormat::S24
+        })
+    };
+    let sample_format = |format: WavFormat| match bits {
+        Some(b) if b != format.bits() => Err(UsageError(format!(
+            "--bits {b} does not go with --format {}",
+            format!("{format:?}").to_lowercase()
+        ))),
+        _ => Ok(Encoding::Wav(format)),
+    };
+    let chosen = match args.format {
+        Some(OutputFormat::Flac) => Encoding::Flac {
+            bits: bits.unwrap_or(24),
+        },
+        Some(OutputFormat::Wav) => wav(bits),
+        Some(OutputFormat::S24) => sample_format(WavFormat::S24)?,
+        Some(OutputFormat::S16) => sample_format(WavFormat::S16)?,
+        Some(OutputFormat::F32) => sample_format(WavFormat::F32)?,
+        None if folder || ext.as_deref() == Some("flac") => Encoding::Flac {
+            bits: bits.unwrap_or(24),
+        },
+        None => wav(bits),
+    };
+    if !folder
+        && let Some(ext) = ext.as_deref()
+        && matches!(ext, "wav" | "flac")
+        && ext != chosen.extension()
+    {
+        return Err(UsageError(format!(
+            "{}: the name says {} but --format writes {}",
+            args.output.display(),
+            ext.to_uppercase(),
+            chosen.describe()
+        )));
+    }
+    Ok(chosen)
+}
+
+/// How the profile is named in tags: its own name, else what was typed.
+pub(super) fn profile_label(profile: &EqProfile, spec: &str) -> String {
+    if profile.name.trim().is_empty() {
+        spec.to_string()
+    } else {
+        profile.name.clone()
+    }
+}
+
+/// Loads `--eq` for output at `rate` Hz: a profile file, or `flat` for none.
+pub(super) fn load_profile(spec: &str, rate: u32) -> anyhow::Result<EqProfile> {
+    let profile = EqProfile::load_named(spec)?;
+    profile.check_rate(rate)?;
+    Ok(profile)
 }
 
 /// Options that only make sense for one output file.

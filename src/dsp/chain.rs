@@ -27,6 +27,9 @@ use crate::dsp::biquad::{Coeffs, Complex};
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+mod state;
+
+use state::StageState;
 
 /// Most stages a chain can hold (a 10-band graphic EQ uses 10; device PEQs use up to ~20).
 pub const MAX_STAGES: usize = 32;
@@ -42,13 +45,6 @@ const MAX_GROUP: usize = 6;
 /// State magnitudes below this are flushed to zero, keeping long decays out of subnormals
 /// (which are ~100× slower on x86). 1e-30 is ~600 dB below full scale: inaudible by far.
 const DENORMAL_FLOOR: f64 = 1e-30;
-
-/// Per-stage state, transposed direct form II, one SIMD lane per channel (L, R).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct StageState {
-    s1: f64x2,
-    s2: f64x2,
-}
 
 /// Which code runs the stages, decided once when a chain is built from what the CPU has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

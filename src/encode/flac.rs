@@ -60,13 +60,11 @@ impl FlacSink {
         tag_bytes: usize,
         force: bool,
     ) -> Result<FlacSink, SaveError> {
-        let (mut file, pending) = atomic_file::create(dest, force)?;
-        if pending.is_direct() && !atomic_file::seekable(&mut file) {
-            return Err(SaveError::NotAFile {
-                path: dest.to_path_buf(),
-                what: "is a pipe; a FLAC file needs a real file (its header is rewritten at the end)",
-            });
-        }
+        let (file, pending) = atomic_file::create_seekable(
+            dest,
+            force,
+            "is a pipe; a FLAC file needs a real file (its header is rewritten at the end)",
+        )?;
         let invalid = |what: &str, e: &dyn std::fmt::Display| SaveError::Write {
             path: dest.to_path_buf(),
             message: format!("{what}: {e}"),

@@ -92,13 +92,11 @@ impl WavSink {
         format: WavFormat,
         force: bool,
     ) -> Result<Self, WavError> {
-        let (mut file, pending) = atomic_file::create(dest, force)?;
-        if pending.is_direct() && !atomic_file::seekable(&mut file) {
-            return Err(SaveError::NotAFile {
-                path: dest.to_path_buf(),
-                what: "is a pipe; a WAV file needs a real file (its header is rewritten at the end)",
-            });
-        }
+        let (file, pending) = atomic_file::create_seekable(
+            dest,
+            force,
+            "is a pipe; a WAV file needs a real file (its header is rewritten at the end)",
+        )?;
         WavSink::new(file, pending, rate, format)
     }
 }

@@ -59,7 +59,7 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 }
 
 /// The zeroth-order modified Bessel function of the first kind (power series).
-fn bessel_i0(x: f64) -> f64 {
+pub(super) fn bessel_i0(x: f64) -> f64 {
     let q = x * x / 4.0;
     let (mut term, mut sum) = (1.0, 1.0);
     for k in 1..500 {

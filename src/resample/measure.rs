@@ -10,18 +10,7 @@ use rustfft::num_complex::Complex;
 const BETA: f64 = 20.0;
 
 fn kaiser(len: usize) -> Vec<f64> {
-    let i0 = |x: f64| {
-        let q = x * x / 4.0;
-        let (mut term, mut sum) = (1.0f64, 1.0f64);
-        for k in 1..500 {
-            term *= q / (k as f64 * k as f64);
-            sum += term;
-            if term < sum * 1e-17 {
-                break;
-            }
-        }
-        sum
-    };
+    let i0 = super::design::bessel_i0;
     let i0_beta = i0(BETA);
     (0..len)
         .map(|n| {

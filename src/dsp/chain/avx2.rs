@@ -14,7 +14,8 @@ use std::arch::x86_64::*;
 
 use wide::f64x2;
 
-use super::{Coeffs, StageState};
+use super::state::StageState;
+use crate::dsp::biquad::Coeffs;
 
 /// Most pairs run in one pass. Each keeps three registers across steps (its two state
 /// registers and its last output) and five coefficient registers. With sixteen ymm
@@ -114,7 +115,8 @@ macro_rules! kernel {
 
             use wide::f64x2;
 
-            use super::{ACTIVE, PairCoeffs, Pipe, StageState, madd};
+            use crate::dsp::chain::avx2::{ACTIVE, PairCoeffs, Pipe, madd};
+            use crate::dsp::chain::state::StageState;
 
         /// Runs `stages` consecutive stages (their state in `state`, their coefficients paired in
         /// `pairs`) over `block`, `P = ceil(stages / 2)` pairs fused per step.
@@ -122,7 +124,7 @@ macro_rules! kernel {
         /// # Safety
         /// The CPU must have the module's features.
         #[target_feature(enable = $features)]
-        pub(in crate::dsp::chain) unsafe fn run_stages(
+        pub(crate) unsafe fn run_stages(
             pairs: &[PairCoeffs],
             state: &mut [StageState],
             block: &mut [f64x2],
@@ -142,7 +144,7 @@ macro_rules! kernel {
         /// # Safety
         /// The CPU must have the module's features.
         #[target_feature(enable = $features)]
-        pub(in crate::dsp::chain) unsafe fn widen(dst: &mut [f64x2], src: &[f32], preamp: [f64; 2]) {
+        pub(crate) unsafe fn widen(dst: &mut [f64x2], src: &[f32], preamp: [f64; 2]) {
             let n = dst.len().min(src.len() / 2);
             let gain = _mm256_setr_pd(preamp[0], preamp[1], preamp[0], preamp[1]);
             let (d, s) = (dst.as_mut_ptr().cast::<f64>(), src.as_ptr());
@@ -168,7 +170,7 @@ macro_rules! kernel {
         /// # Safety
         /// The CPU must have the module's features.
         #[target_feature(enable = $features)]
-        pub(in crate::dsp::chain) unsafe fn narrow(dst: &mut [f32], src: &[f64x2]) {
+        pub(crate) unsafe fn narrow(dst: &mut [f32], src: &[f64x2]) {
             let n = src.len().min(dst.len() / 2);
             let (d, s) = (dst.as_mut_ptr(), src.as_ptr().cast::<f64>());
             let mut i = 0;
