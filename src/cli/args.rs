@@ -19,7 +19,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub(super) enum Command {
-    /// Render a track through an EQ profile to a WAV file (decode, resample, EQ).
+    /// Render through an EQ profile: a track to a WAV or FLAC file, or a playlist or many
+    /// tracks to a folder of tagged FLAC with a playlist.m3u8 (decode, resample, EQ, dither).
     Render(RenderArgs),
     /// Validate EQ profiles and playlists (.toml) and FR measurements (.csv/.txt); lists every problem with file and line.
     Check(CheckArgs),
