@@ -103,8 +103,10 @@ fn play_and_record<S: Server>(dir: &Path, args: &Args, seconds: f64) -> (Finishe
 /// Missed server cycles a run may show, per second of audio: whether a real-time thread
 /// meets every cycle depends on how busy the machine is, which a test cannot hold fixed
 /// (`bench dac`'s soak counts them over minutes). A missed cycle leaves one cycle of the
-/// audio replaced, one cycle of silence inserted, or ALSA's plugin catching up with a jump
-/// of a cycle; everything else must be there in order, nothing missing at the end. A path
+/// audio replaced (two or three in a row when the server misses consecutive cycles: one CI
+/// run replaced ~520 frames at 256-frame cycles, iemlab counting no underrun; they count as
+/// two), one cycle of silence inserted, or ALSA's plugin catching up with a jump of a cycle;
+/// everything else must be there in order, nothing missing at the end. A path
 /// that misses cycles all the time is broken, not unlucky: a handful is the limit.
 const MISSED_CYCLES_PER_SECOND: f64 = 4.0;
 
@@ -166,12 +168,12 @@ fn assert_played_exactly(run: &Finished, expect: Expect, recording: &[Frame], so
     let allowed = (MISSED_CYCLES_PER_SECOND * seconds).ceil() as usize;
     if let Some(cycle) = buffer_frames(run.output_line())
         && comparison.only_missed_cycles(cycle)
-        && comparison.missed_cycles() <= allowed
+        && comparison.cycles_missed(cycle) <= allowed
     {
         if !comparison.is_exact() {
             eprintln!(
                 "{} missed cycle(s): {comparison}\n{}",
-                comparison.missed_cycles(),
+                comparison.cycles_missed(cycle),
                 machine_load()
             );
         }

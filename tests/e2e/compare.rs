@@ -81,10 +81,11 @@ impl Comparison {
     }
 
     /// Whether everything that differs from the source is what missed server cycles of
-    /// `cycle` frames leave: one cycle's audio replaced (by silence or, through ALSA's
-    /// plugin, stale audio), one cycle of silence inserted, or (the plugin catching up after
-    /// one) at most a cycle of silence and a jump of at most a cycle; with every other frame
-    /// there in order and nothing missing at the end.
+    /// `cycle` frames leave: audio replaced in place (by silence or, through ALSA's plugin,
+    /// stale audio; one cycle, or a few in a row when the server missed consecutive ones:
+    /// [`Comparison::cycles_missed`] counts them), one cycle of silence inserted, or (the
+    /// plugin catching up after one) at most a cycle of silence and a jump of at most a
+    /// cycle; with every other frame there in order and nothing missing at the end.
     pub fn only_missed_cycles(&self, cycle: usize) -> bool {
         let within = |shift: i64| shift != 0 && shift.unsigned_abs() as usize <= cycle;
         // A catch-up may cross a block boundary: the jump shows at the first block found
@@ -98,19 +99,32 @@ impl Comparison {
                 .iter()
                 .any(|d| d.block == next && within(d.shift))
         };
-        let lost_ok =
-            self.lost.iter().zip(&self.lost_detail).all(|(&block, l)| {
-                l.is_one_cycle(cycle) || (l.silent <= cycle && jump_after(block))
-            });
+        let lost_ok = self
+            .lost
+            .iter()
+            .zip(&self.lost_detail)
+            .all(|(&block, l)| l.is_in_place() || (l.silent <= cycle && jump_after(block)));
         lost_ok
             && self.discontinuities.iter().all(|d| within(d.shift))
             && self.insertions.iter().all(|i| i.frames <= cycle)
             && self.missing_at_end == 0
     }
 
-    /// How many cycles went missing, for a message.
+    /// How many places were damaged, for a message.
     pub fn missed_cycles(&self) -> usize {
         self.lost.len() + self.discontinuities.len() + self.insertions.len()
+    }
+
+    /// How many server cycles of `cycle` frames the damage covers: each damaged block
+    /// counts the cycles its run of differing frames spans (two missed in a row count two),
+    /// each jump and insertion one.
+    pub fn cycles_missed(&self, cycle: usize) -> usize {
+        let in_blocks: usize = self
+            .lost_detail
+            .iter()
+            .map(|l| (l.span.1 + 1 - l.span.0).div_ceil(cycle).max(1))
+            .sum();
+        in_blocks + self.discontinuities.len() + self.insertions.len()
     }
 
     /// Seconds into the source of block `block`.
@@ -330,11 +344,10 @@ pub struct LostBlock {
 }
 
 impl LostBlock {
-    /// Whether the block is there but for one run of at most `frames` frames in place of
-    /// the source's: a cycle the server played as silence (or, through ALSA's plugin, as
-    /// stale audio).
-    pub fn is_one_cycle(&self, frames: usize) -> bool {
-        self.differ > 0 && self.span.1 + 1 - self.span.0 <= frames
+    /// Whether the block is there, in place, but for frames the server played as silence
+    /// (or, through ALSA's plugin, as stale audio).
+    pub fn is_in_place(&self) -> bool {
+        self.differ > 0
     }
 }
 
