@@ -82,8 +82,9 @@ impl Comparison {
 
     /// Whether everything that differs from the source is what missed server cycles of
     /// `cycle` frames leave: audio replaced in place (by silence or, through ALSA's plugin,
-    /// stale audio; one cycle, or a few in a row when the server missed consecutive ones:
-    /// [`Comparison::cycles_missed`] counts them), one cycle of silence inserted, or (the
+    /// stale audio; at most two cycles in a row in any one block, when the server missed
+    /// consecutive ones: [`Comparison::cycles_missed`] counts them), one cycle of silence
+    /// inserted, or (the
     /// plugin catching up after one) at most a cycle of silence and a jump of at most a
     /// cycle; with every other frame there in order and nothing missing at the end.
     pub fn only_missed_cycles(&self, cycle: usize) -> bool {
@@ -99,11 +100,10 @@ impl Comparison {
                 .iter()
                 .any(|d| d.block == next && within(d.shift))
         };
-        let lost_ok = self
-            .lost
-            .iter()
-            .zip(&self.lost_detail)
-            .all(|(&block, l)| l.is_in_place() || (l.silent <= cycle && jump_after(block)));
+        let lost_ok =
+            self.lost.iter().zip(&self.lost_detail).all(|(&block, l)| {
+                l.is_within(2 * cycle) || (l.silent <= cycle && jump_after(block))
+            });
         lost_ok
             && self.discontinuities.iter().all(|d| within(d.shift))
             && self.insertions.iter().all(|i| i.frames <= cycle)
@@ -344,10 +344,11 @@ pub struct LostBlock {
 }
 
 impl LostBlock {
-    /// Whether the block is there, in place, but for frames the server played as silence
-    /// (or, through ALSA's plugin, as stale audio).
-    pub fn is_in_place(&self) -> bool {
-        self.differ > 0
+    /// Whether the block is there but for one run of at most `frames` frames in place of
+    /// the source's: cycles the server played as silence (or, through ALSA's plugin, as
+    /// stale audio).
+    pub fn is_within(&self, frames: usize) -> bool {
+        self.differ > 0 && self.span.1 + 1 - self.span.0 <= frames
     }
 }
 
@@ -437,7 +438,10 @@ mod tests {
         assert_eq!(c.lost, vec![20], "{c}");
         assert!(c.discontinuities.is_empty(), "{c}");
         assert!(!c.every_source_frame_in_order(), "{c}");
-        assert!(c.only_missed_cycles(64) && !c.only_missed_cycles(32), "{c}");
+        // 64 frames: one cycle of 64, two of 32 (allowed in a row), four of 16 (too many).
+        assert!(c.only_missed_cycles(64) && c.only_missed_cycles(32), "{c}");
+        assert!(!c.only_missed_cycles(16), "{c}");
+        assert_eq!(c.cycles_missed(32), 2, "{c}");
     }
 
     #[test]
