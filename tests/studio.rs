@@ -154,13 +154,19 @@ fn every_request_needs_the_token_and_this_servers_host_and_origin() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<html"), "{}", page.body);
     assert!(
-        page.headers
-            .contains(&format!("set-cookie: iemlab-{port}={token}; path=/; httponly; samesite=strict")),
+        page.headers.contains(&format!(
+            "set-cookie: iemlab-{port}={token}; path=/; httponly; samesite=strict"
+        )),
         "{}",
         page.headers
     );
     let cookie = format!("Cookie: iemlab-{port}={token}\r\n");
-    assert_eq!(studio.request("GET", "/api/state", None, &cookie, "").status, 200);
+    assert_eq!(
+        studio
+            .request("GET", "/api/state", None, &cookie, "")
+            .status,
+        200
+    );
     // No token, a wrong one, a wrong cookie: 403, with a JSON reason.
     for (path, extra) in [
         ("/", ""),
@@ -176,10 +182,21 @@ fn every_request_needs_the_token_and_this_servers_host_and_origin() {
     let wrong = studio.request("GET", "/api/state", Some("0123"), "", "");
     assert_eq!(wrong.status, 403);
     // A POST without the token changes nothing.
-    let a = studio.request("POST", "/api/input", None, "", r#"{"do":"profile","value":1}"#);
+    let a = studio.request(
+        "POST",
+        "/api/input",
+        None,
+        "",
+        r#"{"do":"profile","value":1}"#,
+    );
     assert_eq!(a.status, 403);
     // Foreign Origin (a page on another site): 403, even with the token.
-    for origin in ["http://evil.example", "null", "http://127.0.0.1:1", "https://127.0.0.1"] {
+    for origin in [
+        "http://evil.example",
+        "null",
+        "http://127.0.0.1:1",
+        "https://127.0.0.1",
+    ] {
         let a = studio.request(
             "POST",
             "/api/input",
@@ -198,10 +215,14 @@ fn every_request_needs_the_token_and_this_servers_host_and_origin() {
     );
     assert_eq!(same_origin.status, 200);
     // A name rebound to 127.0.0.1 (DNS rebinding) arrives with its own Host: 403.
-    for host in ["evil.example", "evil.example:80", &format!("127.0.0.2:{port}"), ""] {
-        let raw = format!(
-            "GET /?token={token} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        );
+    for host in [
+        "evil.example",
+        "evil.example:80",
+        &format!("127.0.0.2:{port}"),
+        "",
+    ] {
+        let raw =
+            format!("GET /?token={token} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
         assert_eq!(studio.raw(raw.as_bytes()).status, 403, "Host {host:?}");
     }
     let raw = format!("GET /?token={token} HTTP/1.1\r\nConnection: close\r\n\r\n");
@@ -232,7 +253,9 @@ fn only_the_embedded_page_is_served() {
     assert_eq!(index.status, 200);
     assert!(index.headers.contains("content-type: text/html"));
     assert!(
-        index.headers.contains("content-security-policy: default-src 'self'"),
+        index
+            .headers
+            .contains("content-security-policy: default-src 'self'"),
         "nothing is loaded from elsewhere: {}",
         index.headers
     );
@@ -244,12 +267,23 @@ fn only_the_embedded_page_is_served() {
             .lines()
             .filter(|l| {
                 let cols: Vec<&str> = l.split_whitespace().collect();
-                cols.get(1).is_some_and(|a| a.ends_with(ours.trim_end())) && cols.get(3) == Some(&"0A")
+                cols.get(1).is_some_and(|a| a.ends_with(ours.trim_end()))
+                    && cols.get(3) == Some(&"0A")
             })
             .collect();
-        assert!(!bound.is_empty(), "listener on port {} not found", studio.port);
+        assert!(
+            !bound.is_empty(),
+            "listener on port {} not found",
+            studio.port
+        );
         for line in bound {
-            assert!(line.split_whitespace().nth(1).unwrap().starts_with("0100007F:"), "{line}");
+            assert!(
+                line.split_whitespace()
+                    .nth(1)
+                    .unwrap()
+                    .starts_with("0100007F:"),
+                "{line}"
+            );
         }
     }
     studio.quit();
@@ -260,13 +294,43 @@ fn bad_requests_get_a_clear_4xx_and_the_server_goes_on() {
     let studio = Studio::start(&["--device", "null"]);
     let cases: [(&str, &str, &str, u16, &str); 8] = [
         ("POST", "/api/input", "{\"do\": ", 400, "JSON"),
-        ("POST", "/api/input", r#"{"do":"dance"}"#, 400, "unknown input"),
-        ("POST", "/api/input", r#"{"do":"profile","value":7}"#, 400, "0 to 3"),
-        ("POST", "/api/input", r#"{"do":"pause","colour":"red"}"#, 400, "colour"),
-        ("POST", "/api/goto", r#"{"track":99,"seconds":1}"#, 400, "entry 99"),
+        (
+            "POST",
+            "/api/input",
+            r#"{"do":"dance"}"#,
+            400,
+            "unknown input",
+        ),
+        (
+            "POST",
+            "/api/input",
+            r#"{"do":"profile","value":7}"#,
+            400,
+            "0 to 3",
+        ),
+        (
+            "POST",
+            "/api/input",
+            r#"{"do":"pause","colour":"red"}"#,
+            400,
+            "colour",
+        ),
+        (
+            "POST",
+            "/api/goto",
+            r#"{"track":99,"seconds":1}"#,
+            400,
+            "entry 99",
+        ),
         ("POST", "/api/profile/9", "null", 404, "slot 9"),
         ("POST", "/api/note", r#"{"text":"   "}"#, 400, "empty"),
-        ("POST", "/api/blind", r#"{"mode":"maybe"}"#, 400, "abx, ratings or off"),
+        (
+            "POST",
+            "/api/blind",
+            r#"{"mode":"maybe"}"#,
+            400,
+            "abx, ratings or off",
+        ),
     ];
     for (method, path, body, status, says) in cases {
         let a = studio.post_as(method, path, body);
@@ -324,7 +388,11 @@ fn an_edited_profile_is_heard_saved_and_restored() {
     let out = dir.path().join("out.wav");
     let studio = Studio::start_in(
         dir.path(),
-        &["--device", &format!("wav:{}", out.display()), input.to_str().unwrap()],
+        &[
+            "--device",
+            &format!("wav:{}", out.display()),
+            input.to_str().unwrap(),
+        ],
     );
     std::thread::sleep(Duration::from_millis(400));
     let a = studio.post("/api/profile/0", &profile_json("cut", 1000.0, -12.0));
@@ -332,11 +400,18 @@ fn an_edited_profile_is_heard_saved_and_restored() {
     let saved = PathBuf::from(json(&a)["autosave"].as_str().unwrap());
     std::thread::sleep(Duration::from_millis(600));
     let text = std::fs::read_to_string(&saved).unwrap();
-    assert!(text.contains("name = \"cut\"") && text.contains("-12"), "{text}");
+    assert!(
+        text.contains("name = \"cut\"") && text.contains("-12"),
+        "{text}"
+    );
     // A band out of range is refused with its number and value, and nothing changes.
     let bad = studio.post("/api/profile/0", &profile_json("bad", 0.0, -3.0));
     assert_eq!(bad.status, 400, "{}", bad.body);
-    assert!(json(&bad)["error"].as_str().unwrap().contains('1'), "{}", bad.body);
+    assert!(
+        json(&bad)["error"].as_str().unwrap().contains('1'),
+        "{}",
+        bad.body
+    );
     assert_eq!(std::fs::read_to_string(&saved).unwrap(), text);
     let (code, _) = studio.quit();
     assert_eq!(code, 0);
@@ -360,7 +435,10 @@ fn notes_and_ratings_go_to_the_notes_file_and_the_draft() {
     let studio = Studio::start_in(dir.path(), &["--device", "null"]);
     let a = studio.post("/api/note", r#"{"text":"treble a touch bright"}"#);
     assert_eq!(a.status, 200, "{}", a.body);
-    let a = studio.post("/api/rate", r#"{"section":"timbre","score":4,"words":"natural"}"#);
+    let a = studio.post(
+        "/api/rate",
+        r#"{"section":"timbre","score":4,"words":"natural"}"#,
+    );
     assert_eq!(a.status, 200, "{}", a.body);
     let bad = studio.post("/api/rate", r#"{"section":"timbre","score":9}"#);
     assert_eq!(bad.status, 400, "{}", bad.body);
