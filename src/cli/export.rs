@@ -10,9 +10,7 @@ use serde::Serialize;
 use super::exit::UsageError;
 use super::output::{is_stdout, write_stdout};
 use crate::atomic_file::save;
-use crate::dsp::Channel;
-use crate::preset::device_fit::fit_mean;
-use crate::preset::export::{self, DEFAULT_TOLERANCE_DB, EXPORT_RATE, FORMATS, Format};
+use crate::preset::export::{self, Chosen, DEFAULT_TOLERANCE_DB, EXPORT_RATE, FORMATS, Format};
 use crate::preset::{DeviceSpec, EqProfile, Layout, Range};
 
 /// `--format` takes the ids of [`FORMATS`], so `--help` and completions list them.
@@ -95,23 +93,26 @@ pub(super) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     }
     let profile = EqProfile::load(path)?;
     profile.check_rate(EXPORT_RATE)?;
-    let profile = match (args.channel, profile.is_per_channel()) {
-        (None, _) => profile,
-        (Some(_), false) => {
-            log::info!(
-                "note: '{}' runs the same EQ on both channels; --channel changes nothing",
-                profile.name
-            );
-            profile
-        }
-        (Some(ChannelChoice::Left), true) => profile.channel_profile(Channel::Left),
-        (Some(ChannelChoice::Right), true) => profile.channel_profile(Channel::Right),
-        (Some(ChannelChoice::Mean), true) => {
-            let (mean, worst) = fit_mean(&profile, format.device(), EXPORT_RATE)?;
-            log::info!(
-                "note: one EQ for both channels, fitted to the mean of left and right within {worst:.2} dB"
-            );
-            mean
+    let profile = match args.channel {
+        None => profile,
+        Some(choice) => {
+            let choice = match choice {
+                ChannelChoice::Left => export::ChannelChoice::Left,
+                ChannelChoice::Right => export::ChannelChoice::Right,
+                ChannelChoice::Mean => export::ChannelChoice::Mean,
+            };
+            let (chosen, how) = export::choose_channel(profile, choice, format)?;
+            match how {
+                Chosen::SameOnBoth => log::info!(
+                    "note: '{}' runs the same EQ on both channels; --channel changes nothing",
+                    chosen.name
+                ),
+                Chosen::Channel => {}
+                Chosen::Mean(worst) => log::info!(
+                    "note: one EQ for both channels, fitted to the mean of left and right within {worst:.2} dB"
+                ),
+            }
+            chosen
         }
     };
     let exported = export::export(&profile, format, args.tolerance)?;

@@ -129,39 +129,27 @@ impl CurveArgs {
 
     /// The target adjustments asked for, or a usage error naming a value out of range.
     pub(super) fn adjust(&self) -> Result<TargetAdjust, super::exit::UsageError> {
-        let gains = [
-            ("--tilt", self.tilt, 6.0),
-            ("--bass-shelf", self.bass_shelf, 30.0),
-            ("--treble-shelf", self.treble_shelf, 30.0),
-            ("--ear-gain", self.ear_gain, 30.0),
-        ];
-        for (flag, value, limit) in gains {
-            if !(value.is_finite() && value.abs() <= limit) {
-                return Err(super::exit::UsageError(format!(
-                    "{flag} {value} is outside ±{limit}"
-                )));
-            }
-        }
-        if !(20.0..=2000.0).contains(&self.bass_shelf_hz) {
-            return Err(super::exit::UsageError(format!(
-                "--bass-shelf-hz {} is outside 20–2000 Hz",
-                self.bass_shelf_hz
-            )));
-        }
-        if !(0.1..=10.0).contains(&self.bass_shelf_q) {
-            return Err(super::exit::UsageError(format!(
-                "--bass-shelf-q {} is outside 0.1–10",
-                self.bass_shelf_q
-            )));
-        }
-        Ok(TargetAdjust {
+        let adjust = TargetAdjust {
             tilt_db_per_octave: self.tilt,
             bass_shelf_db: self.bass_shelf,
             bass_shelf_hz: self.bass_shelf_hz,
             bass_shelf_q: self.bass_shelf_q,
             treble_shelf_db: self.treble_shelf,
             ear_gain_db: self.ear_gain,
-        })
+        };
+        adjust.check().map_err(|e| {
+            use crate::fr::target::AdjustField;
+            let flag = match e.field {
+                AdjustField::Tilt => "--tilt",
+                AdjustField::BassShelf => "--bass-shelf",
+                AdjustField::BassShelfHz => "--bass-shelf-hz",
+                AdjustField::BassShelfQ => "--bass-shelf-q",
+                AdjustField::TrebleShelf => "--treble-shelf",
+                AdjustField::EarGain => "--ear-gain",
+            };
+            super::exit::UsageError(e.message(flag))
+        })?;
+        Ok(adjust)
     }
 }
 

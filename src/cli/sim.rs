@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::db::DbArgs;
 use crate::db::{self, Database};
-use crate::fit::{CorrectionOptions, EqLayout, correction, fit, fit_channels};
+use crate::fit::{CorrectionOptions, EqLayout, IemFitOptions, fit_iem};
 use crate::fr::{FrCurve, LogGrid};
 use crate::preset::EqProfile;
 
@@ -117,46 +117,31 @@ impl SimArgs {
         other: &[FrCurve],
     ) -> anyhow::Result<(EqProfile, String)> {
         let start = Instant::now();
-        let opts = CorrectionOptions {
-            max_gain_db: self.max_gain,
-            ..CorrectionOptions::default()
+        let how = IemFitOptions {
+            opts: CorrectionOptions {
+                max_gain_db: self.max_gain,
+                ..CorrectionOptions::default()
+            },
+            layout: EqLayout::Parametric(usize::from(self.peq)),
+            rate: self.fs,
+            per_channel: self.per_channel,
         };
         let reference = crate::fr::average(other, &LogGrid::STANDARD, other_name)?;
         let name = format!("{other_name} on {my_name}");
-        let layout = EqLayout::Parametric(usize::from(self.peq));
         if self.per_channel && mine.len() != 2 {
             return Err(super::exit::UsageError(format!(
                 "--per-channel: {my_name} has one measured channel in the database; simulate without --per-channel"
             ))
             .into());
         }
-        let (profile, error) = match (self.per_channel, mine) {
-            (true, [left, right]) => {
-                let fitted = fit_channels(left, right, &reference, &opts, layout, self.fs, &name)?;
-                let [l, r] = fitted.reports;
-                let error = format!(
-                    "left {:.2} dB RMS, right {:.2} dB RMS below 10 kHz",
-                    l.rms_low_db, r.rms_low_db
-                );
-                (fitted.profile, error)
-            }
-            _ => {
-                let measured = crate::fr::average(mine, &LogGrid::STANDARD, my_name)?;
-                let c = correction(&measured, &reference, &opts);
-                let fitted = fit(&c.goal, layout, self.fs, &name)?;
-                let error = format!(
-                    "{:.2} dB RMS, {:.2} dB max below 10 kHz",
-                    fitted.report.rms_low_db, fitted.report.max_low_db
-                );
-                (fitted.profile, error)
-            }
-        };
+        let fitted = fit_iem(mine, my_name, &reference, &how, &name)?;
         let line = format!(
-            "{name}: {} bands, fit error {error}, {:.0} ms",
+            "{name}: {} bands, fit error {}, {:.0} ms",
             self.peq,
+            fitted.error_line(),
             start.elapsed().as_secs_f64() * 1000.0
         );
-        Ok((profile, line))
+        Ok((fitted.profile, line))
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod channels;
 pub mod correction;
+pub mod iem;
 
 use std::f64::consts::SQRT_2;
 use std::time::{Duration, Instant};
@@ -22,6 +23,7 @@ use crate::preset::{DeviceSpec, EqProfile, EqShape};
 use crate::exit_status::ExitStatus;
 pub use channels::{ChannelFit, Imbalance, fit_channels};
 pub use correction::{Correction, CorrectionOptions, correction};
+pub use iem::{IemFit, IemFitOptions, fit_iem};
 
 /// The shape of EQ to fit.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -43,6 +45,9 @@ pub enum FitError {
     /// The rate or the request leaves nothing to fit.
     #[error("cannot fit: {0}")]
     Request(String),
+    /// The measurements cannot be combined (averaged) to be fitted.
+    #[error(transparent)]
+    Curve(#[from] crate::fr::FrError),
 }
 
 /// The request cannot be fitted: exit code 2.

@@ -191,7 +191,78 @@ impl Default for TargetAdjust {
     }
 }
 
+/// Which adjustment of a [`TargetAdjust`] a value belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdjustField {
+    /// [`TargetAdjust::tilt_db_per_octave`].
+    Tilt,
+    /// [`TargetAdjust::bass_shelf_db`].
+    BassShelf,
+    /// [`TargetAdjust::bass_shelf_hz`].
+    BassShelfHz,
+    /// [`TargetAdjust::bass_shelf_q`].
+    BassShelfQ,
+    /// [`TargetAdjust::treble_shelf_db`].
+    TrebleShelf,
+    /// [`TargetAdjust::ear_gain_db`].
+    EarGain,
+}
+
+/// An adjustment outside what graph tools offer (or not a number).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdjustError {
+    /// Which adjustment.
+    pub field: AdjustField,
+    /// Its value.
+    pub value: f64,
+    /// The range allowed, in words: "±6", "20–2000 Hz".
+    pub range: &'static str,
+}
+
+impl AdjustError {
+    /// "NAME VALUE is outside RANGE", with the adjustment called as the caller calls it
+    /// (`--tilt` on the command line, `tilt` on the page).
+    pub fn message(&self, name: &str) -> String {
+        format!("{name} {} is outside {}", self.value, self.range)
+    }
+}
+
 impl TargetAdjust {
+    /// Whether every adjustment is within what graph tools offer: tilt ±6 dB/oct, shelves
+    /// and ear gain ±30 dB, the bass shelf at 20–2000 Hz with Q 0.1–10.
+    pub fn check(&self) -> Result<(), AdjustError> {
+        let gains = [
+            (AdjustField::Tilt, self.tilt_db_per_octave, 6.0, "±6"),
+            (AdjustField::BassShelf, self.bass_shelf_db, 30.0, "±30"),
+            (AdjustField::TrebleShelf, self.treble_shelf_db, 30.0, "±30"),
+            (AdjustField::EarGain, self.ear_gain_db, 30.0, "±30"),
+        ];
+        for (field, value, limit, range) in gains {
+            if !(value.is_finite() && value.abs() <= limit) {
+                return Err(AdjustError {
+                    field,
+                    value,
+                    range,
+                });
+            }
+        }
+        if !(20.0..=2000.0).contains(&self.bass_shelf_hz) {
+            return Err(AdjustError {
+                field: AdjustField::BassShelfHz,
+                value: self.bass_shelf_hz,
+                range: "20–2000 Hz",
+            });
+        }
+        if !(0.1..=10.0).contains(&self.bass_shelf_q) {
+            return Err(AdjustError {
+                field: AdjustField::BassShelfQ,
+                value: self.bass_shelf_q,
+                range: "0.1–10",
+            });
+        }
+        Ok(())
+    }
+
     /// Whether the adjustment changes nothing.
     pub fn is_none(&self) -> bool {
         self.tilt_db_per_octave == 0.0

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::super::ui::{Notes, run_command};
-use super::ApiError;
+use super::data::ApiError;
 use crate::ab::abx::TrialRng;
 use crate::ab::matching::match_levels;
 use crate::engine::{Callback, Output, Pace, Player, Prepared, Running, Transport, Watch};
@@ -714,7 +714,7 @@ impl Desk {
         let draft = crate::ab::report::review_draft(&notes, playlist.as_ref());
         let path = self.notes.path().with_file_name("review-draft.md");
         crate::atomic_file::save(&path, draft.as_bytes(), true)
-            .map_err(|e| ApiError::internal(format!("{}: {e:#}", path.display())))?;
+            .map_err(|e| ApiError::failed(format!("{}: {e:#}", path.display())))?;
         self.say(format!("review draft written to {}", path.display()));
         Ok(serde_json::json!({ "markdown": draft, "path": path }))
     }
@@ -745,8 +745,8 @@ impl Desk {
             (None, spare) => spare,
         };
         let Some(callback) = callback else {
-            return Err(ApiError::internal(
-                "the engine did not come back from the old output".into(),
+            return Err(ApiError::failed(
+                "the engine did not come back from the old output",
             ));
         };
         let description = prepared.describe();

@@ -49,43 +49,6 @@ pub(crate) struct StudioArgs {
     crossfade_ms: f64,
 }
 
-/// An API error: an HTTP status and a message for the page.
-#[derive(Debug)]
-pub(super) struct ApiError {
-    pub status: u16,
-    pub message: String,
-}
-
-impl ApiError {
-    pub(super) fn bad(message: String) -> ApiError {
-        ApiError {
-            status: 400,
-            message,
-        }
-    }
-
-    pub(super) fn not_found(message: String) -> ApiError {
-        ApiError {
-            status: 404,
-            message,
-        }
-    }
-
-    pub(super) fn internal(message: String) -> ApiError {
-        ApiError {
-            status: 500,
-            message,
-        }
-    }
-
-    pub(super) fn unavailable(message: String) -> ApiError {
-        ApiError {
-            status: 503,
-            message,
-        }
-    }
-}
-
 pub(super) fn run(args: StudioArgs) -> anyhow::Result<ExitCode> {
     // The built-in material when no playlist or file is given: the page works anywhere.
     let demo_dir;
@@ -108,7 +71,8 @@ pub(super) fn run(args: StudioArgs) -> anyhow::Result<ExitCode> {
     for line in resolved.missing_lines() {
         eprintln!("{line}");
     }
-    let bench = Arc::new(data::Bench::open(&args.sim)?);
+    let bench = Arc::new(data::Bench::new(args.sim.db.open()?));
+    let iem = args.sim.iem.clone();
     let start = resolved.start_index(args.session.start.as_deref())?;
     let Some(preferred_rate) = resolved.first_rate(start) else {
         eprintln!("nothing to play: no entry resolved to a readable file");
@@ -167,7 +131,7 @@ pub(super) fn run(args: StudioArgs) -> anyhow::Result<ExitCode> {
         output_name,
         playlist_path,
     };
-    serve(setup, bench, args.port, !args.no_open)
+    serve(setup, bench, iem, args.port, !args.no_open)
 }
 
 /// Binds the port, prints the address, opens the browser and serves until the page (or a
@@ -175,6 +139,7 @@ pub(super) fn run(args: StudioArgs) -> anyhow::Result<ExitCode> {
 fn serve(
     setup: DeskSetup,
     bench: Arc<data::Bench>,
+    iem: Option<String>,
     port: u16,
     open: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -204,6 +169,7 @@ fn serve(
         status: status_rx,
         shutdown: shutdown_rx.clone(),
         bench,
+        iem: iem.map(Into::into),
     };
     let app = server::router(shared);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -294,7 +260,7 @@ fn restore(dir: &Path, rate: u32) -> [Option<EqProfile>; SLOTS] {
 }
 
 /// Everything the page needs to draw itself.
-fn state_json(desk: &Desk, bench: &data::Bench) -> serde_json::Value {
+fn state_json(desk: &Desk, bench: &data::Bench, iem: Option<&str>) -> serde_json::Value {
     let resolved = desk.resolved();
     let mut sections: Vec<serde_json::Value> = Vec::new();
     let mut current: Option<String> = None;
@@ -340,8 +306,13 @@ fn state_json(desk: &Desk, bench: &data::Bench) -> serde_json::Value {
         .into_iter()
         .map(|d| serde_json::json!({ "index": d.index, "name": d.name, "default": d.is_default }))
         .collect();
-    let mut state = bench.state_json();
-    let extra = serde_json::json!({
+    serde_json::json!({
+        "grid": bench.grid(),
+        "iem": iem,
+        "dbs": bench.db_dirs(),
+        "devices": data::devices(),
+        "formats": data::formats(),
+        "targets": bench.targets(),
         "playlist": { "name": resolved.name, "sections": sections },
         "slots": slots,
         "heard": desk.heard(),
@@ -352,11 +323,5 @@ fn state_json(desk: &Desk, bench: &data::Bench) -> serde_json::Value {
         "notes_file": desk.notes_path(),
         "wheel": crate::ab::notes::SOUND_WHEEL.to_vec(),
         "sections_rated": crate::ab::rating::RATED_SECTIONS.to_vec(),
-    });
-    if let (serde_json::Value::Object(state), serde_json::Value::Object(extra)) =
-        (&mut state, extra)
-    {
-        state.extend(extra);
-    }
-    state
+    })
 }

@@ -23,8 +23,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::{oneshot, watch};
 
-use super::ApiError;
 use super::data::Bench;
+use super::data::{self, ApiError};
 use super::desk::{Desk, Job, StatusJson};
 use super::profile_json::ProfileJson;
 use crate::session::Input;
@@ -44,6 +44,8 @@ pub(super) struct Shared {
     pub status: watch::Receiver<StatusJson>,
     pub shutdown: watch::Receiver<bool>,
     pub bench: Arc<Bench>,
+    /// The user's own IEM (`--iem`), the page's first pick.
+    pub iem: Option<Arc<str>>,
 }
 
 impl Shared {
@@ -56,11 +58,8 @@ impl Shared {
         let job: Job = Box::new(move |desk| {
             let _ = tx.send(f(desk));
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| ApiError::unavailable("the studio is stopping".into()))?;
-        rx.await
-            .map_err(|_| ApiError::unavailable("the studio is stopping".into()))
+        self.jobs.send(job).map_err(|_| stopping())?;
+        rx.await.map_err(|_| stopping())
     }
 
     /// The cookie the page load sets: one per port, so two studios do not share one.
@@ -100,6 +99,13 @@ fn rejection(e: JsonRejection) -> ApiError {
     ApiError {
         status,
         message: e.body_text(),
+    }
+}
+
+fn stopping() -> ApiError {
+    ApiError {
+        status: 503,
+        message: "the studio is stopping".into(),
     }
 }
 
@@ -248,8 +254,9 @@ async fn asset(req: Request) -> Response {
 
 async fn state(State(shared): State<Shared>) -> Result<Json<serde_json::Value>, ApiError> {
     let bench = Arc::clone(&shared.bench);
+    let iem = shared.iem.clone();
     shared
-        .desk(move |desk| super::state_json(desk, &bench))
+        .desk(move |desk| super::state_json(desk, &bench, iem.as_deref()))
         .await
         .map(Json)
 }
@@ -327,32 +334,12 @@ async fn fit(
     blocking(move || bench.fit(&req).map(|c| serde_json::json!(c))).await
 }
 
-async fn export(
-    State(shared): State<Shared>,
-    Body_(req): Body_<super::data::ExportReq>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let bench = Arc::clone(&shared.bench);
-    blocking(move || bench.export(&req).map(|c| serde_json::json!(c))).await
+async fn export(Body_(req): Body_<data::ExportReq>) -> Result<Json<serde_json::Value>, ApiError> {
+    blocking(move || data::export(&req).map(|c| serde_json::json!(c))).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ImportReq {
-    name: String,
-    text: String,
-}
-
-async fn import(
-    State(shared): State<Shared>,
-    Body_(req): Body_<ImportReq>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let bench = Arc::clone(&shared.bench);
-    blocking(move || {
-        bench
-            .import(&req.name, &req.text)
-            .map(|c| serde_json::json!(c))
-    })
-    .await
+async fn import(Body_(req): Body_<data::ImportReq>) -> Result<Json<serde_json::Value>, ApiError> {
+    blocking(move || data::import(&req.name, &req.text).map(|c| serde_json::json!(c))).await
 }
 
 /// CPU work (fits, curves) off the server's thread.
@@ -361,7 +348,7 @@ async fn blocking(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::failed(e.to_string()))?
         .map(Json)
 }
 
@@ -455,7 +442,7 @@ async fn note(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let text = req.text.trim().to_string();
     if text.is_empty() {
-        return Err(ApiError::bad("an empty note is not saved".into()));
+        return Err(ApiError::bad("an empty note is not saved"));
     }
     let path = shared.desk(move |desk| desk.note(text)).await?;
     Ok(Json(serde_json::json!({ "saved": path })))

@@ -17,6 +17,7 @@ pub use approximate::{Held, approximate};
 use crate::dsp::Channel;
 use crate::exit_status::ExitStatus;
 use crate::preset::device::{self, DeviceSpec};
+use crate::preset::device_fit::{DeviceFitError, fit_mean};
 use crate::preset::{EqProfile, ProfileError};
 
 /// Sample rate the deviation is measured at (the usual DAP and DAC rate).
@@ -214,6 +215,50 @@ impl ExitStatus for ExportError {
     fn exit_code(&self) -> u8 {
         2
     }
+}
+
+/// Which EQ of a per-channel profile to export to a format with one EQ for both channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelChoice {
+    /// The left channel's.
+    Left,
+    /// The right channel's.
+    Right,
+    /// One EQ fitted to the mean of the two channels' responses.
+    Mean,
+}
+
+/// What [`choose_channel`] did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Chosen {
+    /// The profile runs the same EQ on both channels: nothing to choose.
+    SameOnBoth,
+    /// One channel's EQ was taken.
+    Channel,
+    /// One EQ was fitted to the mean of the two, within this many dB of it.
+    Mean(f64),
+}
+
+/// The profile `choice` asks for of a per-channel `profile`, for `format`: one channel's EQ,
+/// or one EQ fitted to the mean of both in what the format holds. A profile that is not
+/// per-channel comes back as it is.
+pub fn choose_channel(
+    profile: EqProfile,
+    choice: ChannelChoice,
+    format: &Format,
+) -> Result<(EqProfile, Chosen), DeviceFitError> {
+    if !profile.is_per_channel() {
+        return Ok((profile, Chosen::SameOnBoth));
+    }
+    Ok(match choice {
+        ChannelChoice::Left => (profile.channel_profile(Channel::Left), Chosen::Channel),
+        ChannelChoice::Right => (profile.channel_profile(Channel::Right), Chosen::Channel),
+        ChannelChoice::Mean => {
+            let (mean, worst) = fit_mean(&profile, format.device(), EXPORT_RATE)?;
+            (mean, Chosen::Mean(worst))
+        }
+    })
 }
 
 /// Every format id.
