@@ -255,7 +255,7 @@ function initHeader() {
         el('button', { class: 'swatch', style: `--c:${c.colour}`, title: c.visible ? 'Hide' : 'Show', 'aria-pressed': String(c.visible),
           onclick: () => { c.visible = !c.visible; emit('iems'); } }),
         el('span', { class: 'l-name', title: c.name }, (c.mine ? '★ ' : '') + c.name),
-        c.mine ? null : el('button', { class: 'link', title: 'Make this my IEM', onclick: () => setMine(c) }, 'mine'),
+        c.mine ? null : el('button', { class: 'link', title: 'Make this my IEM', 'aria-label': 'Make ' + c.name + ' my IEM', onclick: () => setMine(c) }, '☆'),
         el('button', { class: 'link x', title: 'Remove', 'aria-label': 'Remove ' + c.name, onclick: () => removeIem(c) }, '×')));
     }
     // The baseline and "sound like" choices follow the shown IEMs.

@@ -362,7 +362,7 @@ export class Graph {
     let wmax = 0;
     for (const l of items) wmax = Math.max(wmax, ctx.measureText(l.label).width);
     const bw = wmax + 40, bh = items.length * 17 + 8;
-    const x0 = M.l + this.pw - bw - 8, y0 = M.t + this.ph - bh - 8;
+    const x0 = M.l + 8, y0 = M.t + this.ph - bh - 8;
     ctx.fillStyle = 'rgba(21,24,29,0.82)';
     ctx.fillRect(x0, y0, bw, bh);
     ctx.textAlign = 'left';
@@ -420,7 +420,7 @@ export class Graph {
     const items = this.legendItems();
     if (items.length) {
       const bw = 40 + 7 * Math.max(...items.map((l) => l.label.length)), bh = items.length * 17 + 8;
-      const x0 = M.l + this.pw - bw - 8, y0 = M.t + this.ph - bh - 8;
+      const x0 = M.l + 8, y0 = M.t + this.ph - bh - 8;
       o.push(`<rect x="${x0}" y="${y0}" width="${bw}" height="${bh}" fill="${THEME.bg}" fill-opacity="0.82"/>`);
       items.forEach((l, i) => {
         const y = y0 + 12 + i * 17;
