@@ -162,9 +162,10 @@ let targetSeq = 0;
 export async function loadTarget() {
   const p = S.targetParams;
   const q = new URLSearchParams({
-    name: p.name, tilt: p.tilt, bass_db: p.bass_db, bass_hz: p.bass_hz, bass_q: p.bass_q,
+    tilt: p.tilt, bass_db: p.bass_db, bass_hz: p.bass_hz, bass_q: p.bass_q,
     treble_db: p.treble_db, ear_gain_db: p.ear_gain_db,
   });
+  if (p.name) q.set('name', p.name); // none: the server's default target
   const seq = ++targetSeq;
   const t = await call('GET', '/api/target?' + q);
   if (!t || seq !== targetSeq) return; // a newer request is on its way

@@ -116,6 +116,12 @@ function onStatus(s) {
   updateMeter(s.peak_db);
   $('underruns').textContent = s.underruns ? `${s.underruns} underruns` : '';
   updateBlind(s.blind);
+  const out = $('output');
+  if (s.output && s.output !== S.state.output && document.activeElement !== out) {
+    S.state.output = s.output;
+    if (![...out.options].some((o) => o.value === s.output)) out.prepend(el('option', { value: s.output }, s.output));
+    out.value = s.output;
+  }
   if (s.lines && s.lines.length) {
     const log = $('log');
     for (const line of s.lines) log.append(el('li', null, line));
