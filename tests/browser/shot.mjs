@@ -26,6 +26,6 @@ await page.evaluate(async () => {
     right: { gain_db: 0, bands: [] } });
 });
 await page.waitForTimeout(700);
-console.log('redrawMs', await page.evaluate(() => window.iemlab.redrawMs), 'bench', await page.evaluate(() => window.iemlab.benchmark(200)));
+console.log('redrawMs', await page.evaluate(() => window.iemlab.redrawMs), 'bench', JSON.stringify(await page.evaluate(() => window.iemlab.benchmark(30))));
 await page.screenshot({ path: out });
 await ctx.close();
