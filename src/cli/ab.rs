@@ -190,7 +190,11 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
 /// place (atomically), and the ratings are printed per profile and section. (Another
 /// session writing to the same notes file at the same time is not told apart: give each
 /// its own `--notes` file.)
-fn unblind(notes: &std::path::Path, started: &str, labels: &[String]) -> anyhow::Result<()> {
+pub(super) fn unblind(
+    notes: &std::path::Path,
+    started: &str,
+    labels: &[String],
+) -> anyhow::Result<()> {
     use crate::ab::notes::read_notes;
     use crate::ab::rating::{RATED_SECTIONS, Rating};
     let Ok(mut all) = read_notes(notes) else {
@@ -274,7 +278,7 @@ pub(super) fn parse_region(text: &str) -> anyhow::Result<(f64, f64)> {
 }
 
 /// `20261125-112003` for default file names.
-fn file_stamp() -> String {
+pub(super) fn file_stamp() -> String {
     utc_now()
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == 'T')

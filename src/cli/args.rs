@@ -44,6 +44,9 @@ pub(super) enum Command {
     Plot(super::plot::PlotArgs),
     /// The reviewer's measurement databases (graph-tool folders): `db list`.
     Db(super::db::DbCommandArgs),
+    /// The reviewer's bench in a local web page: graphs, an EQ editor you hear as you drag,
+    /// A/B/C/D at the playlist's cues, blind tests, notes and the review draft.
+    Studio(super::studio::StudioArgs),
     /// List the playlists, EQ profiles, measurements and targets built into iemlab (usable by
     /// name from any folder), or print one.
     Shipped(super::shipped::ShippedArgs),

@@ -23,6 +23,7 @@ mod render_many;
 mod report;
 mod shipped;
 mod sim;
+mod studio;
 mod ui;
 mod verbosity;
 
@@ -120,7 +121,11 @@ fn run_cli() -> ExitCode {
     // `interrupt`); the rest are ended by the signal thread after their temp files are removed.
     let _cooperating = matches!(
         cli.command,
-        Command::Render(_) | Command::Demo(_) | Command::Play(_) | Command::Ab(_)
+        Command::Render(_)
+            | Command::Demo(_)
+            | Command::Play(_)
+            | Command::Ab(_)
+            | Command::Studio(_)
     )
     .then(crate::interrupt::cooperate);
     let result = match cli.command {
@@ -136,6 +141,7 @@ fn run_cli() -> ExitCode {
         Command::Fit(args) => fit::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Db(args) => db::run(args),
+        Command::Studio(args) => studio::run(args),
         Command::Shipped(args) => shipped::run(args),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),

@@ -30,6 +30,44 @@ impl Notes {
     pub(super) fn new(path: PathBuf) -> Notes {
         Notes { path, file: None }
     }
+
+    /// The notes file.
+    pub(super) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Appends `note` (opening the file, and making its folder, at the first note); returns
+    /// the lines that say what happened.
+    pub(super) fn save(&mut self, note: &crate::ab::notes::Note) -> Vec<String> {
+        let mut lines = Vec::new();
+        if self.file.is_none() {
+            // The notes file's folder (the data folder's by default) is made on the first note.
+            if let Some(folder) = self.path.parent()
+                && !folder.as_os_str().is_empty()
+            {
+                let _ = std::fs::create_dir_all(folder);
+            }
+            match NotesFile::open(&self.path) {
+                Ok(f) => {
+                    lines.push(format!("notes go to {}", self.path.display()));
+                    self.file = Some(f);
+                }
+                Err(e) => {
+                    lines.push(format!("note not saved: {e}"));
+                    return lines;
+                }
+            }
+        }
+        match self.file.as_mut().map(|f| f.append(note)) {
+            Some(Ok(())) => lines.push(format!(
+                "noted {} {} [{}]: {}",
+                note.track, note.position, note.profile, note.text
+            )),
+            Some(Err(e)) => lines.push(format!("note not saved: {e}")),
+            None => {}
+        }
+        lines
+    }
 }
 
 /// The terminal: raw keys when stdin and stdout are one, stdin lines otherwise.
@@ -298,34 +336,8 @@ impl Face<'_> {
                 Effect::Engine(command) => run_command(self.player, command),
                 Effect::Show(line) => self.term.line(&line),
                 Effect::SaveNote(note) => {
-                    let notes = &mut *self.notes;
-                    if notes.file.is_none() {
-                        // The notes file's folder (the data folder's by default) is made on the first note.
-                        if let Some(folder) = notes.path.parent()
-                            && !folder.as_os_str().is_empty()
-                        {
-                            let _ = std::fs::create_dir_all(folder);
-                        }
-                        match NotesFile::open(&notes.path) {
-                            Ok(f) => {
-                                self.term
-                                    .line(&format!("notes go to {}", notes.path.display()));
-                                notes.file = Some(f);
-                            }
-                            Err(e) => {
-                                self.term.line(&format!("note not saved: {e}"));
-                                continue;
-                            }
-                        }
-                    }
-                    let saved = notes.file.as_mut().map(|f| f.append(&note));
-                    match saved {
-                        Some(Ok(())) => self.term.line(&format!(
-                            "noted {} {} [{}]: {}",
-                            note.track, note.position, note.profile, note.text
-                        )),
-                        Some(Err(e)) => self.term.line(&format!("note not saved: {e}")),
-                        None => {}
+                    for line in self.notes.save(&note) {
+                        self.term.line(&line);
                     }
                 }
                 Effect::SaveAbxLog(log) => {

@@ -264,6 +264,20 @@ impl EqChain {
         Ok(())
     }
 
+    /// Takes over `old`'s filter memory, stage by stage, so a chain that replaces another
+    /// while audio plays (an edited profile) goes on without a click; stages `old` did not
+    /// have start from rest.
+    pub fn continue_from(&mut self, old: &EqChain) {
+        for (i, state) in self.state.iter_mut().enumerate() {
+            *state = if i < old.len {
+                old.state[i]
+            } else {
+                StageState::default()
+            };
+        }
+        self.clock = old.clock;
+    }
+
     /// Clears all filter memory (after a seek, so old audio does not ring into new).
     pub fn reset(&mut self) {
         self.state = [StageState::default(); MAX_STAGES];

@@ -229,6 +229,16 @@ impl Player {
         Ok(gain_db)
     }
 
+    /// Glides `slot`'s level gain (after its chain and automatic preamp) to `level_db`, as a
+    /// level match that changed after the profile was loaded.
+    pub fn set_level(&mut self, slot: usize, level_db: f64, safety_db: f64) {
+        let gain_db = level_db + safety_db;
+        if let Some(g) = self.slot_gains.get_mut(slot) {
+            *g = gain_db;
+        }
+        self.send(Command::SetGain { slot, gain_db });
+    }
+
     /// Switches to `slot` with an equal-gain crossfade of `fade_ms`.
     pub fn select(&mut self, slot: usize, fade_ms: f64) {
         let fade = (fade_ms * 1e-3 * f64::from(self.rate)).round() as u32;

@@ -47,6 +47,12 @@ impl Blind {
     }
 
     /// The slot X plays now.
+    /// Trials answered, trials wanted, answers correct.
+    pub fn progress(&self) -> (usize, u32, u32) {
+        let correct = self.trials.iter().filter(|t| t.correct).count() as u32;
+        (self.trials.len(), self.wanted, correct)
+    }
+
     pub fn truth(&self) -> usize {
         self.truth
     }

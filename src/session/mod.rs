@@ -196,6 +196,16 @@ impl Session {
         self.track
     }
 
+    /// A blind test's trials answered, trials wanted and answers correct.
+    pub fn blind_progress(&self) -> Option<(usize, u32, u32)> {
+        self.blind.as_ref().map(blind::Blind::progress)
+    }
+
+    /// Whether the entry's loop region is looping.
+    pub fn is_looping(&self) -> bool {
+        self.looping
+    }
+
     /// The profile being heard.
     pub fn heard(&self) -> usize {
         self.heard

@@ -329,7 +329,10 @@ impl Callback {
                     chain,
                     gain_db,
                 } => {
-                    if let Some(old) = self.profiles.load(slot, chain, gain_db) {
+                    if let Some(old) =
+                        self.profiles
+                            .load(slot, chain, gain_db, self.config.fade_frames)
+                    {
                         // The control thread frees it. The trash queue is larger than the
                         // command queue, so this cannot fail while commands can arrive.
                         let _ = self.trash.push(old);

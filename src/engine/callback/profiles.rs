@@ -68,15 +68,30 @@ impl Profiles {
     pub(super) fn load(
         &mut self,
         slot: usize,
-        chain: Option<Box<EqChain>>,
+        mut chain: Option<Box<EqChain>>,
         gain_db: f64,
+        fade_frames: u32,
     ) -> Option<Box<EqChain>> {
         let Some(s) = self.slots.get_mut(slot) else {
             return chain;
         };
-        let level_db = match s {
-            Slot::Loaded { level_db, .. } => *level_db,
-            Slot::Empty => 0.0,
+        let (level_db, gain) = match s {
+            // A profile replaced in a loaded slot (an edit while it plays) glides to its
+            // new gain, and its filters go on from the old ones' memory: no click.
+            Slot::Loaded {
+                level_db,
+                gain,
+                chain: old,
+                ..
+            } => {
+                let mut gain = *gain;
+                gain.ramp_to(gain_db + *level_db, fade_frames);
+                if let (Some(new), Some(old)) = (chain.as_deref_mut(), old.as_deref()) {
+                    new.continue_from(old);
+                }
+                (*level_db, gain)
+            }
+            Slot::Empty => (0.0, GainRamp::new(gain_db)),
         };
         let old = std::mem::replace(
             s,
@@ -84,7 +99,7 @@ impl Profiles {
                 chain,
                 base_db: gain_db,
                 level_db,
-                gain: GainRamp::new(gain_db + level_db),
+                gain,
             },
         );
         match old {

@@ -1,0 +1,362 @@
+//! `iemlab studio`: the reviewer's bench as a local web page. One page, served from the
+//! binary on 127.0.0.1, shows the database's measurements against the target, edits EQ by
+//! dragging bands on the graph, and drives the same engine as `play`/`ab`: every edit is
+//! heard at once, profiles A–D switch level-matched at the playlist's cue points, blind
+//! tests and notes go where the terminal's go. See docs/STUDIO.md for the page's API.
+
+mod data;
+mod desk;
+mod profile_json;
+mod server;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::args::SessionArgs;
+use super::listen;
+use super::sim::SimArgs;
+use crate::engine::{self, EngineConfig, MAX_PROFILES, Output, Pace, Prepared, TrackSource};
+use crate::playlist::Resolved;
+use crate::preset::EqProfile;
+use desk::{Desk, DeskSetup, SLOTS, letter};
+
+/// Arguments of `iemlab studio`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct StudioArgs {
+    /// A playlist (.toml) or audio files [default: the built-in demo material].
+    #[arg(value_name = "PLAYLIST|FILE")]
+    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    sim: SimArgs,
+    #[command(flatten)]
+    session: SessionArgs,
+    /// Port on 127.0.0.1 (0, the default: a free one).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    port: u16,
+    /// Do not open the page in the browser (only print its address).
+    #[arg(long)]
+    no_open: bool,
+    /// Notes file (JSON Lines) [default: notes.jsonl in iemlab's data folder].
+    #[arg(long, value_name = "FILE")]
+    notes: Option<PathBuf>,
+    /// Folder the edited profiles are saved to as they are edited (and restored from at the
+    /// next start) [default: studio/ in iemlab's data folder].
+    #[arg(long, value_name = "DIR")]
+    autosave: Option<PathBuf>,
+    /// Crossfade of a profile switch, ms.
+    #[arg(long, value_name = "MS", default_value_t = 20.0)]
+    crossfade_ms: f64,
+}
+
+/// An API error: an HTTP status and a message for the page.
+#[derive(Debug)]
+pub(super) struct ApiError {
+    pub status: u16,
+    pub message: String,
+}
+
+impl ApiError {
+    pub(super) fn bad(message: String) -> ApiError {
+        ApiError {
+            status: 400,
+            message,
+        }
+    }
+
+    pub(super) fn not_found(message: String) -> ApiError {
+        ApiError {
+            status: 404,
+            message,
+        }
+    }
+
+    pub(super) fn internal(message: String) -> ApiError {
+        ApiError {
+            status: 500,
+            message,
+        }
+    }
+
+    pub(super) fn unavailable(message: String) -> ApiError {
+        ApiError {
+            status: 503,
+            message,
+        }
+    }
+}
+
+pub(super) fn run(args: StudioArgs) -> anyhow::Result<ExitCode> {
+    // The built-in material when no playlist or file is given: the page works anywhere.
+    let demo_dir;
+    let (resolved, playlist_path) = if args.inputs.is_empty() {
+        demo_dir = tempfile::Builder::new().prefix("iemlab-studio").tempdir()?;
+        let path = demo_dir.path().join("iemlab demo material.wav");
+        write_demo(&path)?;
+        (Resolved::from_files(&[path]), None)
+    } else {
+        let playlist = args
+            .inputs
+            .iter()
+            .find(|p| listen::is_playlist_path(p))
+            .cloned();
+        (
+            listen::resolve(&args.inputs, &args.session.library)?,
+            playlist,
+        )
+    };
+    for line in resolved.missing_lines() {
+        eprintln!("{line}");
+    }
+    let bench = Arc::new(data::Bench::open(&args.sim)?);
+    let start = resolved.start_index(args.session.start.as_deref())?;
+    let Some(preferred_rate) = resolved.first_rate(start) else {
+        eprintln!("nothing to play: no entry resolved to a readable file");
+        return Ok(ExitCode::from(2));
+    };
+    let output = Output::parse(args.session.device.as_deref());
+    let pace = if args.session.fast {
+        Pace::Fast
+    } else {
+        Pace::RealTime
+    };
+    let prepared = Prepared::new(
+        &output,
+        args.session.host.as_deref(),
+        preferred_rate,
+        args.session.buffer,
+        pace,
+        args.session.force,
+    )?;
+    let rate = prepared.rate();
+    let autosave_dir = args.autosave.clone().unwrap_or_else(|| {
+        crate::paths::data_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("studio")
+    });
+    let profiles = restore(&autosave_dir, rate);
+    let mut config = EngineConfig::new(rate);
+    config.callback.volume_db = args.session.volume;
+    config.callback.ceiling_db = args.session.ceiling;
+    config.callback.start_held = true;
+    config.period_frames = prepared.buffer_frames();
+    config.start_track = start;
+    let sources = (0..resolved.len())
+        .map(|i| TrackSource {
+            path: resolved.path(i).map(Path::to_path_buf),
+            loop_region: resolved.loop_region(i),
+            levels_db: [0.0; MAX_PROFILES],
+        })
+        .collect();
+    let (player, callback) = engine::start(config, sources);
+    let output_name = prepared.describe();
+    let setup = DeskSetup {
+        resolved,
+        player,
+        callback,
+        prepared,
+        rate,
+        profiles,
+        notes: args.notes.clone().unwrap_or_else(crate::paths::notes_file),
+        autosave_dir,
+        host: args.session.host.clone(),
+        buffer: args.session.buffer,
+        pace,
+        volume: args.session.volume,
+        fade_ms: args.crossfade_ms,
+        output_name,
+        playlist_path,
+    };
+    serve(setup, bench, args.port, !args.no_open)
+}
+
+/// Binds the port, prints the address, opens the browser and serves until the page (or a
+/// signal) stops the desk.
+fn serve(
+    setup: DeskSetup,
+    bench: Arc<data::Bench>,
+    port: u16,
+    open: bool,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| super::exit::usage(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+    listener.set_nonblocking(true)?;
+    let port = listener.local_addr()?.port();
+    let token = new_token()?;
+    let url = format!("http://127.0.0.1:{port}/?token={token}");
+    let (jobs_tx, jobs_rx) = std::sync::mpsc::channel();
+    let (status_tx, status_rx) = tokio::sync::watch::channel(desk::StatusJson::default());
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let desk = Desk::start(setup)?;
+    let desk_thread = std::thread::Builder::new()
+        .name("iemlab-desk".into())
+        .spawn(move || {
+            desk.run(jobs_rx, |s| {
+                let _ = status_tx.send(s);
+            });
+            let _ = shutdown_tx.send(true);
+        })?;
+    let shared = server::Shared {
+        token: token.into(),
+        port,
+        jobs: jobs_tx,
+        status: status_rx,
+        shutdown: shutdown_rx.clone(),
+        bench,
+    };
+    let app = server::router(shared);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let served = runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        // The address first, alone on its line, as soon as the page can be asked for.
+        println!("{url}");
+        let _ = std::io::stdout().flush();
+        if open {
+            open_browser(&url);
+        }
+        let mut shutdown = shutdown_rx;
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    let _ = desk_thread.join();
+    served?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// 128 random bits as hex.
+fn new_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random token: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Opens `url` in the desktop's browser; says so when it cannot (the address is printed).
+fn open_browser(url: &str) {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    let spawned = std::process::Command::new(program)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if spawned.is_err() {
+        eprintln!("note: could not start {program}; open the address above in a browser");
+    }
+}
+
+/// The built-in demo material as a WAV file the engine can play.
+fn write_demo(path: &Path) -> anyhow::Result<()> {
+    use crate::render::{WavFormat, WavSink};
+    let rate = 48_000;
+    let material = crate::material::demo_material(rate);
+    let mut sink = WavSink::create(path, rate, WavFormat::F32, true)?;
+    sink.write(&material.samples)?;
+    sink.finish()?;
+    Ok(())
+}
+
+/// The profiles saved by the last studio session, by slot (a file that no longer loads is
+/// named and left alone).
+fn restore(dir: &Path, rate: u32) -> [Option<EqProfile>; SLOTS] {
+    std::array::from_fn(|slot| {
+        let path = desk::autosave_path(dir, slot);
+        if !path.exists() {
+            return None;
+        }
+        match EqProfile::load(&path).and_then(|p| p.check_rate(rate).map(|()| p)) {
+            Ok(p) => {
+                eprintln!(
+                    "slot {}: '{}' restored from {}",
+                    letter(slot),
+                    p.name,
+                    path.display()
+                );
+                Some(p)
+            }
+            Err(e) => {
+                eprintln!("slot {}: not restored: {e}", letter(slot));
+                None
+            }
+        }
+    })
+}
+
+/// Everything the page needs to draw itself.
+fn state_json(desk: &Desk, bench: &data::Bench) -> serde_json::Value {
+    let resolved = desk.resolved();
+    let mut sections: Vec<serde_json::Value> = Vec::new();
+    let mut current: Option<String> = None;
+    for i in 0..resolved.len() {
+        let section = resolved.section(i).to_string();
+        if current.as_deref() != Some(section.as_str()) {
+            sections.push(serde_json::json!({ "name": section, "entries": [] }));
+            current = Some(section);
+        }
+        let entry = resolved.entry(i);
+        let cues: Vec<serde_json::Value> = resolved
+            .cues(i)
+            .iter()
+            .map(|c| serde_json::json!({ "at": c.at, "label": c.label }))
+            .collect();
+        let item = serde_json::json!({
+            "index": i,
+            "heading": resolved.heading(i),
+            "artist": entry.map(|e| e.artist.clone()),
+            "title": entry.map(|e| e.title.clone()),
+            "focus": resolved.focus(i),
+            "resolved": resolved.path(i).is_some(),
+            "duration": resolved.duration(i),
+            "cues": cues,
+        });
+        if let Some(serde_json::Value::Array(entries)) =
+            sections.last_mut().and_then(|s| s.get_mut("entries"))
+        {
+            entries.push(item);
+        }
+    }
+    let slots: Vec<serde_json::Value> = (0..SLOTS)
+        .map(|s| {
+            serde_json::json!({
+                "label": letter(s).to_string(),
+                "profile": desk.profiles()[s].as_ref().map(profile_json::ProfileJson::from_profile),
+                "level_db": desk.levels_db()[s],
+                "autosave": desk.autosave_path(s),
+            })
+        })
+        .collect();
+    let outputs: Vec<serde_json::Value> = crate::engine::device::list(false)
+        .into_iter()
+        .map(|d| serde_json::json!({ "index": d.index, "name": d.name, "default": d.is_default }))
+        .collect();
+    let mut state = bench.state_json();
+    let extra = serde_json::json!({
+        "playlist": { "name": resolved.name, "sections": sections },
+        "slots": slots,
+        "heard": desk.heard(),
+        "rate": desk.rate(),
+        "outputs": outputs,
+        "output": desk.output_name(),
+        "autosave_dir": desk.autosave_dir(),
+        "notes_file": desk.notes_path(),
+        "wheel": crate::ab::notes::SOUND_WHEEL.to_vec(),
+        "sections_rated": crate::ab::rating::RATED_SECTIONS.to_vec(),
+    });
+    if let (serde_json::Value::Object(state), serde_json::Value::Object(extra)) =
+        (&mut state, extra)
+    {
+        state.extend(extra);
+    }
+    state
+}
