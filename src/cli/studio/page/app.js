@@ -97,6 +97,16 @@ export const S = {
   graph: null,
 };
 
+/** A profile with every field the editor needs (null stays null: an empty slot). */
+export function normProfile(p, slot) {
+  if (!p) return null;
+  const set = (x) => ({ gain_db: (x && x.gain_db) || 0, bands: ((x && x.bands) || []).map((b) => ({ ...b })) });
+  return {
+    name: p.name || 'slot ' + 'ABCD'[slot], preamp_db: p.preamp_db || 0, per_channel: !!p.per_channel,
+    left: set(p.left), right: set(p.right),
+  };
+}
+
 export const mine = () => S.iems.find((c) => c.mine) || null;
 
 export function toArray(a) {
@@ -337,9 +347,9 @@ async function boot() {
     return;
   }
   S.state = st;
-  S.grid = Float64Array.from(st.grid);
+  S.grid = Float64Array.from(st.grid || []);
   S.rate = st.rate || 48000;
-  S.profiles = (st.slots || []).map((s) => s.profile || null);
+  S.profiles = (st.slots || []).map((s, i) => normProfile(s.profile, i));
   while (S.profiles.length < 4) S.profiles.push(null);
   S.graph = new Graph($('graph'), S);
   initHeader();
@@ -350,7 +360,7 @@ async function boot() {
   connectEvents();
   loadTarget();
   if (st.iem) addIem(st.iem, true);
-  status(st.iem ? '' : 'Search the database to pick your IEM');
+  status(!S.grid.length ? 'the server sent no frequency grid: no curves' : st.iem ? '' : 'Search the database to pick your IEM');
 }
 
 // For tests and the benchmark: read redraw times and drive the page.

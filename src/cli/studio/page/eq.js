@@ -1,6 +1,6 @@
 // The EQ editor: biquad maths (RBJ cookbook, as the engine computes them), the slot tabs, the
 // band table, the handles on the graph, posting profiles (coalesced), fit, import and export.
-import { S, $, el, api, call, toast, on, emit, mine } from './app.js';
+import { S, $, el, api, call, toast, on, emit, mine, normProfile } from './app.js';
 import { saveBlob } from './graph.js';
 
 export const TYPES = ['peaking', 'low_shelf', 'high_shelf', 'low_pass', 'high_pass', 'band_pass', 'notch', 'all_pass'];
@@ -150,11 +150,7 @@ const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
 
 /** Load a profile into the edited slot (fit, import) and send it. */
 export function loadProfile(p) {
-  const q = {
-    name: p.name || 'slot ' + 'ABCD'[S.slot], preamp_db: p.preamp_db || 0, per_channel: !!p.per_channel,
-    left: p.left || { gain_db: 0, bands: [] }, right: p.right || { gain_db: 0, bands: [] },
-  };
-  S.profiles[S.slot] = q;
+  S.profiles[S.slot] = normProfile(p, S.slot);
   S.graph.selected = -1;
   renderHead();
   changed();
