@@ -206,7 +206,8 @@ export class Graph {
     const label = `EQ ${'ABCD'[S.slot]}` + (p.per_channel ? ` (${S.side === 'right' ? 'R' : 'L'})` : '');
     this.eqLines.push({ colour: THEME.eq, width: 1.5, dash: null, label, legend: true, data: shownEq, raw: true });
     const m = S.iems.find((c) => c.mine);
-    if (!m || !m.visible) return;
+    const flat = !p.left.bands.length && !p.left.gain_db && (!p.per_channel || (!p.right.bands.length && !p.right.gain_db));
+    if (!m || !m.visible || flat) return; // mine + a flat EQ would hide mine
     const base = this.base;
     const [a, b, mean] = this.eqdBuf;
     const rightEq = p.per_channel ? eqR : eqL;
