@@ -32,3 +32,4 @@ mod playback_faults;
 mod presets;
 mod realtime;
 mod render_many;
+mod studio;

@@ -98,6 +98,9 @@ pub struct Status {
     pub final_frame: AtomicU64,
     /// True once the output has played that frame (the device's own clock says so).
     pub drained: AtomicBool,
+    /// The output frame where the program starts (where playback started plus the
+    /// limiter's delay); u64::MAX while held. A WAV output's first frame is this one.
+    pub program_start: AtomicU64,
     /// What the output adds between the callback and the listener, in nanoseconds (the
     /// device's buffer and the server's queue, from its timestamps); 0 until known.
     pub output_delay_ns: AtomicU64,
@@ -125,6 +128,7 @@ impl Default for Status {
             frames_taken: AtomicU64::new(0),
             feeder_done: AtomicBool::new(false),
             final_frame: AtomicU64::new(u64::MAX),
+            program_start: AtomicU64::new(u64::MAX),
             drained: AtomicBool::new(false),
             output_delay_ns: AtomicU64::new(0),
             device_buffer: AtomicU32::new(0),

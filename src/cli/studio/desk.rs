@@ -410,7 +410,16 @@ impl Desk {
         let safety = self.profiles[slot]
             .as_ref()
             .map_or(0.0, |p| p.safety_gain_db(self.rate));
+        // What the output had taken when the new chain was queued: the next frame it takes
+        // is the first that can carry the edit (the latency benchmark measures from here).
+        let status = self.player.status();
+        let frames_out = status.frames_out.load(std::sync::atomic::Ordering::Relaxed);
+        let program_start = status
+            .program_start
+            .load(std::sync::atomic::Ordering::Relaxed);
         Ok(serde_json::json!({
+            "frames_out": frames_out,
+            "program_start": (program_start != u64::MAX).then_some(program_start),
             "preamp_db": safety,
             "level_db": self.levels_db[slot],
             "autosave": self.autosave_path(slot),

@@ -372,6 +372,10 @@ impl Callback {
                     if self.start_frame.is_none() && !self.stopped {
                         self.transport = Transport::Playing;
                         self.start_frame = Some(self.out_frames);
+                        self.status.program_start.store(
+                            self.out_frames + self.limiter.latency() as u64,
+                            Ordering::Relaxed,
+                        );
                     }
                 }
             }
