@@ -33,7 +33,7 @@ def write_tone(path, seconds):
 def read_left(path):
     sys.path.insert(0, os.path.join(ROOT, "benches"))
     from thdn import read_left as r
-    return r(path)
+    return r(path)[0]
 
 def profile(gain):
     band = {"type": "peaking", "freq_hz": FREQ, "gain_db": gain, "q": 1.0}
