@@ -579,3 +579,38 @@ fn the_status_line_redraws_in_place_in_a_real_terminal_at_80_and_120_columns() {
         );
     }
 }
+
+/// `iemlab studio` in a real browser (Debian's chromium, headless, driven by playwright-core
+/// from tests/browser): the page loads with its token, IEMs are picked by search, a band is
+/// dragged and heard, B is pressed and the WAV output changes there, blind tests, notes, the
+/// review draft, export and import run through the page's own controls, and a screenshot is
+/// not blank. The script's own checks are the criteria; its output is shown on failure.
+#[test]
+fn the_studio_page_works_in_a_real_browser() {
+    let _machine = one_at_a_time();
+    let browser_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    if !browser_dir.join("node_modules/playwright-core").exists() {
+        let npm = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&browser_dir)
+            .output()
+            .expect("npm (Node.js) is needed for the browser test: see .ci/run");
+        assert!(
+            npm.status.success(),
+            "npm ci failed:\n{}",
+            String::from_utf8_lossy(&npm.stderr)
+        );
+    }
+    let run = std::process::Command::new("node")
+        .arg(browser_dir.join("studio.test.mjs"))
+        .env("IEMLAB_BIN", env!("CARGO_BIN_EXE_iemlab"))
+        .output()
+        .expect("node (Node.js) is needed for the browser test: see .ci/run");
+    let out = String::from_utf8_lossy(&run.stdout);
+    let err = String::from_utf8_lossy(&run.stderr);
+    println!("{out}");
+    assert!(
+        run.status.success(),
+        "the browser test failed:\n{out}\n{err}"
+    );
+}

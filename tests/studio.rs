@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use crate::harness::{iemlab_process, read_wav, repo, temp_dir, write_wav_f32};
+use crate::harness::{iemlab_process, read_wav, temp_dir, write_wav_f32};
 
 /// A running studio and what it printed.
 struct Studio {

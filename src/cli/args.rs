@@ -46,7 +46,7 @@ pub(super) enum Command {
     Db(super::db::DbCommandArgs),
     /// The reviewer's bench in a local web page: graphs, an EQ editor you hear as you drag,
     /// A/B/C/D at the playlist's cues, blind tests, notes and the review draft.
-    Studio(super::studio::StudioArgs),
+    Studio(StudioArgs),
     /// List the playlists, EQ profiles, measurements and targets built into iemlab (usable by
     /// name from any folder), or print one.
     Shipped(super::shipped::ShippedArgs),
@@ -436,4 +436,32 @@ fn parse_bits(s: &str) -> Result<u32, String> {
 
 fn parse_time_arg(s: &str) -> Result<f64, crate::timecode::NotATime> {
     crate::timecode::parse_time(s)
+}
+
+/// Arguments of `iemlab studio`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct StudioArgs {
+    /// A playlist (.toml) or audio files [default: the built-in demo material].
+    #[arg(value_name = "PLAYLIST|FILE")]
+    pub(super) inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(super) sim: super::sim::SimArgs,
+    #[command(flatten)]
+    pub(super) session: SessionArgs,
+    /// Port on 127.0.0.1 (0, the default: a free one).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(super) port: u16,
+    /// Do not open the page in the browser (only print its address).
+    #[arg(long)]
+    pub(super) no_open: bool,
+    /// Notes file (JSON Lines) [default: notes.jsonl in iemlab's data folder].
+    #[arg(long, value_name = "FILE")]
+    pub(super) notes: Option<PathBuf>,
+    /// Folder the edited profiles are saved to as they are edited (and restored from at the
+    /// next start) [default: studio/ in iemlab's data folder].
+    #[arg(long, value_name = "DIR")]
+    pub(super) autosave: Option<PathBuf>,
+    /// Crossfade of a profile switch, ms.
+    #[arg(long, value_name = "MS", default_value_t = 20.0)]
+    pub(super) crossfade_ms: f64,
 }

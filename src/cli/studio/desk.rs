@@ -455,11 +455,13 @@ impl Desk {
         let Ok(m) = match_levels(&refs, &self.pink, self.rate) else {
             return;
         };
-        for slot in 0..SLOTS {
-            let level = m.gains_db[slot];
+        let safety: Vec<f64> = refs
+            .iter()
+            .map(|p| p.map_or(0.0, |p| p.safety_gain_db(self.rate)))
+            .collect();
+        for (slot, (&level, safety)) in m.gains_db.iter().zip(safety).enumerate() {
             if (level - self.levels_db[slot]).abs() > 0.01 {
                 self.levels_db[slot] = level;
-                let safety = refs[slot].map_or(0.0, |p| p.safety_gain_db(self.rate));
                 let engine_slot = self.engine_slot(slot);
                 self.player.set_level(engine_slot, level, safety);
             }
@@ -703,9 +705,12 @@ impl Desk {
 
     /// The review draft from the notes so far, saved beside them.
     pub(super) fn report(&mut self) -> Result<serde_json::Value, ApiError> {
-        let notes = match crate::ab::notes::read_notes(self.notes.path()) {
-            Ok(n) => n,
-            Err(_) => Vec::new(),
+        // No notes file yet: a draft with no notes in it.
+        let notes = if self.notes.path().exists() {
+            crate::ab::notes::read_notes(self.notes.path())
+                .map_err(|e| ApiError::bad(format!("{e:#}")))?
+        } else {
+            Vec::new()
         };
         let playlist = self
             .playlist_path

@@ -8,46 +8,18 @@ mod data;
 mod desk;
 mod profile_json;
 mod server;
+mod state;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::args::SessionArgs;
+use super::args::StudioArgs;
 use super::listen;
-use super::sim::SimArgs;
 use crate::engine::{self, EngineConfig, MAX_PROFILES, Output, Pace, Prepared, TrackSource};
 use crate::playlist::Resolved;
 use crate::preset::EqProfile;
 use desk::{Desk, DeskSetup, SLOTS, letter};
-
-/// Arguments of `iemlab studio`.
-#[derive(clap::Args, Debug)]
-pub(crate) struct StudioArgs {
-    /// A playlist (.toml) or audio files [default: the built-in demo material].
-    #[arg(value_name = "PLAYLIST|FILE")]
-    inputs: Vec<PathBuf>,
-    #[command(flatten)]
-    sim: SimArgs,
-    #[command(flatten)]
-    session: SessionArgs,
-    /// Port on 127.0.0.1 (0, the default: a free one).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    port: u16,
-    /// Do not open the page in the browser (only print its address).
-    #[arg(long)]
-    no_open: bool,
-    /// Notes file (JSON Lines) [default: notes.jsonl in iemlab's data folder].
-    #[arg(long, value_name = "FILE")]
-    notes: Option<PathBuf>,
-    /// Folder the edited profiles are saved to as they are edited (and restored from at the
-    /// next start) [default: studio/ in iemlab's data folder].
-    #[arg(long, value_name = "DIR")]
-    autosave: Option<PathBuf>,
-    /// Crossfade of a profile switch, ms.
-    #[arg(long, value_name = "MS", default_value_t = 20.0)]
-    crossfade_ms: f64,
-}
 
 pub(super) fn run(args: StudioArgs) -> anyhow::Result<ExitCode> {
     // The built-in material when no playlist or file is given: the page works anywhere.
@@ -256,72 +228,5 @@ fn restore(dir: &Path, rate: u32) -> [Option<EqProfile>; SLOTS] {
                 None
             }
         }
-    })
-}
-
-/// Everything the page needs to draw itself.
-fn state_json(desk: &Desk, bench: &data::Bench, iem: Option<&str>) -> serde_json::Value {
-    let resolved = desk.resolved();
-    let mut sections: Vec<serde_json::Value> = Vec::new();
-    let mut current: Option<String> = None;
-    for i in 0..resolved.len() {
-        let section = resolved.section(i).to_string();
-        if current.as_deref() != Some(section.as_str()) {
-            sections.push(serde_json::json!({ "name": section, "entries": [] }));
-            current = Some(section);
-        }
-        let entry = resolved.entry(i);
-        let cues: Vec<serde_json::Value> = resolved
-            .cues(i)
-            .iter()
-            .map(|c| serde_json::json!({ "at": c.at, "label": c.label }))
-            .collect();
-        let item = serde_json::json!({
-            "index": i,
-            "heading": resolved.heading(i),
-            "artist": entry.map(|e| e.artist.clone()),
-            "title": entry.map(|e| e.title.clone()),
-            "focus": resolved.focus(i),
-            "resolved": resolved.path(i).is_some(),
-            "duration": resolved.duration(i),
-            "cues": cues,
-        });
-        if let Some(serde_json::Value::Array(entries)) =
-            sections.last_mut().and_then(|s| s.get_mut("entries"))
-        {
-            entries.push(item);
-        }
-    }
-    let slots: Vec<serde_json::Value> = (0..SLOTS)
-        .map(|s| {
-            serde_json::json!({
-                "label": letter(s).to_string(),
-                "profile": desk.profiles()[s].as_ref().map(profile_json::ProfileJson::from_profile),
-                "level_db": desk.levels_db()[s],
-                "autosave": desk.autosave_path(s),
-            })
-        })
-        .collect();
-    let outputs: Vec<serde_json::Value> = crate::engine::device::list(false)
-        .into_iter()
-        .map(|d| serde_json::json!({ "index": d.index, "name": d.name, "default": d.is_default }))
-        .collect();
-    serde_json::json!({
-        "grid": bench.grid(),
-        "iem": iem,
-        "dbs": bench.db_dirs(),
-        "devices": data::devices(),
-        "formats": data::formats(),
-        "targets": bench.targets(),
-        "playlist": { "name": resolved.name, "sections": sections },
-        "slots": slots,
-        "heard": desk.heard(),
-        "rate": desk.rate(),
-        "outputs": outputs,
-        "output": desk.output_name(),
-        "autosave_dir": desk.autosave_dir(),
-        "notes_file": desk.notes_path(),
-        "wheel": crate::ab::notes::SOUND_WHEEL.to_vec(),
-        "sections_rated": crate::ab::rating::RATED_SECTIONS.to_vec(),
     })
 }

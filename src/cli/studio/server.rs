@@ -256,7 +256,7 @@ async fn state(State(shared): State<Shared>) -> Result<Json<serde_json::Value>, 
     let bench = Arc::clone(&shared.bench);
     let iem = shared.iem.clone();
     shared
-        .desk(move |desk| super::state_json(desk, &bench, iem.as_deref()))
+        .desk(move |desk| super::state::state_json(desk, &bench, iem.as_deref()))
         .await
         .map(Json)
 }
