@@ -218,7 +218,24 @@ impl Desk {
             running.wait_drained(self.player.status(), Duration::from_secs(2));
             self.player.stop();
             match running.finish() {
-                Ok(report) => println!("{}", self.session.summary(report.map(|r| r.frames))),
+                Ok(report) => {
+                    println!("{}", self.session.summary(report.as_ref().map(|r| r.frames)));
+                    // The engine's real-time figures over the whole session (a null or WAV
+                    // output's own timing; a sound card's callbacks are timed by its host).
+                    if let Some(r) = report.filter(|r| r.frames > 0) {
+                        let period = self.player.status().device_buffer.load(
+                            std::sync::atomic::Ordering::Relaxed,
+                        ) as f64
+                            / f64::from(self.rate);
+                        println!(
+                            "callback: worst {:.0} µs ({:.1} % of the {:.2} ms period), {} late buffer(s)",
+                            r.worst_callback.as_secs_f64() * 1e6,
+                            100.0 * r.worst_callback.as_secs_f64() / period.max(1e-9),
+                            period * 1e3,
+                            r.late_buffers
+                        );
+                    }
+                }
                 Err(e) => eprintln!("output: {e}"),
             }
         }
