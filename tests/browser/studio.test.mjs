@@ -342,7 +342,7 @@ async function main() {
   await page.click('#report');
   await page.waitForSelector('#report-panel:not([hidden])', { timeout: 5000 });
   const md = await page.inputValue('#report-text');
-  check(md.includes('test note 7431') && /^#/m.test(md), `the review draft is markdown with the note (${md.length} chars)`);
+  check(md.includes('test note 7431') && /\n===\n/.test(md), `the review draft is markdown with the note (${md.length} chars)`);
   await page.click('#report-close');
 
   // --- (g) export slot B for a DAP: deviation shown, Save downloads the file ----------------
