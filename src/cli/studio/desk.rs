@@ -311,7 +311,8 @@ impl Desk {
                     }
                 }
                 Effect::SaveAbxLog(log) => {
-                    let path = crate::paths::in_notes_dir(&format!(
+                    // Beside the notes (`--notes`), as the ratings are.
+                    let path = self.notes.path().with_file_name(format!(
                         "iemlab-abx-{}.json",
                         super::super::ab::file_stamp()
                     ));
@@ -678,6 +679,8 @@ impl Desk {
                 if let Err(e) = super::super::ab::unblind(self.notes.path(), &started, &labels) {
                     self.say(format!("ratings not unblinded: {e:#}"));
                 }
+                // unblind replaced the file: later notes go to the new one, not the old inode.
+                self.notes = Notes::new(self.notes.path().to_path_buf());
                 for slot in 0..SLOTS {
                     let _ = self.load_engine(slot, slot);
                     let safety = self.profiles[slot]

@@ -370,7 +370,7 @@ Object.defineProperties(ie, {
   redraws: { get: () => (S.graph ? S.graph.count : 0), enumerable: true },
 });
 Object.assign(ie, {
-  S, api, addIem, removeIem, emit,
+  S, api, addIem, removeIem, emit, on,
   /**
    * Redraws `n` times through requestAnimationFrame, as the page does (curve preparation
    * included when `full`); resolves with the redraw times in ms (JS time, as redrawMs).

@@ -137,7 +137,7 @@ function changed({ table = true } = {}) {
 function showInfo() {
   const s = S.state.slots[S.slot] || {};
   const parts = [];
-  if (s.preamp_db != null) parts.push(`preamp ${fmt(s.preamp_db, 1)} dB`);
+  if (s.preamp_db != null) parts.push(`clip guard ${fmt(s.preamp_db, 1)} dB`);
   if (s.level_db != null) parts.push(`level ${fmt(s.level_db, 1)} dB`);
   if (s.autosave) parts.push(`saved to ${s.autosave}`);
   $('eq-info').textContent = parts.join(' · ');

@@ -124,13 +124,18 @@ function onStatus(s) {
   }
   if (s.lines && s.lines.length) {
     const log = $('log');
-    for (const line of s.lines) log.append(el('li', null, line));
+    for (const line of s.lines) {
+      log.append(el('li', null, line));
+      const m = /^ABX result: (.*)$/.exec(line);
+      if (m) { abxResult = `ABX done: ${m[1]}`; $('blind-status').textContent = abxResult; }
+    }
     while (log.children.length > 200) log.firstChild.remove();
     log.scrollTop = log.scrollHeight;
   }
 }
 
 let blindMode = null;
+let abxResult = null; // "ABX done: …", from the session's result line
 function updateBlind(b) {
   const box = $('blind-status');
   const mode = b && !b.done ? b.mode : null;
@@ -140,7 +145,12 @@ function updateBlind(b) {
     $('ratings').hidden = mode !== 'ratings';
     if (mode) $('blind-panel').open = true;
   }
-  if (!b) { box.textContent = ''; return; }
+  if (!b) {
+    // An ABX test ends on its last answer: its result stays until another test starts.
+    if (!abxResult) box.textContent = '';
+    return;
+  }
+  abxResult = null;
   const p = b.p_value != null ? ` · p = ${(+b.p_value).toFixed(3)}` : '';
   if (b.mode === 'abx') {
     box.textContent = b.done
@@ -243,7 +253,19 @@ export function initListen() {
   $('ratings-start').addEventListener('click', () => call('POST', '/api/blind', { mode: 'ratings' }));
   $('blind-off').addEventListener('click', () => call('POST', '/api/blind', { mode: 'off' }));
 
+  // The unsaved note lives in localStorage (per notes file) until it is saved: a closed or
+  // reloaded tab loses no note.
   const note = $('note');
+  const draftKey = 'iemlab-note-draft:' + (st.notes_file || '');
+  const keepDraft = () => {
+    try {
+      if (note.value.trim()) localStorage.setItem(draftKey, note.value);
+      else localStorage.removeItem(draftKey);
+    } catch { /* storage full or refused: the note stays in the field */ }
+  };
+  try { note.value = localStorage.getItem(draftKey) || ''; } catch { /* no storage */ }
+  if (note.value) $('note-saved').textContent = 'unsaved note restored';
+  note.addEventListener('input', keepDraft);
   $('wheel').replaceChildren(...(st.wheel || []).map((w) => el('button', {
     class: 'chip', type: 'button', onclick: () => {
       const a = note.selectionStart ?? note.value.length, b = note.selectionEnd ?? a;
@@ -252,13 +274,14 @@ export function initListen() {
       const p = a + sep.length + w.length;
       note.focus();
       note.setSelectionRange(p, p);
+      keepDraft();
     },
   }, w)));
   $('note-save').addEventListener('click', async () => {
     const text = note.value.trim();
     if (!text) { toast('The note is empty'); return; }
     const r = await call('POST', '/api/note', { text });
-    if (r) { note.value = ''; $('note-saved').textContent = `saved to ${r.saved}`; }
+    if (r) { note.value = ''; keepDraft(); $('note-saved').textContent = `saved to ${r.saved}`; }
   });
   note.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) $('note-save').click(); });
 
