@@ -180,26 +180,27 @@ pub(super) fn run(args: AbArgs) -> anyhow::Result<ExitCode> {
         for (i, label) in labels.iter().enumerate() {
             println!("  {}: {label}", char::from(b'A' + i as u8));
         }
-        unblind(&notes, &started, &labels)?;
+        for line in unblind(&notes, &started, &labels)? {
+            println!("{line}");
+        }
     }
     result
 }
 
 /// Reveals a blind rating session: the notes written since `started` under a hidden letter
 /// name the profile that letter was (`labels`, in letter order), the file is rewritten in
-/// place (atomically), and the ratings are printed per profile and section. (Another
+/// place (atomically), and the lines returned give the ratings per profile and section. (Another
 /// session writing to the same notes file at the same time is not told apart: give each
 /// its own `--notes` file.)
 pub(super) fn unblind(
     notes: &std::path::Path,
     started: &str,
     labels: &[String],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     use crate::ab::notes::read_notes;
     use crate::ab::rating::{RATED_SECTIONS, Rating};
     let Ok(mut all) = read_notes(notes) else {
-        println!("no ratings were written");
-        return Ok(());
+        return Ok(vec!["no ratings were written".into()]);
     };
     let mut rated = 0;
     let mut relabelled = 0;
@@ -217,8 +218,7 @@ pub(super) fn unblind(
     }
     if relabelled == 0 {
         // Nothing was written under a hidden letter: the file is left as it is.
-        println!("no notes or ratings were written");
-        return Ok(());
+        return Ok(vec!["no notes or ratings were written".into()]);
     }
     let mut text = String::new();
     for note in &all {
@@ -226,11 +226,11 @@ pub(super) fn unblind(
         text.push('\n');
     }
     crate::atomic_file::save(notes, text.as_bytes(), true)?;
-    println!(
+    let mut lines = vec![format!(
         "{rated} rating{} saved in {}",
         if rated == 1 { "" } else { "s" },
         notes.display()
-    );
+    )];
     for (key, heading) in RATED_SECTIONS {
         let scores: Vec<String> = all
             .iter()
@@ -240,10 +240,10 @@ pub(super) fn unblind(
             .map(|(n, r)| format!("{} {}/5", n.profile, r.score))
             .collect();
         if !scores.is_empty() {
-            println!("  {heading}: {}", scores.join("; "));
+            lines.push(format!("  {heading}: {}", scores.join("; ")));
         }
     }
-    Ok(())
+    Ok(lines)
 }
 
 /// `--switch keys`, `cues` or `every SECS`.

@@ -201,6 +201,15 @@ impl Session {
         self.blind.as_ref().map(blind::Blind::progress)
     }
 
+    /// Takes over from a session that ran on the same engine up to now, with entry `track`
+    /// playing: notes and cues are about it until the next entry starts (a face that swaps
+    /// its session mid-playlist, as the studio does to start or end a blind test).
+    pub fn continue_at(&mut self, track: usize) {
+        self.track = Some(track);
+        self.played = self.played.max(1);
+        self.first_audio.get_or_insert(Duration::ZERO);
+    }
+
     /// Whether the entry's loop region is looping.
     pub fn is_looping(&self) -> bool {
         self.looping

@@ -330,3 +330,16 @@ fn the_first_entry_shows_its_focus_and_level_match() {
         "      level match: A -14.0 LUFS → -1.2 dB, B -15.2 LUFS → +0.0 dB"
     );
 }
+
+#[test]
+fn a_session_that_takes_over_mid_playlist_stamps_notes_with_the_entry_playing() {
+    // The studio swaps its session to start a blind test while entry 2 plays: notes after
+    // the swap are about entry 2, not the session's start entry.
+    let mut s = Session::new(review(), ab_setup());
+    s.start();
+    s.continue_at(2);
+    let effects = input(&mut s, Input::Note("airy".into()), &at(12.0));
+    let n = notes(&effects)[0];
+    assert_eq!(n.track, "Shadow of Baar Dau");
+    assert_eq!(n.position, "00:12.000");
+}

@@ -122,6 +122,7 @@ pub(super) struct Desk {
     /// The page's profiles by slot.
     profiles: [Option<EqProfile>; SLOTS],
     levels_db: [f64; SLOTS],
+    /// Pink noise the slots' levels are matched on (made at the first match).
     pink: Vec<f32>,
     notes: Notes,
     autosave_dir: PathBuf,
@@ -156,7 +157,7 @@ impl Desk {
             rate: setup.rate,
             profiles: setup.profiles,
             levels_db: [0.0; SLOTS],
-            pink: crate::material::pink_noise_stereo(setup.rate, MATCH_SECONDS),
+            pink: Vec::new(),
             notes: Notes::new(setup.notes),
             autosave_dir: setup.autosave_dir,
             unsaved: [false; SLOTS],
@@ -179,7 +180,10 @@ impl Desk {
         for slot in 0..SLOTS {
             desk.load_engine(slot, slot)?;
         }
-        desk.match_levels();
+        // Flat slots need no matching (all at 0 dB).
+        if desk.profiles.iter().any(Option::is_some) {
+            desk.match_levels();
+        }
         let effects = desk.session.start();
         desk.apply(effects);
         desk.start_output(setup.prepared, setup.callback)?;
@@ -470,6 +474,9 @@ impl Desk {
             .iter()
             .map(|p| Some(p.as_ref().unwrap_or(&flat)))
             .collect();
+        if self.pink.is_empty() {
+            self.pink = crate::material::pink_noise_stereo(self.rate, MATCH_SECONDS);
+        }
         let Ok(m) = match_levels(&refs, &self.pink, self.rate) else {
             return;
         };
@@ -676,8 +683,9 @@ impl Desk {
                 for (i, label) in labels.iter().enumerate() {
                     self.say(format!("  {}: {label}", letter(i)));
                 }
-                if let Err(e) = super::super::ab::unblind(self.notes.path(), &started, &labels) {
-                    self.say(format!("ratings not unblinded: {e:#}"));
+                match super::super::ab::unblind(self.notes.path(), &started, &labels) {
+                    Ok(lines) => lines.into_iter().for_each(|l| self.say(l)),
+                    Err(e) => self.say(format!("ratings not unblinded: {e:#}")),
                 }
                 // unblind replaced the file: later notes go to the new one, not the old inode.
                 self.notes = Notes::new(self.notes.path().to_path_buf());
@@ -712,7 +720,11 @@ impl Desk {
     /// A new session over the same playlist and engine, where playback stands.
     fn restart_session(&mut self, setup: Setup) {
         self.player.clear_schedule();
+        let playing = self.session.track();
         self.session = Session::new(self.resolved.clone(), setup);
+        if let Some(track) = playing {
+            self.session.continue_at(track);
+        }
         let effects = self.session.start();
         self.apply(effects);
     }

@@ -23,11 +23,9 @@ use desk::{Desk, DeskSetup, SLOTS, letter};
 
 pub(super) fn run(args: StudioArgs) -> anyhow::Result<ExitCode> {
     // The built-in material when no playlist or file is given: the page works anywhere.
-    let demo_dir;
+    let mut demo_dir = None;
     let (resolved, playlist_path) = if args.inputs.is_empty() {
-        demo_dir = tempfile::Builder::new().prefix("iemlab-studio").tempdir()?;
-        let path = demo_dir.path().join("iemlab demo material.wav");
-        write_demo(&path)?;
+        let path = demo_file(&mut demo_dir)?;
         (Resolved::from_files(&[path]), None)
     } else {
         let playlist = args
@@ -125,14 +123,20 @@ fn serve(
     let (jobs_tx, jobs_rx) = std::sync::mpsc::channel();
     let (status_tx, status_rx) = tokio::sync::watch::channel(desk::StatusJson::default());
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
-    let desk = Desk::start(setup)?;
+    // The desk starts the engine and the output on its own thread while the page loads;
+    // requests wait for it in the job queue. If it cannot start, the server stops and the
+    // error is the command's.
     let desk_thread = std::thread::Builder::new()
         .name("iemlab-desk".into())
         .spawn(move || {
-            desk.run(jobs_rx, |s| {
-                let _ = status_tx.send(s);
+            let started = Desk::start(setup);
+            let result = started.map(|desk| {
+                desk.run(jobs_rx, |s| {
+                    let _ = status_tx.send(s);
+                })
             });
             let _ = shutdown_tx.send(true);
+            result
         })?;
     let shared = server::Shared {
         token: token.into(),
@@ -162,7 +166,10 @@ fn serve(
             })
             .await
     });
-    let _ = desk_thread.join();
+    let desk = desk_thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("the studio's desk thread stopped unexpectedly"))?;
+    desk?;
     served?;
     Ok(ExitCode::SUCCESS)
 }
@@ -194,7 +201,27 @@ fn open_browser(url: &str) {
     }
 }
 
-/// The built-in demo material as a WAV file the engine can play.
+/// The built-in demo material as a WAV file the engine can play: made once per version in
+/// iemlab's data folder (written whole or not at all) and reused, so the page comes up at
+/// once; in a temporary folder (`temp`, kept while the studio runs) without a data folder.
+fn demo_file(temp: &mut Option<tempfile::TempDir>) -> anyhow::Result<PathBuf> {
+    let name = format!("studio-demo-{}.wav", env!("CARGO_PKG_VERSION"));
+    if let Some(dir) = crate::paths::data_dir() {
+        let path = dir.join(&name);
+        if path.is_file() {
+            return Ok(path);
+        }
+        if std::fs::create_dir_all(&dir).is_ok() && write_demo(&path).is_ok() {
+            return Ok(path);
+        }
+    }
+    let dir = temp.insert(tempfile::Builder::new().prefix("iemlab-studio").tempdir()?);
+    let path = dir.path().join(name);
+    write_demo(&path)?;
+    Ok(path)
+}
+
+/// Writes the built-in demo material to `path`.
 fn write_demo(path: &Path) -> anyhow::Result<()> {
     use crate::render::{WavFormat, WavSink};
     let rate = 48_000;

@@ -114,6 +114,7 @@ pub(super) fn router(shared: Shared) -> Router {
     Router::new()
         .route("/api/state", get(state))
         .route("/api/events", get(events))
+        .route("/api/outputs", get(outputs))
         .route("/api/search", get(search))
         .route("/api/curve", get(curve))
         .route("/api/target", get(target))
@@ -290,6 +291,18 @@ async fn events(
             Some((Ok(event), (status, shutdown, seen)))
         });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The audio outputs (asking the hosts takes a moment: off the server's thread).
+async fn outputs() -> Result<Json<serde_json::Value>, ApiError> {
+    blocking(|| {
+        let list: Vec<serde_json::Value> = crate::engine::device::list(false)
+            .into_iter()
+            .map(|d| serde_json::json!({ "index": d.index, "name": d.name, "default": d.is_default }))
+            .collect();
+        Ok(serde_json::json!(list))
+    })
+    .await
 }
 
 #[derive(Deserialize)]

@@ -47,10 +47,6 @@ pub(super) fn state_json(desk: &Desk, bench: &data::Bench, iem: Option<&str>) ->
             })
         })
         .collect();
-    let outputs: Vec<serde_json::Value> = crate::engine::device::list(false)
-        .into_iter()
-        .map(|d| serde_json::json!({ "index": d.index, "name": d.name, "default": d.is_default }))
-        .collect();
     serde_json::json!({
         "grid": bench.grid(),
         "iem": iem,
@@ -62,7 +58,6 @@ pub(super) fn state_json(desk: &Desk, bench: &data::Bench, iem: Option<&str>) ->
         "slots": slots,
         "heard": desk.heard(),
         "rate": desk.rate(),
-        "outputs": outputs,
         "output": desk.output_name(),
         "autosave_dir": desk.autosave_dir(),
         "notes_file": desk.notes_path(),

@@ -214,11 +214,13 @@ function initHeader() {
   const show = () => {
     list.replaceChildren();
     items.forEach((it, i) => {
-      const li = el('li', { role: 'option', class: i === active ? 'active' : '', 'aria-selected': String(i === active) },
+      // A click on the row adds it (as mine while none is): what Enter does.
+      const li = el('li', { role: 'option', class: i === active ? 'active' : '', 'aria-selected': String(i === active),
+        onmousedown: (e) => { e.preventDefault(); pick(it, !mine()); } },
         el('span', { class: 'r-name' }, it.name),
         el('span', { class: 'r-meta' }, [it.brand, it.channels].filter(Boolean).join(' · ')),
-        el('button', { class: 'small', title: 'Set as my IEM (Shift+Enter)', onmousedown: (e) => { e.preventDefault(); pick(it, true); } }, 'mine'),
-        el('button', { class: 'small', title: 'Add to compare (Enter, once your IEM is set)', onmousedown: (e) => { e.preventDefault(); pick(it, false); } }, '+ compare'));
+        el('button', { class: 'small', title: 'Set as my IEM (Shift+Enter)', onmousedown: (e) => { e.preventDefault(); e.stopPropagation(); pick(it, true); } }, 'mine'),
+        el('button', { class: 'small', title: 'Add to compare (Enter, once your IEM is set)', onmousedown: (e) => { e.preventDefault(); e.stopPropagation(); pick(it, false); } }, '+ compare'));
       list.append(li);
     });
     list.hidden = items.length === 0;

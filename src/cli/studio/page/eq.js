@@ -138,7 +138,10 @@ function showInfo() {
   const s = S.state.slots[S.slot] || {};
   const parts = [];
   if (s.preamp_db != null) parts.push(`clip guard ${fmt(s.preamp_db, 1)} dB`);
-  if (s.level_db != null) parts.push(`level ${fmt(s.level_db, 1)} dB`);
+  // The level match as the engine has it now (edits are matched again once they pause).
+  const live = S.status && S.status.levels_db ? S.status.levels_db[S.slot] : null;
+  const level = live != null ? live : s.level_db;
+  if (level != null) parts.push(`level ${fmt(level, 1)} dB`);
   if (s.autosave) parts.push(`saved to ${s.autosave}`);
   $('eq-info').textContent = parts.join(' · ');
   $('eq-info').title = s.autosave || '';
@@ -433,7 +436,11 @@ export function initEq() {
   initHandles();
   initFit();
   initExport();
-  on('status', (s) => { if (s.heard !== renderTabs.heard) { renderTabs.heard = s.heard; renderTabs(); } });
+  on('status', (s) => {
+    if (s.heard !== renderTabs.heard) { renderTabs.heard = s.heard; renderTabs(); }
+    const level = s.levels_db ? s.levels_db[S.slot] : null;
+    if (level !== showInfo.level) { showInfo.level = level; showInfo(); }
+  });
   on('slots', renderTabs);
   $('eq-name').addEventListener('change', (e) => { edited().name = e.target.value.trim() || 'slot ' + 'ABCD'[S.slot]; renderTabs(); push(); });
   $('eq-preamp').addEventListener('change', (e) => { const x = parseFloat(e.target.value); if (Number.isFinite(x)) { edited().preamp_db = clamp(x, -30, 30); push(); } });

@@ -238,10 +238,15 @@ export function initListen() {
     seeking = false;
   });
 
+  // The outputs are listed after the page is up (asking the audio hosts takes a moment).
   const out = $('output');
-  out.replaceChildren(...(st.outputs || []).map((o) => el('option', { value: o.name }, o.name + (o.default ? ' (default)' : ''))));
-  if (st.output && ![...out.options].some((o) => o.value === st.output)) out.prepend(el('option', { value: st.output }, st.output));
-  out.value = st.output || '';
+  const fillOutputs = (list) => {
+    out.replaceChildren(...list.map((o) => el('option', { value: o.name }, o.name + (o.default ? ' (default)' : ''))));
+    if (st.output && ![...out.options].some((o) => o.value === st.output)) out.prepend(el('option', { value: st.output }, st.output));
+    out.value = st.output || '';
+  };
+  fillOutputs([]);
+  call('GET', '/api/outputs').then((list) => { if (list) fillOutputs(list); });
   out.addEventListener('change', async () => {
     const r = await call('POST', '/api/output', { device: out.value });
     if (r) toast(`Output: ${r.output}`, 'info');
