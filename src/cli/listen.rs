@@ -320,25 +320,38 @@ impl Listening {
             if answer == "q" || answer == "quit" {
                 return Ok(None);
             }
-            let output = Output::parse(Some(&answer));
-            match Prepared::new(
-                &output,
+            match prepare_replacement(
+                &answer,
                 self.host.as_deref(),
                 self.rate,
                 self.buffer,
                 self.pace,
-                false,
             ) {
-                Ok(p) if p.rate() == self.rate => return Ok(Some(p)),
-                Ok(p) => self.term.line(&format!(
-                    "{} runs at {} Hz but this session plays at {} Hz: choose another output",
-                    p.describe(),
-                    p.rate(),
-                    self.rate
-                )),
-                Err(e) => self.term.line(&super::exit::error_text(&e.into())),
+                Ok(p) => return Ok(Some(p)),
+                Err(why) => self.term.line(&format!("{why}: choose another output")),
             }
         }
+    }
+}
+
+/// Opens `device` (a name or index, `null`, `wav:FILE`) to go on with a session playing at
+/// `rate` on another output; says why not when it cannot, or runs at another rate.
+pub(super) fn prepare_replacement(
+    device: &str,
+    host: Option<&str>,
+    rate: u32,
+    buffer: Option<u32>,
+    pace: Pace,
+) -> Result<Prepared, String> {
+    let output = Output::parse(Some(device));
+    match Prepared::new(&output, host, rate, buffer, pace, false) {
+        Ok(p) if p.rate() == rate => Ok(p),
+        Ok(p) => Err(format!(
+            "{} runs at {} Hz but this session plays at {rate} Hz",
+            p.describe(),
+            p.rate()
+        )),
+        Err(e) => Err(super::exit::error_text(&e.into())),
     }
 }
 

@@ -15,7 +15,7 @@ use super::super::ui::{Notes, run_command};
 use super::data::ApiError;
 use crate::ab::abx::TrialRng;
 use crate::ab::matching::match_levels;
-use crate::engine::{Callback, Output, Pace, Player, Prepared, Running, Transport, Watch};
+use crate::engine::{Callback, Pace, Player, Prepared, Running, Transport, Watch};
 use crate::playlist::Resolved;
 use crate::preset::EqProfile;
 use crate::session::{BlindSetup, Effect, Input, Now, Session, Setup, Switching, Update};
@@ -223,13 +223,19 @@ impl Desk {
             self.player.stop();
             match running.finish() {
                 Ok(report) => {
-                    println!("{}", self.session.summary(report.as_ref().map(|r| r.frames)));
+                    println!(
+                        "{}",
+                        self.session.summary(report.as_ref().map(|r| r.frames))
+                    );
                     // The engine's real-time figures over the whole session (a null or WAV
                     // output's own timing; a sound card's callbacks are timed by its host).
                     if let Some(r) = report.filter(|r| r.frames > 0) {
-                        let period = self.player.status().device_buffer.load(
-                            std::sync::atomic::Ordering::Relaxed,
-                        ) as f64
+                        let period = self
+                            .player
+                            .status()
+                            .device_buffer
+                            .load(std::sync::atomic::Ordering::Relaxed)
+                            as f64
                             / f64::from(self.rate);
                         println!(
                             "callback: worst {:.0} µs ({:.1} % of the {:.2} ms period), {} late buffer(s)",
@@ -759,24 +765,14 @@ impl Desk {
     /// Moves playback to another output (a device name or index, `null`, `wav:FILE`), from
     /// where it stands.
     pub(super) fn set_output(&mut self, device: &str) -> Result<String, ApiError> {
-        let output = Output::parse(Some(device));
-        let prepared = Prepared::new(
-            &output,
+        let prepared = super::super::listen::prepare_replacement(
+            device,
             self.host.as_deref(),
             self.rate,
             self.buffer,
             self.pace,
-            false,
         )
-        .map_err(|e| ApiError::bad(e.to_string()))?;
-        if prepared.rate() != self.rate {
-            return Err(ApiError::bad(format!(
-                "{} runs at {} Hz but this session plays at {} Hz",
-                prepared.describe(),
-                prepared.rate(),
-                self.rate
-            )));
-        }
+        .map_err(ApiError::bad)?;
         let callback = match (self.running.take(), self.spare.take()) {
             (Some(running), _) => running.stop().0,
             (None, spare) => spare,

@@ -205,7 +205,7 @@ fn open_browser(url: &str) {
 /// iemlab's data folder (written whole or not at all) and reused, so the page comes up at
 /// once; in a temporary folder (`temp`, kept while the studio runs) without a data folder.
 fn demo_file(temp: &mut Option<tempfile::TempDir>) -> anyhow::Result<PathBuf> {
-    let name = format!("studio-demo-{}.wav", env!("CARGO_PKG_VERSION"));
+    let name = format!("iemlab demo material {}.wav", env!("CARGO_PKG_VERSION"));
     if let Some(dir) = crate::paths::data_dir() {
         let path = dir.join(&name);
         if path.is_file() {
