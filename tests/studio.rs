@@ -292,7 +292,7 @@ fn only_the_embedded_page_is_served() {
 #[test]
 fn bad_requests_get_a_clear_4xx_and_the_server_goes_on() {
     let studio = Studio::start(&["--device", "null"]);
-    let cases: [(&str, &str, &str, u16, &str); 8] = [
+    let cases: [(&str, &str, &str, u16, &str); 9] = [
         ("POST", "/api/input", "{\"do\": ", 400, "JSON"),
         (
             "POST",
@@ -330,6 +330,13 @@ fn bad_requests_get_a_clear_4xx_and_the_server_goes_on() {
             r#"{"mode":"maybe"}"#,
             400,
             "abx, ratings or off",
+        ),
+        (
+            "POST",
+            "/api/input",
+            r#"{"do":"crossfade","value":900}"#,
+            400,
+            "0 to 500 ms",
         ),
     ];
     for (method, path, body, status, says) in cases {

@@ -210,6 +210,11 @@ impl Session {
         self.first_audio.get_or_insert(Duration::ZERO);
     }
 
+    /// The output volume, dB.
+    pub fn volume(&self) -> f64 {
+        self.volume
+    }
+
     /// Whether the entry's loop region is looping.
     pub fn is_looping(&self) -> bool {
         self.looping

@@ -392,6 +392,18 @@ async function main() {
   check(pc && pc.per_channel && pc.right.bands[1].gain_db === -7.5 && pc.left.bands[1].gain_db === -3,
     `per channel: the server's slot C has left ${pc && pc.left.bands[1].gain_db} dB and right ${pc && pc.right.bands[1].gain_db} dB for band 2`);
 
+  // --- volume and crossfade from the page -------------------------------------------------
+  const vol0 = await page.evaluate(() => window.iemlab.S.status.volume_db);
+  await page.click('#vol-down');
+  await page.click('#vol-down');
+  const vol1 = await page.waitForFunction((v) => window.iemlab.S.status.volume_db <= v - 1.5 && window.iemlab.S.status.volume_db, vol0, { timeout: 5000 })
+    .then((x) => x.jsonValue()).catch(() => null);
+  check(vol1 !== null && Math.abs(vol1 - (vol0 - 2)) < 0.01, `two clicks on − took the volume from ${vol0} to ${vol1} dB`);
+  await page.fill('#xfade', '60');
+  await page.press('#xfade', 'Tab');
+  const xf = await page.waitForFunction(() => window.iemlab.S.status.crossfade_ms === 60, null, { timeout: 5000 }).then(() => true).catch(() => false);
+  check(xf, 'the crossfade set in the page is the engine\'s (60 ms)');
+
   // A second screenshot with the listening panels open, then quit.
   await page.click('#slot-tabs button:nth-child(2)');
   await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });

@@ -59,6 +59,10 @@ pub(super) struct StatusJson {
     pub blind: Option<BlindJson>,
     /// The output the desk plays to.
     pub output: String,
+    /// Output volume, dB.
+    pub volume_db: f64,
+    /// Crossfade of a profile switch, ms.
+    pub crossfade_ms: f64,
     /// Lines the session said, numbered from 1 (the page shows those it has not seen).
     #[serde(skip)]
     pub lines: Arc<VecDeque<(u64, String)>>,
@@ -133,7 +137,6 @@ pub(super) struct Desk {
     host: Option<String>,
     buffer: Option<u32>,
     pace: Pace,
-    volume: f64,
     fade_ms: f64,
     output_name: String,
     playlist_path: Option<PathBuf>,
@@ -167,7 +170,6 @@ impl Desk {
             host: setup.host,
             buffer: setup.buffer,
             pace: setup.pace,
-            volume: setup.volume,
             fade_ms: setup.fade_ms,
             output_name: setup.output_name,
             playlist_path: setup.playlist_path,
@@ -393,6 +395,8 @@ impl Desk {
             } else {
                 "none (lost)".into()
             },
+            volume_db: self.session.volume(),
+            crossfade_ms: self.fade_ms,
             lines: Arc::new(self.lines.clone()),
         }
     }
@@ -596,6 +600,16 @@ impl Desk {
         Ok(())
     }
 
+    /// Sets the crossfade of profile switches (ms); a blind test takes it from its next start.
+    pub(super) fn set_crossfade(&mut self, ms: f64) {
+        self.fade_ms = ms;
+        if matches!(self.blind, Blind::Open) {
+            let setup = self.open_setup();
+            self.restart_session(setup);
+        }
+        self.say(format!("crossfade {ms:.0} ms"));
+    }
+
     /// Stops the desk (the server stops after it).
     pub(super) fn quit(&mut self) {
         self.quit = true;
@@ -719,7 +733,12 @@ impl Desk {
     fn open_setup(&self) -> Setup {
         Setup {
             profiles: (0..SLOTS).map(|s| self.slot_name(s)).collect(),
-            ..base_setup(self.rate, &self.resolved, self.volume, self.fade_ms)
+            ..base_setup(
+                self.rate,
+                &self.resolved,
+                self.session.volume(),
+                self.fade_ms,
+            )
         }
     }
 

@@ -416,9 +416,19 @@ async fn input(
         "volume" => Input::Volume(need("volume")?),
         "cue" => Input::Cue(index("cue", 100)?),
         "profile" => Input::Profile(index("profile", super::desk::SLOTS)?),
+        "crossfade" => {
+            let ms = need("crossfade")?;
+            if !(0.0..=500.0).contains(&ms) {
+                return Err(ApiError::bad(format!(
+                    "a crossfade of {ms} ms: give 0 to 500 ms"
+                )));
+            }
+            shared.desk(move |desk| desk.set_crossfade(ms)).await?;
+            return Ok(Json(serde_json::json!({})));
+        }
         other => {
             return Err(ApiError::bad(format!(
-                "unknown input {other:?}: pause, next, previous, seek, cue, loop, profile, toggle or volume"
+                "unknown input {other:?}: pause, next, previous, seek, cue, loop, profile, toggle, volume or crossfade"
             )));
         }
     };

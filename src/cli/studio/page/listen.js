@@ -103,6 +103,8 @@ function onStatus(s) {
     const sec = e && S.state.playlist.sections.find((x) => x.entries.includes(e));
     $('now-sec').textContent = sec ? sec.name : '';
   }
+  if (s.volume_db != null) $('vol').textContent = `${s.volume_db > 0 ? '+' : ''}${s.volume_db.toFixed(1).replace('-', '−')} dB`;
+  if (s.crossfade_ms != null && document.activeElement !== $('xfade')) $('xfade').value = s.crossfade_ms;
   const dur = s.duration || (e && e.duration) || 0;
   $('tr-pos').textContent = clock(s.position);
   $('tr-dur').textContent = clock(dur);
@@ -207,6 +209,8 @@ function initKeys() {
       input('next');
     } else if (k === 'p') {
       input('previous');
+    } else if (k === '-' || k === '+' || k === '=') {
+      input('volume', k === '-' ? -1 : 1);
     } else if (k === '/') {
       $('search').focus();
     } else if ((k === 'ArrowLeft' || k === 'ArrowRight') && e.target !== $('graph')) {
@@ -236,6 +240,14 @@ export function initListen() {
     const track = S.status ? S.status.track : null;
     if (track != null) await gotoTrack(track, +seek.value);
     seeking = false;
+  });
+
+  // Volume in 1 dB steps (the engine glides), and the switches' crossfade.
+  $('vol-down').addEventListener('click', () => input('volume', -1));
+  $('vol-up').addEventListener('click', () => input('volume', 1));
+  $('xfade').addEventListener('change', () => {
+    const ms = +$('xfade').value;
+    if (Number.isFinite(ms)) input('crossfade', ms);
   });
 
   // The outputs are listed after the page is up (asking the audio hosts takes a moment).
