@@ -16,16 +16,8 @@ BIN=target/release/iemlab
 sox -n -r 48000 -c 2 -b 24 "$WORK/in.wav" synth "$SECS" pinknoise synth "$SECS" sine mix 40-16000 gain -8
 sox "$WORK/in.wav" "$WORK/in.flac"
 
-# Bands as "freq gain q" lines, read from the profile the iemlab run uses.
-BANDS=$(grep -o 'freq_hz = [0-9.]*, gain_db = [-0-9.]*, q = [0-9.]*' "$PROFILE" |
-        sed -E 's/freq_hz = ([0-9.]+), gain_db = ([-0-9.]+), q = ([0-9.]+)/\1 \2 \3/')
-PREAMP=$(sed -nE 's/^preamp_db = ([-0-9.]+)/\1/p' "$PROFILE")
-SOX_FX="gain $PREAMP"
-FF_FX="volume=${PREAMP}dB"
-while read -r f g q; do
-  SOX_FX="$SOX_FX equalizer $f ${q}q $g"
-  FF_FX="$FF_FX,equalizer=f=$f:t=q:w=$q:g=$g"
-done <<< "$BANDS"
+# The profile's bands as sox and ffmpeg filters (the script is run from the repository root).
+source benches/peer-filters.sh
 
 for IN in in.wav in.flac; do
   echo "== input: $IN ($SECS s, 48 kHz stereo), output: 24-bit WAV =="

@@ -21,15 +21,7 @@ BIN=$PWD/target/release/iemlab
 
 echo "== 1. $SECS s, 48 kHz stereo WAV → 24-bit WAV, 10 peaking filters =="
 sox -n -r 48000 -c 2 -b 24 "$WORK/in.wav" synth "$SECS" pinknoise synth "$SECS" sine mix 40-16000 gain -8
-BANDS=$(grep -o 'freq_hz = [0-9.]*, gain_db = [-0-9.]*, q = [0-9.]*' "$PROFILE" |
-        sed -E 's/freq_hz = ([0-9.]+), gain_db = ([-0-9.]+), q = ([0-9.]+)/\1 \2 \3/')
-PREAMP=$(sed -nE 's/^preamp_db = ([-0-9.]+)/\1/p' "$PROFILE")
-SOX_FX="gain $PREAMP"
-FF_FX="volume=${PREAMP}dB"
-while read -r f g q; do
-  SOX_FX="$SOX_FX equalizer $f ${q}q $g"
-  FF_FX="$FF_FX,equalizer=f=$f:t=q:w=$q:g=$g"
-done <<< "$BANDS"
+source benches/peer-filters.sh
 RUNS=(-n iemlab "$BIN render $WORK/in.wav --eq $PROFILE -o $WORK/iemlab.wav --force")
 if [ -n "$CAMILLA" ]; then
   "$BIN" export "$PROFILE" --format camilladsp -o "$WORK/eq.yml" --force >/dev/null
